@@ -1,0 +1,64 @@
+"""Korean phone numbers: parse any common form, store E.164, show the Korean way, mask."""
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat
+
+_NON_DIGITS = re.compile(r"\D")
+
+
+class InvalidPhone(ValueError):
+    pass
+
+
+def digits(value: str) -> str:
+    return _NON_DIGITS.sub("", value or "")
+
+
+def normalize(raw: str) -> str:
+    """``031-8075-1234``, ``0318075-1234`` or ``+82 31-8075-1234`` → ``+823180751234``."""
+    text = (raw or "").strip()
+    if not text:
+        raise InvalidPhone("전화번호가 비어 있습니다.")
+    try:
+        number = phonenumbers.parse(text, "KR")
+    except NumberParseException as exc:
+        raise InvalidPhone(f"전화번호 형식이 올바르지 않습니다: {text}") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhone(f"유효하지 않은 전화번호입니다: {text}")
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+def try_normalize(raw: str) -> str | None:
+    try:
+        return normalize(raw)
+    except InvalidPhone:
+        return None
+
+
+def to_domestic_digits(e164: str) -> str:
+    """``+821012345678`` → ``01012345678`` (the form Kakao wants)."""
+    return "0" + e164[3:] if e164.startswith("+82") else digits(e164)
+
+
+def format_korean(e164: str) -> str:
+    """``+823180751234`` → ``031-8075-1234``; blank stays blank."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, "KR")
+    except NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
+
+
+def mask(value: str) -> str:
+    """``+821012345678`` or ``010-1234-5678`` → ``010-****-5678``. Never reveals the middle."""
+    shown = format_korean(value) if value.startswith("+") else value
+    parts = shown.split("-")
+    if len(parts) == 3:
+        return f"{parts[0]}-{'*' * len(parts[1])}-{parts[2]}"
+    d = digits(shown)
+    return ("*" * max(len(d) - 4, 0)) + d[-4:] if d else ""

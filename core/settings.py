@@ -1,0 +1,90 @@
+"""Configuration shared by the web app and the worker.
+
+Order of precedence: built-in defaults, then ``instance/config.py``, then the
+environment. Secrets that are missing outside production are generated once
+into ``instance/secrets.json`` so that a fresh clone runs with no set-up.
+"""
+from __future__ import annotations
+
+import json
+import os
+import runpy
+import secrets
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = ROOT / "instance"
+
+DEFAULTS: dict[str, Any] = {
+    "APP_ENV": "development",
+    "DATABASE_URL": None,  # filled in from the instance folder
+    "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    "BABEL_DEFAULT_LOCALE": "ko",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Seoul",
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_LOCK_MINUTES": 15,
+    "SESSION_IDLE_MINUTES": 30,
+    "SESSION_MAX_HOURS": 12,
+    "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+    "DEMO_PASSWORD": "goyang2026!",
+}
+
+# Generated on first run outside production, read from the environment in production.
+SECRET_NAMES = ("SECRET_KEY", "PHONE_HASH_KEY", "PHONE_ENCRYPTION_KEY", "PBX_WEBHOOK_SECRET",
+                "CARRIER_API_KEY", "CARRIER_RECEIPT_SECRET", "KAKAO_APP_KEY", "KAKAO_SECRET_KEY",
+                "KAKAO_SENDER_KEY", "KAKAO_REPORT_SECRET")
+
+INT_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, int)}
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def _instance_secrets(instance: Path) -> dict[str, str]:
+    path = instance / "secrets.json"
+    stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    missing = [name for name in SECRET_NAMES if name not in stored]
+    if missing:
+        stored.update({name: secrets.token_urlsafe(32) for name in missing})
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(stored, indent=2))
+        path.chmod(0o600)
+    return stored
+
+
+def load_settings(instance_path: str | os.PathLike | None = None,
+                  overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Resolve every setting into one flat dict of upper-case keys."""
+    instance = Path(instance_path or os.environ.get("INSTANCE_PATH") or DEFAULT_INSTANCE)
+    settings: dict[str, Any] = dict(DEFAULTS)
+    config_file = instance / "config.py"
+    if config_file.exists():
+        settings.update({k: v for k, v in runpy.run_path(str(config_file)).items() if k.isupper()})
+    for key in (*DEFAULTS, *SECRET_NAMES):
+        if (value := os.environ.get(key)) is not None:
+            settings[key] = int(value) if key in INT_KEYS and value.lstrip("-").isdigit() else value
+    settings.update(overrides or {})
+
+    production = settings["APP_ENV"] == "production"
+    absent = [name for name in SECRET_NAMES if not settings.get(name)]
+    if absent and production:
+        raise ConfigError(f"missing secrets in production: {', '.join(absent)}")
+    if absent:
+        generated = _instance_secrets(instance)
+        settings.update({name: generated[name] for name in absent})
+    if not settings.get("DATABASE_URL"):
+        instance.mkdir(parents=True, exist_ok=True)
+        settings["DATABASE_URL"] = f"sqlite:///{instance / 'portal.db'}"
+    settings["DATABASE_URL"] = _with_driver(settings["DATABASE_URL"])
+    settings["INSTANCE_PATH"] = str(instance)
+    return settings
+
+
+def _with_driver(url: str) -> str:
+    """Plain ``postgresql://`` URLs use psycopg 3, the driver in requirements.txt."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

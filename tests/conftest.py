@@ -1,0 +1,212 @@
+"""Shared fixtures: a migrated database (SQLite, or PostgreSQL via TEST_DATABASE_URL),
+the flaskr trio ``app``/``client``/``runner``, a live server and a real Chromium.
+
+The schema is migrated once per session with Alembic; every test then starts from
+empty tables, so tests never see each other's rows.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from app import create_app
+from core.accounts import create_user
+from core.db import Base
+from core.settings import _with_driver
+from extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+PASSWORD = "test-password-1!"
+
+
+def _database_url(tmp_root: Path) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_root / 'test.db'}"
+    url = _with_driver(url)
+    _ensure_pg_database(url)
+    return url
+
+
+def _ensure_pg_database(url: str) -> None:
+    """Create the PostgreSQL test database if needed and empty its schema."""
+    target = sa.engine.make_url(url)
+    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": target.database}):
+            conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
+    admin.dispose()
+    engine = sa.create_engine(target, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app_config(tmp_path_factory) -> dict:
+    root = tmp_path_factory.mktemp("instance")
+    config = {
+        "TESTING": True,
+        "INSTANCE_PATH": str(root),
+        "DATABASE_URL": _database_url(root),
+        "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+        "DEMO_PASSWORD": PASSWORD,
+    }
+    migrate_app = create_app(config)
+    with migrate_app.app_context():
+        upgrade(directory=str(ROOT / "migrations"), revision="heads")
+        db.engine.dispose()
+    return config
+
+
+def _empty_all_tables(engine: sa.Engine) -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(sa.text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture
+def app(app_config):
+    """The app under test. The test body runs inside a context of a sibling app on the same
+    database: a request would otherwise reuse the test's app context and its ``g``."""
+    app = create_app(dict(app_config))
+    shadow = create_app(dict(app_config))
+    shadow.config = app.config  # CLI commands run in the shadow context; config changes reach both
+    with shadow.app_context():
+        yield app
+        db.session.remove()
+        _empty_all_tables(db.engine)
+        db.engine.dispose()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a user: ``make_user("kim", role="admin", display_name="김민준")``."""
+    def factory(username: str = "staff1", role: str = "staff", password: str = PASSWORD, **fields):
+        user = create_user(db.session, username, password, role, **fields)
+        db.session.commit()
+        return user
+    return factory
+
+
+@pytest.fixture
+def login(client):
+    """Sign a test client in through the real form (CSRF is read from the page)."""
+    def do_login(username: str, password: str = PASSWORD, test_client=None):
+        c = test_client or client
+        page = c.get("/login").get_data(as_text=True)
+        token = page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
+        return c.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    return do_login
+
+
+def csrf_token_from(html: str) -> str:
+    """The token from a page's ``<meta name="csrf-token">``."""
+    return html.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
+
+
+class LiveServer:
+    def __init__(self, app) -> None:
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._thread.join(5)
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[LiveServer]:
+    with LiveServer(app) as server:
+        yield server
+
+
+# --- Real Chromium through Playwright ------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
+         "has_touch": True, "locale": "ko-KR", "timezone_id": "Asia/Seoul"}
+
+
+@pytest.fixture(scope="session")
+def playwright_instance(tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    xdg = tmp_path_factory.mktemp("xdg")
+    os.environ.setdefault("XDG_CONFIG_HOME", str(xdg / "config"))
+    os.environ.setdefault("XDG_CACHE_HOME", str(xdg / "cache"))
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance):
+    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A phone-sized page; CSP is bypassed only so that axe-core can be injected."""
+    context = browser.new_context(bypass_csp=True, **PHONE)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a screenshot as a test artefact under tests/artifacts/."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def axe_violations(page, impacts: tuple[str, ...] = ("serious", "critical")) -> list[dict]:
+    """Run axe-core (WCAG 2.1 A/AA rules) and return violations of the given impacts."""
+    page.add_script_tag(path=str(ROOT / "tests" / "vendor" / "axe.min.js"))
+    result = page.evaluate("""async () => await axe.run(document, {
+        runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})""")
+    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+            for v in result["violations"] if v["impact"] in impacts]
+
+
+def browser_login(page, base_url: str, username: str, password: str = PASSWORD) -> None:
+    page.goto(f"{base_url}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/")

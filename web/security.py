@@ -1,0 +1,91 @@
+"""Security headers, CSRF policy and uniform error answers."""
+from __future__ import annotations
+
+from flask import Flask, Response, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from extensions import csrf
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+       "font-src 'self'; connect-src 'self'; media-src 'self'; object-src 'none'; base-uri 'self'; "
+       "form-action 'self'; frame-ancestors 'none'; manifest-src 'self'; worker-src 'self'")
+
+# Views and blueprints authenticated another way (HMAC signatures from machines).
+_csrf_exempt: set[str] = set()
+
+ERROR_MESSAGES = {
+    400: "요청이 올바르지 않습니다.",
+    401: "로그인이 필요합니다.",
+    403: "이 작업을 할 권한이 없습니다.",
+    404: "페이지를 찾을 수 없습니다.",
+    405: "허용되지 않는 요청 방식입니다.",
+    413: "보낸 데이터가 너무 큽니다.",
+    429: "요청이 너무 많습니다. 잠시 후 다시 시도해 주세요.",
+    500: "서버 오류가 발생했습니다. 잠시 후 다시 시도해 주세요.",
+}
+
+
+def csrf_exempt(name: str) -> None:
+    """Exempt a blueprint name or endpoint ("bp.view") from CSRF; it must authenticate otherwise."""
+    _csrf_exempt.add(name)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def error_response(status: int, message: str | None = None, **extra) -> tuple[Response, int] | tuple[str, int]:
+    message = message or ERROR_MESSAGES.get(status, "오류가 발생했습니다.")
+    if wants_json():
+        return jsonify({"error": message, "status": status, **extra}), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def _check_csrf() -> None:
+    if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
+        return
+    if request.headers.get("Authorization", "").startswith("Bearer "):
+        return  # browsers never attach bearer tokens on their own, so no forgery is possible
+    if request.blueprint in _csrf_exempt or request.endpoint in _csrf_exempt:
+        return
+    csrf.protect()
+
+
+def _headers(response: Response) -> Response:
+    h = response.headers
+    h.setdefault("Content-Security-Policy", getattr(g, "csp", None) or CSP)
+    h.setdefault("X-Content-Type-Options", "nosniff")
+    h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    h.setdefault("X-Frame-Options", "DENY")
+    h.setdefault("Permissions-Policy", "camera=(), geolocation=(), microphone=(self)")
+    h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure or request.headers.get("X-Forwarded-Proto") == "https":
+        h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if response.mimetype == "text/html":
+        # Any page may be fetched whole or as an htmx partial, so caches must key on it.
+        h.add("Vary", "HX-Request")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_check_csrf)
+    app.after_request(_headers)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc: CSRFError):
+        return error_response(400, "보안 토큰이 만료되었거나 올바르지 않습니다. "
+                                   "페이지를 새로 고친 뒤 다시 시도해 주세요.")
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        response = error_response(exc.code or 500)
+        if exc.code == 405 and exc.get_response().headers.get("Allow"):
+            body, status = response
+            return body, status, {"Allow": exc.get_response().headers["Allow"]}
+        return response
+
+    @app.errorhandler(Exception)
+    def _unhandled(exc: Exception):
+        app.logger.exception("unhandled error on %s", request.path)
+        return error_response(500)
