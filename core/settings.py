@@ -28,6 +28,22 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_MAX_HOURS": 12,
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
     "DEMO_PASSWORD": "goyang2026!",
+    # Smart Lettering: providers (PROTOCOLS.md §2, §3) and the fallback policy
+    "CARRIER_BASE_URL": "http://127.0.0.1:5081",
+    "KAKAO_BASE_URL": "http://127.0.0.1:5082",
+    "FALLBACK_POLICY": "missed_only",          # missed_only | always | never
+    "ALIMTALK_TEMPLATE_CODE": "GY_MISSED_CALL",
+    "ALIMTALK_CAP_PER_DAY": 1,                # per citizen per department per 24 h
+    "QUIET_HOURS_START": 21,                  # KST hour, inclusive
+    "QUIET_HOURS_END": 8,                     # KST hour, exclusive
+    "ALIMTALK_STALE_HOURS": 12,               # held messages older than this are dropped
+    "RETENTION_DAYS": 30,
+    "WORKER_CONCURRENCY": 4,
+    # Secure document viewer
+    "DOCUMENT_MAX_BYTES": 30 * 1024 * 1024,
+    "DOCUMENT_MAX_PAGES": 300,
+    "VIEWER_URL_TTL_SECONDS": 300,
+    "VIEWER_CACHE_MB": 512,
 }
 
 # Generated on first run outside production, read from the environment in production.
