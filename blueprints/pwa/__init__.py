@@ -1,0 +1,15 @@
+"""The installable app shell: web manifest, service worker, offline page, the offline
+directory snapshot and its console setting."""
+from flask import Blueprint, Flask
+from flask_babel import lazy_gettext as _l
+
+from web.console import register_console_link
+
+bp = Blueprint("pwa", __name__)
+
+
+def init_app(app: Flask) -> None:
+    register_console_link("pwa.offline_settings", _l("오프라인 연락처"), role="admin", order=60)
+
+
+from blueprints.pwa import routes  # noqa: F401

@@ -1,0 +1,103 @@
+import gzip
+
+from flask import Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from blueprints.pwa import bp, shell
+from blueprints.pwa.forms import OfflineSettingsForm
+from core import app_settings, audit, offline_snapshot
+from core.timeutil import utcnow
+from extensions import db
+from web.sessions import roles_required
+
+# Pages the worker tries to keep for offline use; they need a signed-in user.
+SHELL_PAGES = ("/", "/directory", "/more")
+# Below this size gzip costs more than it saves.
+GZIP_MIN_BYTES = 1024
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    def icon(name: str, size: int, purpose: str) -> dict:
+        return {"src": url_for("static", filename=f"icons/{name}"), "sizes": f"{size}x{size}",
+                "type": "image/png", "purpose": purpose}
+
+    body = {
+        "id": "/",
+        "name": "고양 스마트행정",
+        "short_name": "스마트행정",
+        "description": "고양특례시 직원용 모바일 스마트행정 포털: 게시판, 연락처 검색, 근무표",
+        "lang": "ko",
+        "dir": "ltr",
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "orientation": "portrait",
+        "theme_color": "#0b5cad",
+        "background_color": "#f5f7fa",
+        "categories": ["productivity", "government"],
+        "icons": [icon("icon-192.png", 192, "any"), icon("icon-512.png", 512, "any"),
+                  icon("icon-maskable-192.png", 192, "maskable"), icon("icon-maskable-512.png", 512, "maskable")],
+        "shortcuts": [{"name": "연락처 검색", "short_name": "연락처", "url": "/directory",
+                       "icons": [icon("icon-192.png", 192, "any")]}],
+    }
+    response = jsonify(body)
+    response.mimetype = "application/manifest+json"
+    response.headers["Cache-Control"] = "no-cache"
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.get("/sw.js")
+def service_worker():
+    static_folder = current_app.static_folder or ""
+    build = shell.build_id(current_app.config["VERSION"], static_folder)
+    script = render_template("pwa/sw.js", build=build, shell_pages=SHELL_PAGES,
+                             static_urls=shell.static_urls(static_folder, current_app.static_url_path),
+                             offline_url=url_for("pwa.offline"),
+                             snapshot_url=url_for("pwa.directory_snapshot"))
+    response = Response(script, mimetype="application/javascript")
+    # Browsers must always ask for the worker again, or a deploy would go unnoticed.
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.get("/offline")
+def offline():
+    return render_template("pwa/offline.html")
+
+
+@bp.get("/api/directory/snapshot")
+@login_required
+def directory_snapshot():
+    snapshot = offline_snapshot.build(db.session)
+    headers = {"ETag": f'"{snapshot.etag}"', "Cache-Control": "private, no-cache", "Vary": "Accept-Encoding"}
+    if snapshot.etag in request.if_none_match:
+        return Response(status=304, headers=headers)
+    body = snapshot.to_json(utcnow())
+    if len(body) >= GZIP_MIN_BYTES and request.accept_encodings["gzip"]:
+        body = gzip.compress(body, compresslevel=6)
+        headers["Content-Encoding"] = "gzip"
+    return Response(body, mimetype="application/json", headers=headers)
+
+
+@bp.route("/admin/offline-directory", methods=["GET", "POST"])
+@roles_required("admin")
+def offline_settings():
+    current = bool(app_settings.get(db.session, app_settings.OFFLINE_INCLUDE_MOBILE))
+    form = OfflineSettingsForm(data={"include_mobile": current})
+    if form.validate_on_submit():
+        wanted = bool(form.include_mobile.data)
+        if wanted != current:
+            app_settings.set(db.session, app_settings.OFFLINE_INCLUDE_MOBILE, wanted)
+            audit.record(db.session, "setting_changed", user=current_user,
+                         target=app_settings.OFFLINE_INCLUDE_MOBILE, ip=request.remote_addr or "",
+                         user_agent=request.user_agent.string, old=current, new=wanted)
+            db.session.commit()
+        flash(_("설정을 저장했습니다. 직원 휴대전화의 오프라인 사본은 다음 동기화 때 바뀝니다."), "success")
+        return redirect(url_for("pwa.offline_settings"))
+    return render_template("pwa/offline_settings.html", form=form, include_mobile=current), \
+        400 if request.method == "POST" else 200

@@ -1,0 +1,143 @@
+/* The service worker of 고양 스마트행정, build {{ build }}.
+ * Served from /sw.js by blueprints/pwa so that the build id (app version plus a digest of the
+ * shell files) is baked into its bytes: every deploy installs a new worker and the page offers
+ * the update (static/js/app.js). Caching rules are described in docs/pwa.md. */
+"use strict";
+
+var BUILD = {{ build|tojson }};
+var SHELL_CACHE = "shell-" + BUILD;      // static files and the offline page of this build
+var PAGES_CACHE = "pages-v1";             // pages the user has opened, for offline navigation
+var DATA_CACHE = "directory-v1";          // the directory snapshot
+var KEEP = [SHELL_CACHE, PAGES_CACHE, DATA_CACHE];
+var OFFLINE_URL = {{ offline_url|tojson }};
+var SNAPSHOT_URL = {{ snapshot_url|tojson }};
+var SHELL_PAGES = {{ shell_pages|list|tojson }};
+var STATIC_URLS = {{ static_urls|tojson }};
+var SNAPSHOT_DB = "directory-offline";
+
+// Never stored: documents and their viewer, the console, the APIs (snapshot aside) and
+// anything to do with signing in or out.
+var PRIVATE = [/^\/viewer\//, /^\/documents(\/|$)/, /^\/api\//, /^\/admin(\/|$)/, /^\/login/, /^\/logout/,
+               /^\/account\//];
+
+function isPrivate(path) {
+  return PRIVATE.some(function (pattern) { return pattern.test(path); });
+}
+
+function storable(response) {
+  return response && response.ok && response.status === 200 && response.type === "basic" && !response.redirected &&
+    !/no-store/i.test(response.headers.get("Cache-Control") || "");
+}
+
+self.addEventListener("install", function (event) {
+  event.waitUntil(caches.open(SHELL_CACHE).then(function (cache) {
+    // The shell must be complete or the install fails; "reload" skips the HTTP cache.
+    var required = STATIC_URLS.concat([OFFLINE_URL]).map(function (url) { return new Request(url, { cache: "reload" }); });
+    return cache.addAll(required);
+  }).then(function () {
+    // Signed-in pages are best effort: before login they only redirect to the login page.
+    return caches.open(PAGES_CACHE).then(function (pages) {
+      return Promise.all(SHELL_PAGES.map(function (url) {
+        return fetch(new Request(url, { cache: "reload", credentials: "same-origin" })).then(function (response) {
+          if (storable(response)) return pages.put(url, response);
+        }).catch(function () { /* offline during install: the page is cached when next opened */ });
+      }));
+    });
+  }));
+  // No skipWaiting() here: an update waits until the user accepts it from the banner.
+});
+
+self.addEventListener("activate", function (event) {
+  event.waitUntil(caches.keys().then(function (names) {
+    return Promise.all(names.filter(function (name) { return KEEP.indexOf(name) < 0; })
+      .map(function (name) { return caches.delete(name); }));
+  }).then(function () { return self.clients.claim(); }));
+});
+
+self.addEventListener("message", function (event) {
+  if (event.data && event.data.type === "SKIP_WAITING") self.skipWaiting();
+});
+
+// After sign-out nothing of the user's may stay on the phone: cached pages, the snapshot
+// and the IndexedDB copy the directory page keeps.
+function forgetUser() {
+  return Promise.all([caches.delete(PAGES_CACHE), caches.delete(DATA_CACHE), new Promise(function (resolve) {
+    var request = indexedDB.deleteDatabase(SNAPSHOT_DB);
+    request.onsuccess = request.onerror = request.onblocked = function () { resolve(); };
+  })]);
+}
+
+// Pages: the network first, so staff see fresh data; the stored copy when offline; the
+// offline page for a page never opened before.
+function navigate(event, url) {
+  var request = event.request;
+  return fetch(request).then(function (response) {
+    if (!isPrivate(url.pathname) && storable(response)) {
+      var copy = response.clone();
+      event.waitUntil(caches.open(PAGES_CACHE).then(function (cache) { return cache.put(url.href, copy); }));
+    }
+    return response;
+  }).catch(function () {
+    return caches.open(PAGES_CACHE).then(function (cache) {
+      return cache.match(url.href, { ignoreVary: true }).then(function (hit) {
+        return hit || (isPrivate(url.pathname) ? null : cache.match(url.pathname, { ignoreVary: true, ignoreSearch: true }));
+      });
+    }).then(function (hit) {
+      return hit || caches.match(OFFLINE_URL, { cacheName: SHELL_CACHE, ignoreVary: true });
+    }).then(function (hit) {
+      return hit || Response.error();
+    });
+  });
+}
+
+// Static files: answer from the cache at once and refresh it behind the scenes.
+function staleWhileRevalidate(event) {
+  var request = event.request;
+  return caches.open(SHELL_CACHE).then(function (cache) {
+    return cache.match(request, { ignoreSearch: true, ignoreVary: true }).then(function (hit) {
+      var refresh = fetch(request).then(function (response) {
+        if (storable(response)) return cache.put(request.url.split("?")[0], response.clone()).then(function () { return response; });
+        return response;
+      });
+      if (hit) {
+        event.waitUntil(refresh.catch(function () { /* offline: the cached copy stands */ }));
+        return hit;
+      }
+      return refresh;
+    });
+  });
+}
+
+// The snapshot: the network first (the page sends If-None-Match, a 304 passes through),
+// the last good copy when offline.
+function snapshot(event) {
+  var request = event.request;
+  return fetch(request).then(function (response) {
+    if (storable(response)) {
+      var copy = response.clone();
+      event.waitUntil(caches.open(DATA_CACHE).then(function (cache) { return cache.put(SNAPSHOT_URL, copy); }));
+    }
+    return response;
+  }).catch(function () {
+    return caches.match(SNAPSHOT_URL, { cacheName: DATA_CACHE, ignoreVary: true }).then(function (hit) {
+      return hit || Response.error();
+    });
+  });
+}
+
+self.addEventListener("fetch", function (event) {
+  var request = event.request;
+  var url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (request.method !== "GET") {
+    if (request.method === "POST" && url.pathname === "/logout") event.waitUntil(forgetUser());
+    return;  // never cached
+  }
+  if (url.pathname === SNAPSHOT_URL) { event.respondWith(snapshot(event)); return; }
+  if (request.mode === "navigate") { event.respondWith(navigate(event, url)); return; }
+  if (isPrivate(url.pathname)) return;
+  if (url.pathname.indexOf("/static/") === 0 || url.pathname === "/manifest.webmanifest") {
+    event.respondWith(staleWhileRevalidate(event));
+  }
+  // Anything else (htmx partials, other requests) goes to the network untouched.
+});
