@@ -1,0 +1,344 @@
+"""Administrative lines: bulk import from CSV/XLSX and single-line create/edit.
+
+The file has the columns of ``samples/lines-sample.csv``:
+회선번호, 내선, 부서, 표시기관명, 안내문구, 로고URL.
+
+Rules (documented in docs/lettering-console.md):
+- numbers are stored in E.164; a re-import updates the line with the same number in place;
+- a department is matched by name (preferring the row's institution); a name not yet in the
+  directory creates that department under the row's institution, and the report lists it, so
+  that lines are never orphaned from the department whose admins look after them;
+- a bad row is rejected with its spreadsheet row number (the header is row 1) and a Korean reason,
+  and never stops the good rows; a file that cannot be read at all changes nothing.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.models.lettering import MESSAGE_MAX, Line
+from core.models.organization import Department
+from core.phone import try_normalize
+
+Progress = Callable[[int, int], None]
+
+DEFAULT_INSTITUTION = "고양특례시"
+COLUMNS = {"회선번호": "number", "내선": "extension", "부서": "department", "표시기관명": "institution",
+           "안내문구": "message", "로고URL": "logo_url"}
+REQUIRED_COLUMNS = ("회선번호", "부서", "안내문구")
+MAX_ROWS = 20_000
+_EXTENSION = re.compile(r"^\d{3,6}$")        # the form core.lettering.lookup.find_line accepts
+_SUFFIX = re.compile(r"(과|팀|실|국|단|소|센터|사업소|행정복지센터|동|구)$")
+PROFILE_FIELDS = ("extension", "department_id", "institution", "department_name", "message", "logo_url")
+
+
+class LinesFileError(ValueError):
+    """The whole file is unreadable; nothing was changed."""
+
+
+class LineError(ValueError):
+    """One line's values are invalid; ``errors`` maps field name to a Korean message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+@dataclass
+class LineValues:
+    number: str              # E.164
+    extension: str | None
+    department: str
+    institution: str
+    message: str
+    logo_url: str
+
+
+@dataclass
+class ImportReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)   # [{"row": 7, "reason": "..."}]
+    created_departments: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
+                "rejected_count": len(self.rejected), "rejected": self.rejected,
+                "created_departments": self.created_departments}
+
+
+# --- reading files --------------------------------------------------------------------------
+
+def _cell(value: Any) -> str:
+    """A cell as text. Excel turns ``0318075...`` into a number and drops the leading zero."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _read_xlsx(data: bytes) -> list[list[str]]:
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise LinesFileError("XLSX 파일을 열 수 없습니다. 파일이 손상되었는지 확인해 주세요.") from exc
+    try:
+        sheet = workbook.worksheets[0]
+        return [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def _read_csv(data: bytes) -> list[list[str]]:
+    for encoding in ("utf-8-sig", "cp949"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise LinesFileError("파일의 문자 인코딩을 읽을 수 없습니다. UTF-8 또는 CP949(EUC-KR) CSV로 저장해 주세요.")
+    if "\x00" in text:
+        raise LinesFileError("CSV 파일이 아닙니다. CSV 또는 XLSX 파일을 올려 주세요.")
+    try:
+        return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+    except csv.Error as exc:
+        raise LinesFileError(f"CSV 형식이 올바르지 않습니다: {exc}") from exc
+
+
+def read_rows(data: bytes, filename: str = "") -> list[tuple[int, dict[str, str]]]:
+    """``(spreadsheet row number, {field: text})`` for every non-empty data row.
+
+    Raises :class:`LinesFileError` when the file cannot be read or lacks a required column.
+    """
+    if not data:
+        raise LinesFileError("빈 파일입니다.")
+    is_xlsx = filename.lower().endswith((".xlsx", ".xlsm")) or data[:4] == b"PK\x03\x04"
+    table = _read_xlsx(data) if is_xlsx else _read_csv(data)
+    if not table:
+        raise LinesFileError("파일에 내용이 없습니다.")
+    header = [h.replace("\ufeff", "").replace(" ", "") for h in table[0]]
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if missing:
+        raise LinesFileError("필수 열이 없습니다: " + ", ".join(missing)
+                             + ". 첫 줄은 회선번호,내선,부서,표시기관명,안내문구,로고URL 이어야 합니다.")
+    positions = {COLUMNS[name]: i for i, name in enumerate(header) if name in COLUMNS}
+    rows = []
+    for offset, raw in enumerate(table[1:], start=2):
+        if not any(cell for cell in raw):
+            continue
+        rows.append((offset, {key: (raw[i] if i < len(raw) else "") for key, i in positions.items()}))
+    if len(rows) > MAX_ROWS:
+        raise LinesFileError(f"한 번에 {MAX_ROWS:,}행까지 가져올 수 있습니다 (이 파일: {len(rows):,}행).")
+    return rows
+
+
+# --- validation ------------------------------------------------------------------------------
+
+def _valid_logo(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and len(url) <= 500 and " " not in url
+
+
+def _line_number(raw: str) -> str | None:
+    text = raw.strip()
+    if text.isdigit() and not text.startswith("0") and len(text) in (9, 10):
+        text = "0" + text  # a spreadsheet dropped the leading zero
+    return try_normalize(text)
+
+
+def validate(raw: dict[str, str]) -> LineValues:
+    """Check one line's values; raises :class:`LineError` with a Korean message per field."""
+    errors: dict[str, str] = {}
+    number_text = (raw.get("number") or "").strip()
+    number = _line_number(number_text) if number_text else None
+    if not number_text:
+        errors["number"] = "회선번호가 비어 있습니다."
+    elif number is None:
+        errors["number"] = f"회선번호 형식이 올바르지 않습니다: {number_text}"
+    extension = (raw.get("extension") or "").strip()
+    if extension and not _EXTENSION.fullmatch(extension):
+        errors["extension"] = "내선은 숫자 3~6자리여야 합니다."
+    department = " ".join((raw.get("department") or "").split())
+    if not department:
+        errors["department"] = "부서가 비어 있습니다."
+    elif len(department) > 64:
+        errors["department"] = "부서 이름은 64자 이하여야 합니다."
+    institution = " ".join((raw.get("institution") or "").split()) or DEFAULT_INSTITUTION
+    if len(institution) > 64:
+        errors["institution"] = "표시기관명은 64자 이하여야 합니다."
+    message = " ".join((raw.get("message") or "").split())
+    if not message:
+        errors["message"] = "안내문구가 비어 있습니다."
+    elif len(message) > MESSAGE_MAX:
+        errors["message"] = f"안내문구는 {MESSAGE_MAX}자 이하여야 합니다 (현재 {len(message)}자)."
+    logo_url = (raw.get("logo_url") or "").strip()
+    if logo_url and not _valid_logo(logo_url):
+        errors["logo_url"] = "로고URL은 http:// 또는 https:// 로 시작하는 주소여야 합니다."
+    if errors:
+        raise LineError(errors)
+    return LineValues(number=number or "", extension=extension or None, department=department,
+                      institution=institution, message=message, logo_url=logo_url)
+
+
+# --- departments ------------------------------------------------------------------------------
+
+def department_search_key(name: str) -> str:
+    """The name without spaces or its 과/팀/동… suffix, as the directory matches names."""
+    compact = name.replace(" ", "")
+    return _SUFFIX.sub("", compact) or compact
+
+
+class _Departments:
+    """Departments by name, creating missing ones on demand (see the module docstring)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.by_name: dict[str, list[Department]] = {}
+        for dept in session.scalars(select(Department)):
+            self.by_name.setdefault(dept.name, []).append(dept)
+        self.created: list[str] = []
+
+    def get(self, name: str, institution: str, *, create: bool = True) -> Department | None:
+        candidates = self.by_name.get(name, [])
+        for dept in candidates:
+            if dept.organization == institution:
+                return dept
+        if candidates:
+            return candidates[0]
+        if not create:
+            return None
+        dept = Department(organization=institution, parent="", name=name, search_key=department_search_key(name))
+        self.session.add(dept)
+        self.session.flush()
+        self.by_name[name] = [dept]
+        self.created.append(name)
+        return dept
+
+
+def _apply(line: Line, values: LineValues, dept: Department | None) -> None:
+    line.extension = values.extension
+    line.department_id = dept.id if dept else None
+    line.department = dept
+    line.institution = values.institution
+    line.department_name = values.department
+    line.message = values.message
+    line.logo_url = values.logo_url
+
+
+def _profile(line: Line) -> tuple:
+    return tuple(getattr(line, name) for name in PROFILE_FIELDS)
+
+
+# --- bulk import ---------------------------------------------------------------------------------
+
+def import_rows(session: Session, rows: Iterable[tuple[int, dict[str, str]]],
+                progress: Progress | None = None) -> dict[str, Any]:
+    """Apply parsed rows; the caller commits. Returns the report as a dict."""
+    rows = list(rows)
+    report = ImportReport()
+    lines = {line.number: line for line in session.scalars(select(Line))}
+    by_extension = {line.extension: line for line in lines.values() if line.extension}
+    seen_numbers: dict[str, int] = {}
+    seen_extensions: dict[str, int] = {}
+    departments = _Departments(session)
+    total = len(rows)
+    for i, (row_no, raw) in enumerate(rows, start=1):
+        try:
+            values = validate(raw)
+        except LineError as exc:
+            report.rejected.append({"row": row_no, "reason": " ".join(exc.errors.values())})
+        else:
+            reason = _conflict(values, row_no, lines, by_extension, seen_numbers, seen_extensions)
+            if reason:
+                report.rejected.append({"row": row_no, "reason": reason})
+            else:
+                seen_numbers[values.number] = row_no
+                if values.extension:
+                    seen_extensions[values.extension] = row_no
+                _store(session, values, departments, lines, by_extension, report)
+        if progress:
+            progress(i, total)
+    session.flush()
+    report.created_departments = departments.created
+    return report.as_dict()
+
+
+def _conflict(values: LineValues, row_no: int, lines: dict[str, Line], by_extension: dict[str, Line],
+              seen_numbers: dict[str, int], seen_extensions: dict[str, int]) -> str:
+    if values.number in seen_numbers:
+        return f"회선번호가 {seen_numbers[values.number]}행과 중복됩니다."
+    if values.extension:
+        if values.extension in seen_extensions:
+            return f"내선 {values.extension}이(가) {seen_extensions[values.extension]}행과 중복됩니다."
+        owner = by_extension.get(values.extension)
+        if owner is not None and owner.number != values.number:
+            return f"내선 {values.extension}은(는) 이미 다른 회선에 있습니다."
+    return ""
+
+
+def _store(session: Session, values: LineValues, departments: _Departments, lines: dict[str, Line],
+           by_extension: dict[str, Line], report: ImportReport) -> None:
+    dept = departments.get(values.department, values.institution)
+    line = lines.get(values.number)
+    if line is None:
+        line = Line(number=values.number, active=True)
+        _apply(line, values, dept)
+        session.add(line)
+        lines[values.number] = line
+        report.added += 1
+    else:
+        before = _profile(line)
+        if line.extension and line.extension != values.extension:
+            by_extension.pop(line.extension, None)
+        _apply(line, values, dept)
+        if _profile(line) == before:
+            report.unchanged += 1
+        else:
+            report.updated += 1
+    if values.extension:
+        by_extension[values.extension] = line
+
+
+def import_file(session: Session, data: bytes, filename: str = "",
+                progress: Progress | None = None) -> dict[str, Any]:
+    """Read and import a CSV/XLSX file. An unreadable file raises before anything changes."""
+    return import_rows(session, read_rows(data, filename), progress)
+
+
+# --- one line from the console -------------------------------------------------------------------
+
+def save_line(session: Session, raw: dict[str, str], line: Line | None = None) -> Line:
+    """Create a line (``line`` None) or edit one; raises :class:`LineError` on bad values
+    or when the number or extension belongs to another line. The caller commits."""
+    values = validate(raw)
+    errors: dict[str, str] = {}
+    same_number = session.scalar(select(Line).where(Line.number == values.number))
+    if same_number is not None and same_number is not line:
+        errors["number"] = "이미 등록된 회선번호입니다."
+    if values.extension:
+        same_ext = session.scalar(select(Line).where(Line.extension == values.extension))
+        if same_ext is not None and same_ext is not line:
+            errors["extension"] = "이미 다른 회선에서 쓰는 내선입니다."
+    if errors:
+        raise LineError(errors)
+    dept = _Departments(session).get(values.department, values.institution)
+    if line is None:
+        line = Line(active=True)
+        session.add(line)
+    line.number = values.number
+    _apply(line, values, dept)
+    session.flush()
+    return line
