@@ -9,7 +9,8 @@
     NULL once delivery no longer needs it or after ``RETENTION_DAYS`` (``core.lettering.retention``).
     ``peer_masked``: ``010-****-5678`` — the ONLY form a page or a log may show.
   - ``lettering_status``: pending | accepted | unsupported_device | not_subscriber | failed | opted_out |
-    no_line. ``carrier_request_id``: the carrier's ``requestId``. ``lettering_error``: why it failed.
+    no_line (the PBX named no known active line) | incoming (a citizen called us: nothing is sent).
+    ``carrier_request_id``: the carrier's ``requestId``. ``lettering_error``: why it failed.
   - ``outcome``: answered | missed | ended (NULL while ringing). ``dialed_at``, ``answered_at``,
     ``ended_at``, ``duration_s``.
   - ``fallback_decision``: send | hold | skip | drop (NULL until decided); ``fallback_reason``: a code,
@@ -38,7 +39,7 @@ from core.db import Base
 from core.timeutil import utcnow
 
 LETTERING_STATUSES = ("pending", "accepted", "unsupported_device", "not_subscriber", "failed", "opted_out",
-                      "no_line")
+                      "no_line", "incoming")
 OUTCOMES = ("answered", "missed", "ended")
 LOG_KINDS = ("event", "carrier", "state", "fallback", "alimtalk", "receipt")
 

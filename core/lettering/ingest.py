@@ -1,0 +1,228 @@
+"""PBX call events (PROTOCOLS.md §1): signature check, validation with per-field errors, and storage.
+
+``store_events`` writes the events, the calls they belong to, the timeline entries and the jobs in the
+caller's single transaction, so an event is never stored without its job nor a job without its event.
+The citizen's number is kept only as a keyed hash, an encrypted copy and a masked form.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import jobs
+from core.lettering.lookup import find_lines
+from core.models.calls import Call, CallEvent, CallLog
+from core.phone import format_korean, mask, try_normalize
+from core.privacy import encrypt_phone, phone_hash
+
+MAX_BODY_BYTES = 1024 * 1024
+MAX_EVENTS = 500
+TIMESTAMP_WINDOW_S = 300
+ID_MAX = 64
+EVENT_TYPES = ("dial", "ringing", "answered", "missed", "ended", "incoming")
+_LINE_TEXT = re.compile(r"^[+\d][\d\s\-()]{2,24}$")
+
+# Which jobs each event type starts (the kinds are handled in core.lettering.dispatch).
+JOBS_FOR = {
+    "dial": ("lettering.dial",),
+    "answered": ("lettering.state",),
+    "missed": ("lettering.state", "lettering.fallback"),
+    "ended": ("lettering.state", "lettering.fallback"),
+}
+
+SUMMARIES = {
+    "dial": "발신 시작: {line} → {peer}",
+    "ringing": "상대방 전화벨 울림",
+    "answered": "통화 연결됨",
+    "missed": "부재중(받지 않음)",
+    "ended": "통화 종료",
+    "incoming": "수신 전화: {peer} → {line}",
+}
+
+
+@dataclass(frozen=True)
+class PbxEvent:
+    event_id: str
+    call_id: str
+    type: str
+    line: str
+    peer: str          # E.164; never logged
+    at: datetime
+    duration_s: int | None
+
+
+def verify_signature(secret: str, timestamp: str | None, signature: str | None, body: bytes,
+                     now: float | None = None) -> bool:
+    """HMAC-SHA256 over ``"{timestamp}.{raw body}"`` and a timestamp within 300 s of our clock."""
+    if not secret or not timestamp or not signature:
+        return False
+    try:
+        stamp = int(timestamp.strip())
+    except ValueError:
+        return False
+    if abs((now if now is not None else time.time()) - stamp) > TIMESTAMP_WINDOW_S:
+        return False
+    expected = hmac.new(secret.encode(), timestamp.strip().encode() + b"." + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, signature.strip().lower())
+
+
+def sign(secret: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
+    """The headers a PBX sends (used by the demo CLI, the benchmark and tests)."""
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    signature = hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return {"Content-Type": "application/json", "X-PBX-Timestamp": stamp, "X-PBX-Signature": signature}
+
+
+def _error(index: int, field: str, message: str) -> dict[str, Any]:
+    return {"index": index, "field": field, "message": message}
+
+
+def _check_id(item: dict, field: str, index: int, errors: list) -> str:
+    value = item.get(field)
+    if not isinstance(value, str) or not value.strip():
+        errors.append(_error(index, field, f"{field}은(는) 비어 있지 않은 문자열이어야 합니다."))
+        return ""
+    if len(value) > ID_MAX:
+        errors.append(_error(index, field, f"{field}은(는) {ID_MAX}자 이하여야 합니다."))
+    return value
+
+
+def _parse_event(item: Any, index: int, errors: list) -> PbxEvent | None:
+    if not isinstance(item, dict):
+        errors.append(_error(index, "event", "이벤트는 JSON 객체여야 합니다."))
+        return None
+    before = len(errors)
+    event_id = _check_id(item, "event_id", index, errors)
+    call_id = _check_id(item, "call_id", index, errors)
+    kind = item.get("type")
+    if kind not in EVENT_TYPES:
+        errors.append(_error(index, "type", "type은 " + ", ".join(EVENT_TYPES) + " 중 하나여야 합니다."))
+    line = item.get("line")
+    if not isinstance(line, str) or not _LINE_TEXT.fullmatch(line.strip()):
+        errors.append(_error(index, "line", "line은 회선 번호(예: 031-8075-1234) 또는 내선번호(예: 1234)여야 합니다."))
+    peer_raw = item.get("peer")
+    peer = try_normalize(peer_raw) if isinstance(peer_raw, str) else None
+    if peer is None or not peer.startswith("+82"):
+        # The message never repeats the number: error answers may end up in someone's logs.
+        errors.append(_error(index, "peer", "peer는 유효한 국내 전화번호여야 합니다."))
+    at = None
+    raw_at = item.get("at")
+    if isinstance(raw_at, str):
+        try:
+            at = datetime.fromisoformat(raw_at.strip())
+        except ValueError:
+            at = None
+    if at is None or at.tzinfo is None:
+        errors.append(_error(index, "at", "at은 시간대(오프셋)가 있는 ISO 8601 시각이어야 합니다."))
+    duration = item.get("duration_s")
+    if duration is not None and (isinstance(duration, bool) or not isinstance(duration, int) or duration < 0):
+        errors.append(_error(index, "duration_s", "duration_s는 0 이상의 정수여야 합니다."))
+    if len(errors) > before:
+        return None
+    return PbxEvent(event_id=event_id, call_id=call_id, type=kind, line=line.strip(), peer=peer, at=at,
+                    duration_s=duration if kind == "ended" else None)
+
+
+def parse_body(body: bytes) -> tuple[list[PbxEvent], list[dict[str, Any]]]:
+    """Events and per-field errors; any error means the whole request is refused."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return [], [_error(0, "body", "본문이 올바른 JSON이 아닙니다.")]
+    if isinstance(data, dict) and "events" in data:
+        items = data["events"]
+        if not isinstance(items, list) or not items:
+            return [], [_error(0, "events", "events는 비어 있지 않은 배열이어야 합니다.")]
+        if len(items) > MAX_EVENTS:
+            return [], [_error(0, "events", f"한 번에 최대 {MAX_EVENTS}개의 이벤트만 보낼 수 있습니다.")]
+    else:
+        items = [data]
+    errors: list[dict[str, Any]] = []
+    events = [e for i, item in enumerate(items) if (e := _parse_event(item, i, errors)) is not None]
+    return (events if not errors else []), errors
+
+
+def _apply(call: Call, event: PbxEvent) -> None:
+    """Fold an event into the call's summary columns (events may come out of order)."""
+    if event.type == "dial":
+        call.dialed_at = call.dialed_at or event.at
+    elif event.type == "answered":
+        call.answered_at = call.answered_at or event.at
+        call.outcome = "answered"
+    elif event.type == "missed":
+        if call.outcome != "answered":
+            call.outcome = "missed"
+        call.ended_at = call.ended_at or event.at
+    elif event.type == "ended":
+        call.ended_at = event.at
+        call.duration_s = event.duration_s
+        if call.outcome is None:
+            call.outcome = "answered" if event.duration_s else "ended"
+
+
+def store_events(session: Session, events: list[PbxEvent], settings: dict) -> tuple[int, int]:
+    """Store new events with their calls, timeline and jobs; returns (accepted, duplicates).
+    The caller commits (and retries on a unique-constraint race with a concurrent request)."""
+    seen = set(session.scalars(select(CallEvent.event_id).where(
+        CallEvent.event_id.in_({e.event_id for e in events}))))
+    fresh: list[PbxEvent] = []
+    for event in events:
+        if event.event_id not in seen:
+            seen.add(event.event_id)
+            fresh.append(event)
+    if not fresh:
+        return 0, len(events)
+    calls = {c.call_id: c for c in session.scalars(select(Call).where(
+        Call.call_id.in_({e.call_id for e in fresh})))}
+    lines = find_lines(session, [e.line for e in fresh if e.call_id not in calls])
+    hash_key, enc_key = settings["PHONE_HASH_KEY"], settings["PHONE_ENCRYPTION_KEY"]
+    for event in fresh:
+        if event.call_id in calls:
+            continue
+        line = lines.get(event.line)
+        call = Call(call_id=event.call_id, line_id=line.id if line else None,
+                    department_id=line.department_id if line else None,
+                    line_number=line.number if line else (try_normalize(event.line) or ""),
+                    peer_hash=phone_hash(event.peer, hash_key), peer_encrypted=encrypt_phone(event.peer, enc_key),
+                    peer_masked=mask(event.peer),
+                    lettering_status="pending" if line is not None and line.active else "no_line")
+        if event.type == "incoming":
+            call.lettering_status = "incoming"
+            call.peer_encrypted = None  # nothing is ever sent for a call the citizen made
+        session.add(call)
+        calls[event.call_id] = call
+    session.flush()  # the new calls' ids, for their timeline rows
+    work: list[tuple[str, dict[str, Any]]] = []
+    for event in fresh:
+        call = calls[event.call_id]
+        _apply(call, event)
+        detail: dict[str, Any] = {"line": event.line}
+        if event.duration_s is not None:
+            detail["duration_s"] = event.duration_s
+        session.add(CallEvent(event_id=event.event_id, call_id=event.call_id, type=event.type, at=event.at,
+                              detail=detail))
+        summary = SUMMARIES[event.type].format(line=format_korean(call.line_number) or event.line,
+                                               peer=call.peer_masked)
+        if event.type == "ended" and event.duration_s is not None:
+            summary += f" ({event.duration_s}초)"
+        session.add(CallLog(call_pk=call.id, at=event.at, kind="event", summary=summary,
+                            detail={"type": event.type, "event_id": event.event_id}))
+        if call.lettering_status == "incoming":
+            continue
+        for kind in JOBS_FOR.get(event.type, ()):
+            payload: dict[str, Any] = {"call_id": event.call_id, "event_id": event.event_id}
+            if kind == "lettering.state":
+                payload.update(state=event.type, at=event.at.isoformat())
+            work.append((kind, payload))
+    session.flush()
+    jobs.enqueue_many(session, work)
+    return len(fresh), len(events) - len(fresh)
