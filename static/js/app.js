@@ -14,6 +14,15 @@
     if (status === 422 || status === 400) { event.detail.shouldSwap = true; event.detail.isError = false; }
   });
 
+  // A boosted link or form that cannot reach the server becomes a real navigation, which the
+  // service worker answers from its cache or with the offline page.
+  document.addEventListener("htmx:sendError", function (event) {
+    var path = event.detail.pathInfo && event.detail.pathInfo.requestPath;
+    if (event.detail.boosted && path && event.detail.requestConfig && event.detail.requestConfig.verb === "get") {
+      window.location.assign(path);
+    }
+  });
+
   if ("serviceWorker" in navigator) {
     window.addEventListener("load", function () {
       navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(function (registration) {
@@ -22,6 +31,7 @@
           if (!banner) return;
           banner.hidden = false;
           document.getElementById("update-reload").addEventListener("click", function () {
+            updateAccepted = true;
             worker.postMessage({ type: "SKIP_WAITING" });
           });
         }
@@ -33,9 +43,11 @@
           });
         });
       });
-      var reloading = false;
+      // Reload only for an update the user accepted: the first worker also takes control
+      // (clients.claim) and a reload then would only interrupt whatever the user was doing.
+      var updateAccepted = false, reloading = false;
       navigator.serviceWorker.addEventListener("controllerchange", function () {
-        if (!reloading) { reloading = true; window.location.reload(); }
+        if (updateAccepted && !reloading) { reloading = true; window.location.reload(); }
       });
     });
   }

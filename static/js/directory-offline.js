@@ -1,0 +1,351 @@
+// The offline directory: keeps a copy of /api/directory/snapshot in IndexedDB and, when the
+// network is gone, searches it on the phone with the same result markup as the server.
+// Loaded on every signed-in page (templates/base.html) because boosted navigation does not
+// run scripts from a page's <head>; it only acts where the directory page's elements exist.
+(function () {
+  "use strict";
+  if (window.directoryOffline) return;  // included twice: keep one set of listeners
+
+  var SNAPSHOT_URL = "/api/directory/snapshot";
+  var DB_NAME = "directory-offline", STORE = "snapshot";
+  var REFRESH_MS = 3 * 60 * 60 * 1000;  // ask the server at most every three hours
+  var MAX_RESULTS = 50;
+  var CHOSEONG = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ";
+  var CONSONANTS = "ㄱㄲㄳㄴㄵㄶㄷㄸㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅃㅄㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ";
+
+  var snapshot = null;   // {entries, generated_at, etag, checked_at}, with a search index added
+  var syncing = null;
+
+  // --- IndexedDB -------------------------------------------------------------------------
+  function openDb() {
+    return new Promise(function (resolve, reject) {
+      var request = indexedDB.open(DB_NAME, 1);
+      request.onupgradeneeded = function () { request.result.createObjectStore(STORE); };
+      request.onsuccess = function () { resolve(request.result); };
+      request.onerror = function () { reject(request.error); };
+    });
+  }
+
+  function dbRequest(mode, action) {
+    return openDb().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction(STORE, mode);
+        var request = action(tx.objectStore(STORE));
+        tx.oncomplete = function () { db.close(); resolve(request.result); };
+        tx.onerror = tx.onabort = function () { db.close(); reject(tx.error); };
+      });
+    });
+  }
+
+  // Two records: the entries, written only when they change, and the small "meta" record
+  // (ETag, when taken, when last checked) that every check rewrites.
+  function loadStored() {
+    if (snapshot) return Promise.resolve(snapshot);
+    return dbRequest("readonly", function (store) { return store.get("meta"); }).then(function (meta) {
+      if (!meta) return null;
+      return dbRequest("readonly", function (store) { return store.get("entries"); }).then(function (entries) {
+        if (entries && !snapshot) { meta.entries = entries; snapshot = index(meta); }
+        return snapshot;
+      });
+    }).catch(function () { return null; });
+  }
+
+  function saveMeta(record) {
+    var meta = { generated_at: record.generated_at, count: record.count, include_mobile: record.include_mobile,
+                 etag: record.etag, checked_at: record.checked_at };
+    return dbRequest("readwrite", function (s) { return s.put(meta, "meta"); });
+  }
+
+  function save(record) {
+    return dbRequest("readwrite", function (s) { return s.put(record.entries, "entries"); })
+      .then(function () { return saveMeta(record); })
+      .catch(function () { /* storage refused (private mode, quota): the copy lives in memory only */ });
+  }
+
+  // --- Download ----------------------------------------------------------------------------
+  function sync(force) {
+    if (syncing) return syncing;
+    if (!navigator.onLine) return loadStored();
+    syncing = loadStored().then(function (current) {
+      if (current && !force && Date.now() - current.checked_at < REFRESH_MS) return current;
+      var headers = { Accept: "application/json" };
+      if (current && current.etag) headers["If-None-Match"] = current.etag;
+      return fetch(SNAPSHOT_URL, { headers: headers, credentials: "same-origin" }).then(function (response) {
+        var checked = Date.now();
+        if (response.status === 304 && current) {
+          // Unchanged: the copy is as fresh as the server's answer.
+          var date = Date.parse(response.headers.get("Date") || "");
+          current.generated_at = new Date(isNaN(date) ? checked : date).toISOString();
+          current.checked_at = checked;
+          return saveMeta(current).catch(function () { /* see save() */ }).then(function () { return current; });
+        }
+        if (!response.ok) return current;
+        return response.json().then(function (body) {
+          var record = { entries: body.entries, generated_at: body.generated_at, count: body.count,
+                         include_mobile: body.include_mobile, etag: response.headers.get("ETag"), checked_at: checked };
+          // Saved before indexing, so the stored copy carries no index fields.
+          return save(record).then(function () { snapshot = index(record); return snapshot; });
+        });
+      }).catch(function () { return current; });
+    });
+    syncing.then(function () { syncing = null; }, function () { syncing = null; });
+    return syncing;
+  }
+
+  // --- Search ------------------------------------------------------------------------------
+  function compact(text) {
+    return String(text || "").toLowerCase().replace(/[^0-9a-z\u3131-\u318e\uac00-\ud7a3]/g, "");
+  }
+
+  function digits(text) { return String(text || "").replace(/\D/g, ""); }
+
+  function isConsonant(ch) { return CONSONANTS.indexOf(ch) >= 0; }
+
+  function initialOf(ch) {
+    var code = ch.charCodeAt(0) - 0xac00;
+    return code >= 0 && code <= 11171 ? CHOSEONG.charAt(Math.floor(code / 588)) : ch;
+  }
+
+  function index(record) {
+    record.entries.forEach(function (e) {
+      e._name = compact(e.name);
+      e._initials = e.initials || e._name.split("").map(initialOf).join("");
+      e._dept = compact(e.department);
+      e._deptKey = compact(e.dept_key);
+      e._title = compact(e.title);
+      e._duty = compact(e.duty);
+      e._org = compact(e.organization);
+      e._digits = [digits(e.phone), digits(e.mobile)];
+    });
+    return record;
+  }
+
+  // "김ㅁㅈ" against "김민준": a syllable must match itself, a lone consonant the initial.
+  function mixedAt(name, initials, query, start) {
+    for (var i = 0; i < query.length; i++) {
+      var q = query.charAt(i);
+      if (isConsonant(q) ? initials.charAt(start + i) !== q : name.charAt(start + i) !== q) return false;
+    }
+    return true;
+  }
+
+  function nameScore(e, q) {
+    if (e._name === q) return 100;
+    if (e._name.length > 1 && e._name.slice(1) === q) return 95;   // the given name alone
+    if (e._name.indexOf(q) === 0) return 90;
+    if (e._name.indexOf(q) > 0) return 70;
+    var hasConsonant = false;
+    for (var i = 0; i < q.length; i++) if (isConsonant(q.charAt(i))) { hasConsonant = true; break; }
+    if (!hasConsonant || q.length > e._name.length) return 0;
+    if (q.length === e._name.length && mixedAt(e._name, e._initials, q, 0)) return 85;
+    if (mixedAt(e._name, e._initials, q, 0)) return 80;
+    for (var start = 1; start + q.length <= e._name.length; start++) {
+      if (mixedAt(e._name, e._initials, q, start)) return 60;
+    }
+    return 0;
+  }
+
+  function fieldScore(value, q, exact, prefix, contains) {
+    if (!value) return 0;
+    if (value === q) return exact;
+    var at = value.indexOf(q);
+    return at === 0 ? prefix : at > 0 ? contains : 0;
+  }
+
+  function tokenScore(e, q) {
+    var best = nameScore(e, q);
+    if (/^\d+$/.test(q)) {
+      best = Math.max(best, fieldScore(e.extension, q, 98, 75, 0));
+      if (q.length >= 3) {
+        for (var i = 0; i < e._digits.length; i++) {
+          var at = e._digits[i].indexOf(q);
+          if (at >= 0) best = Math.max(best, at + q.length === e._digits[i].length ? 65 : 55);
+        }
+      }
+      return best;
+    }
+    return Math.max(best,
+      fieldScore(e._dept, q, 78, 68, 50), fieldScore(e._deptKey, q, 78, 68, 50),
+      fieldScore(e._title, q, 52, 48, 40), fieldScore(e._duty, q, 46, 44, 42),
+      fieldScore(e._org, q, 36, 34, 30));
+  }
+
+  // Every word must match somewhere ("교통정책과 김민준"); the query written without spaces
+  // also counts whole ("교통 정책과" is the department "교통정책과").
+  function search(query, entries) {
+    var whole = compact(query);
+    if (!whole) return [];
+    var words = String(query).split(/\s+/).map(compact).filter(Boolean);
+    var scored = [];
+    entries.forEach(function (e) {
+      var score = tokenScore(e, whole);
+      if (words.length > 1) {
+        var sum = 0;
+        for (var i = 0; i < words.length; i++) {
+          var s = tokenScore(e, words[i]);
+          if (!s) { sum = 0; break; }
+          sum += s;
+        }
+        score = Math.max(score, sum / words.length + (sum ? 1 : 0));
+      }
+      if (score > 0) scored.push({ entry: e, score: score });
+    });
+    scored.sort(function (a, b) {
+      return b.score - a.score || (a.entry.name < b.entry.name ? -1 : a.entry.name > b.entry.name ? 1 : 0);
+    });
+    return scored.slice(0, MAX_RESULTS).map(function (item) { return item.entry; });
+  }
+
+  // --- Rendering (the same markup as templates/directory results) ---------------------------
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  function action(href, label, text, className) {
+    var a = el("a", "btn btn-small " + className, text);
+    a.href = href;
+    a.setAttribute("aria-label", label);
+    return a;
+  }
+
+  function renderEntry(e) {
+    var li = el("li", "contact");
+    var head = el("p", "contact-head");
+    head.appendChild(el("strong", "contact-name", e.name));
+    if (e.title) head.appendChild(el("span", "contact-title", e.title));
+    li.appendChild(head);
+    var org = [e.organization, e.department].filter(Boolean).join(" · ");
+    if (org) li.appendChild(el("p", "contact-org", org));
+    if (e.duty) li.appendChild(el("p", "contact-duty", e.duty));
+    var numbers = el("p", "contact-numbers muted small");
+    numbers.textContent = [e.extension ? "내선 " + e.extension : "", e.phone, e.mobile].filter(Boolean).join(" · ");
+    if (numbers.textContent) li.appendChild(numbers);
+    var actions = el("div", "contact-actions");
+    if (e.phone) actions.appendChild(action("tel:" + digits(e.phone), e.name + " 직통전화 " + e.phone + " 걸기", "직통 전화", "call"));
+    if (e.mobile) {
+      actions.appendChild(action("tel:" + digits(e.mobile), e.name + " 휴대전화 " + e.mobile + " 걸기", "휴대 전화", "call"));
+      actions.appendChild(action("sms:" + digits(e.mobile), e.name + "에게 문자 보내기", "문자", "sms"));
+    }
+    if (actions.childNodes.length) li.appendChild(actions);
+    return li;
+  }
+
+  function kst(iso) {
+    var time = Date.parse(iso);
+    if (isNaN(time)) return "";
+    var d = new Date(time + 9 * 60 * 60 * 1000);  // Korea has no daylight saving time
+    function two(n) { return (n < 10 ? "0" : "") + n; }
+    return d.getUTCFullYear() + "-" + two(d.getUTCMonth() + 1) + "-" + two(d.getUTCDate()) + " " +
+      two(d.getUTCHours()) + ":" + two(d.getUTCMinutes());
+  }
+
+  function showInfo(text) {
+    var info = document.getElementById("snapshot-info");
+    if (!info) return;
+    info.textContent = text;
+    info.hidden = false;
+  }
+
+  function hideInfo() {
+    var info = document.getElementById("snapshot-info");
+    if (info) info.hidden = true;
+  }
+
+  function renderOffline(query) {
+    var results = document.getElementById("directory-results");
+    if (!results) return Promise.resolve();
+    return loadStored().then(function (current) {
+      results.textContent = "";
+      if (!current) {
+        hideInfo();
+        results.appendChild(el("p", "muted", "인터넷에 연결되어 있지 않고, 이 휴대전화에 저장된 연락처 사본도 없습니다. " +
+          "네트워크에 연결된 상태에서 연락처 화면을 한 번 열어 주세요."));
+        return;
+      }
+      showInfo("연락처 오프라인 사본: " + kst(current.generated_at) + " 기준");
+      if (!compact(query)) return;
+      var found = search(query, current.entries);
+      if (!found.length) {
+        results.appendChild(el("p", "muted", "‘" + query + "’에 해당하는 연락처가 오프라인 사본에 없습니다."));
+        return;
+      }
+      var list = el("ul", "contacts");
+      found.forEach(function (e) { list.appendChild(renderEntry(e)); });
+      results.appendChild(el("p", "visually-hidden", "오프라인 사본에서 " + found.length + "건을 찾았습니다."));
+      results.appendChild(list);
+    });
+  }
+
+  // --- Wiring ------------------------------------------------------------------------------
+  function input() { return document.getElementById("directory-q"); }
+
+  function onDirectoryPage() { return !!(document.getElementById("directory-search") && input()); }
+
+  var timer = null;
+  document.addEventListener("input", function (event) {
+    if (event.target !== input() || navigator.onLine) return;
+    clearTimeout(timer);
+    timer = setTimeout(function () { renderOffline(input().value); }, 150);
+  });
+
+  document.addEventListener("submit", function (event) {
+    if (event.target.id !== "directory-search" || navigator.onLine) return;
+    event.preventDefault();
+    renderOffline(input().value);
+  }, true);
+
+  function fromSearchForm(event) {
+    var elt = event.detail && event.detail.elt;
+    var form = document.getElementById("directory-search");
+    return !!(form && elt && (elt === form || form.contains(elt)));
+  }
+
+  // Offline: do not even try the server.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (!navigator.onLine && fromSearchForm(event)) {
+      event.preventDefault();
+      renderOffline(input().value);
+    }
+  });
+
+  // The network or the server failed although the phone believed it was online.
+  ["htmx:sendError", "htmx:responseError", "htmx:timeout"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      if (fromSearchForm(event)) renderOffline(input().value);
+    });
+  });
+
+  // Fresh results from the server replace the offline notice.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail && event.detail.target && event.detail.target.id === "directory-results") hideInfo();
+  });
+
+  function start() {
+    if (!document.querySelector(".bottom-nav")) return;  // signed out: nothing to download
+    if (onDirectoryPage() && !navigator.onLine) {
+      renderOffline(input().value);
+    }
+    sync(false);
+  }
+
+  window.addEventListener("online", function () { hideInfo(); sync(false); });
+  window.addEventListener("offline", function () { if (onDirectoryPage()) renderOffline(input().value); });
+  // Boosted navigation swaps the body without reloading scripts.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail && event.detail.boosted && onDirectoryPage() && !navigator.onLine) renderOffline(input().value);
+  });
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+
+  // For the browser tests and the console: the search runs on whatever copy is stored.
+  window.directoryOffline = {
+    sync: sync,
+    search: function (query) {
+      return loadStored().then(function (current) { return current ? search(query, current.entries) : []; });
+    },
+    snapshot: function () { return loadStored(); }
+  };
+})();

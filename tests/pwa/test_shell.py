@@ -1,0 +1,100 @@
+"""The installable shell: manifest, service worker script and offline page over real HTTP."""
+import io
+import json
+
+from PIL import Image
+
+from blueprints.pwa import shell
+
+
+def test_manifest_has_what_install_needs(client):
+    response = client.get("/manifest.webmanifest")
+    assert response.status_code == 200
+    assert response.mimetype == "application/manifest+json"
+    manifest = json.loads(response.get_data())
+    assert manifest["name"] == "고양 스마트행정"
+    assert manifest["short_name"] and len(manifest["short_name"]) <= 12
+    assert manifest["lang"] == "ko"
+    assert manifest["start_url"] == "/" and manifest["scope"] == "/" and manifest["id"] == "/"
+    assert manifest["display"] == "standalone"
+    assert manifest["theme_color"].startswith("#") and manifest["background_color"].startswith("#")
+    assert any(s["url"] == "/directory" for s in manifest["shortcuts"])
+
+
+def test_manifest_icons_exist_with_their_declared_sizes(client):
+    icons = json.loads(client.get("/manifest.webmanifest").get_data())["icons"]
+    seen = set()
+    for icon in icons:
+        response = client.get(icon["src"])
+        assert response.status_code == 200, icon["src"]
+        image = Image.open(io.BytesIO(response.get_data()))
+        assert f"{image.width}x{image.height}" == icon["sizes"]
+        assert image.format == "PNG" and icon["type"] == "image/png"
+        seen.add((icon["sizes"], icon["purpose"]))
+    assert {("192x192", "any"), ("512x512", "any"), ("192x192", "maskable"), ("512x512", "maskable")} <= seen
+
+
+def test_every_page_links_the_manifest(client):
+    html = client.get("/login").get_data(as_text=True)
+    assert '<link rel="manifest" href="/manifest.webmanifest">' in html
+
+
+def test_service_worker_is_served_from_the_root_with_root_scope(client):
+    response = client.get("/sw.js")
+    assert response.status_code == 200
+    assert response.mimetype == "application/javascript"
+    assert response.headers["Service-Worker-Allowed"] == "/"
+    assert response.headers["Cache-Control"] == "no-cache"
+    script = response.get_data(as_text=True)
+    assert 'self.addEventListener("fetch"' in script and "SKIP_WAITING" in script and "skipWaiting()" in script
+    # No template syntax may leak into the script.
+    assert "{{" not in script and "{%" not in script
+
+
+def test_service_worker_precaches_shell_files_that_exist(client, app):
+    script = client.get("/sw.js").get_data(as_text=True)
+    urls = json.loads(script.split("var STATIC_URLS = ", 1)[1].split(";\n", 1)[0])
+    for required in ("/static/css/app.css", "/static/js/app.js", "/static/vendor/htmx.min.js",
+                     "/static/js/directory-offline.js", "/static/icons/nav.svg", "/static/icons/icon-192.png"):
+        assert required in urls
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+    pages = json.loads(script.split("var SHELL_PAGES = ", 1)[1].split(";\n", 1)[0])
+    assert pages == ["/", "/directory", "/more"]
+    assert 'var OFFLINE_URL = "/offline"' in script
+
+
+def test_service_worker_bytes_change_with_the_app_version(client, app):
+    first = client.get("/sw.js")
+    again = client.get("/sw.js", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    app.config["VERSION"] = "9.9.9"
+    changed = client.get("/sw.js", headers={"If-None-Match": first.headers["ETag"]})
+    assert changed.status_code == 200
+    assert 'var BUILD = "9.9.9-' in changed.get_data(as_text=True)
+
+
+def test_build_id_follows_shell_file_changes(tmp_path):
+    (tmp_path / "css").mkdir()
+    sheet = tmp_path / "css" / "app.css"
+    sheet.write_text("body{}")
+    before = shell.build_id("1.0", str(tmp_path))
+    sheet.write_text("body{color:red}")
+    assert shell.build_id("1.0", str(tmp_path)) != before
+    assert shell.static_urls(str(tmp_path), "/static") == ["/static/css/app.css"]
+
+
+def test_service_worker_keeps_private_paths_out_of_its_caches(client):
+    script = client.get("/sw.js").get_data(as_text=True)
+    private = script.split("var PRIVATE = [", 1)[1].split("];", 1)[0]
+    for pattern in (r"/^\/viewer\//", r"/^\/documents(\/|$)/", r"/^\/api\//", r"/^\/login/", r"/^\/logout/"):
+        assert pattern in private
+    assert 'request.method !== "GET"' in script
+
+
+def test_offline_page_is_public_and_korean(client):
+    response = client.get("/offline")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "인터넷에 연결되어 있지 않습니다" in html
+    assert 'href="/directory"' in html
