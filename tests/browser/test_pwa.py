@@ -1,0 +1,85 @@
+"""The installable offline shell in a real Chromium: installability over CDP, the service
+worker's offline answers, the offline directory and the update prompt."""
+import re
+
+import pytest
+
+from tests.browser.conftest import cache_keys, wait_for_controlling_worker
+from tests.conftest import browser_login, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def test_chromium_reports_the_app_installable(persistent_page, live_server, make_user):
+    page = persistent_page
+    make_user("kim", display_name="김민준")
+    browser_login(page, live_server.url, "kim")
+    wait_for_controlling_worker(page)
+    cdp = page.context.new_cdp_session(page)
+    manifest = cdp.send("Page.getAppManifest")
+    assert manifest["url"] == f"{live_server.url}/manifest.webmanifest"
+    assert manifest.get("errors", []) == []
+    assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
+    screenshot(page, "pwa-installable-home")
+
+
+def test_offline_navigation_is_served_by_the_service_worker(page, live_server, make_user, staff_directory):
+    make_user("kim")
+    browser_login(page, live_server.url, "kim")
+    wait_for_controlling_worker(page)
+    page.goto(f"{live_server.url}/more")  # opened online once, so kept for offline use
+    page.context.set_offline(True)
+
+    home = page.goto(f"{live_server.url}/")
+    assert home.from_service_worker
+    assert page.locator("h1").inner_text().endswith("안녕하세요")
+    again = page.goto(f"{live_server.url}/more")
+    assert again.from_service_worker and page.locator("h1").inner_text() == "더보기"
+
+    # A page never opened before gets the offline page, without a request reaching the server.
+    never = page.goto(f"{live_server.url}/duty")
+    assert never.from_service_worker
+    assert page.locator("h1").inner_text() == "인터넷에 연결되어 있지 않습니다"
+    screenshot(page, "pwa-offline-fallback")
+
+    keys = cache_keys(page)
+    assert "/offline" in keys and "/static/css/app.css" in keys and "/static/vendor/htmx.min.js" in keys
+    assert not [k for k in keys if re.match(r"^/(login|logout|admin|viewer|documents|api/(?!directory/snapshot))", k)]
+
+
+def test_sign_out_removes_the_users_pages_and_directory_copy(page, live_server, make_user, staff_directory):
+    make_user("kim")
+    browser_login(page, live_server.url, "kim")
+    wait_for_controlling_worker(page)
+    page.goto(f"{live_server.url}/more")
+    assert page.evaluate("async () => (await window.directoryOffline.sync(true)).count") == len(staff_directory)
+    assert "/more" in cache_keys(page)
+    page.click("form[action='/logout'] button[type=submit]")
+    page.wait_for_url(re.compile(r"/login"))
+    keys = cache_keys(page)
+    assert "/more" not in keys and "/" not in keys and "/api/directory/snapshot" not in keys
+    assert "/offline" in keys  # the shell itself holds nothing personal
+    databases = page.evaluate("async () => (await indexedDB.databases()).map(d => d.name)")
+    assert "directory-offline" not in databases
+
+
+def test_update_prompt_appears_when_a_new_version_is_deployed(page, live_server, make_user, app):
+    make_user("kim")
+    browser_login(page, live_server.url, "kim")
+    wait_for_controlling_worker(page)
+    old_build = page.evaluate("async () => (await caches.keys()).find(n => n.startsWith('shell-'))")
+    assert page.locator("#update-banner").is_hidden()
+
+    app.config["VERSION"] = "0.1.1"  # a deploy: /sw.js now has other bytes
+    page.reload()
+    banner = page.locator("#update-banner")
+    banner.wait_for(state="visible")
+    assert "새 버전이 있습니다" in banner.inner_text()
+    screenshot(page, "pwa-update-available")
+
+    with page.expect_navigation():
+        page.click("#update-reload")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    assert page.locator("#update-banner").is_hidden()
+    builds = page.evaluate("async () => (await caches.keys()).filter(n => n.startsWith('shell-'))")
+    assert builds == [builds[0]] and builds[0] != old_build and builds[0].startswith("shell-0.1.1-")
