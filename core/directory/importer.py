@@ -1,0 +1,307 @@
+"""Import the staff directory from HR exports: CSV (UTF-8 or CP949) or XLSX.
+
+The whole file is read and checked before anything is written, so a file that cannot
+be read changes nothing. Each row is then checked on its own: a bad row is reported
+with its row number and a Korean reason and never stops the good ones. People are
+updated in place, keyed on 이메일 or else 직통전화.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from core import hangul
+from core.directory.index import mark_changed
+from core.models.organization import Department, Person
+from core.phone import try_normalize
+from core.timeutil import utcnow
+
+HEADERS = ("성명", "소속기관", "상위부서", "부서", "직위", "직급", "담당업무", "내선", "직통전화", "휴대전화", "이메일")
+KIND_HEADER = "구분"  # optional: 직원 (default) or 연락처 for an organisation's contact line
+REQUIRED = ("성명", "부서")
+DEFAULT_ORGANIZATION = "고양특례시"
+KINDS = {"": "staff", "직원": "staff", "staff": "staff", "연락처": "contact", "기관": "contact",
+         "기관연락처": "contact", "contact": "contact"}
+# Column → (Person attribute, maximum length) for the plain text fields.
+TEXT_FIELDS = {"성명": ("name", 64), "직위": ("title", 32), "직급": ("grade", 32), "담당업무": ("duty", 255)}
+COMPARED = ("kind", "name", "department_id", "title", "grade", "duty", "extension", "phone", "mobile", "email")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+BATCH = 500
+
+Progress = Callable[[int, int], None]
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read; the message is shown to the admin as is."""
+
+
+@dataclass
+class Rejection:
+    row: int
+    reason: str
+    name: str = ""
+
+
+@dataclass
+class ImportReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
+                "rejected_count": len(self.rejected), "total": self.total,
+                "rejected": [{"row": r.row, "reason": r.reason, "name": r.name} for r in self.rejected]}
+
+    @property
+    def total(self) -> int:
+        return self.added + self.updated + self.unchanged + len(self.rejected)
+
+
+Row = tuple[int, dict[str, str]]
+
+
+# --- Reading files ----------------------------------------------------------------------
+
+def read_rows(data: bytes, filename: str = "") -> list[Row]:
+    """Parse a CSV or XLSX file into (row number, {header: value}); raises ImportFileError."""
+    if not data:
+        raise ImportFileError("파일이 비어 있습니다.")
+    if data[:4] == b"PK\x03\x04" or filename.lower().endswith((".xlsx", ".xlsm")):
+        table = _xlsx_table(data)
+    else:
+        table = _csv_table(data)
+    return _with_header(table)
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    for encoding in ("utf-8", "cp949"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportFileError("파일의 문자 인코딩을 읽을 수 없습니다. UTF-8 또는 CP949(EUC-KR) CSV나 XLSX로 저장해 주세요.")
+
+
+def _csv_table(data: bytes) -> list[tuple[int, list[str]]]:
+    text = _decode(data)
+    if "\x00" in text:
+        raise ImportFileError("CSV 파일이 아닙니다. UTF-8 또는 CP949 CSV나 XLSX 파일을 올려 주세요.")
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first and "," not in first else ","
+    try:
+        return [(number, cells) for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), 1)]
+    except csv.Error as exc:
+        raise ImportFileError(f"CSV 형식이 올바르지 않습니다: {exc}") from exc
+
+
+def _xlsx_table(data: bytes) -> list[tuple[int, list[str]]]:
+    from openpyxl import load_workbook  # imported lazily: only XLSX uploads need it
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ImportFileError("XLSX 파일을 열 수 없습니다. 손상되었거나 엑셀 파일이 아닙니다.") from exc
+    try:
+        sheet = workbook.active
+        return [(number, [_cell_text(v) for v in values])
+                for number, values in enumerate(sheet.iter_rows(values_only=True), 1)]
+    finally:
+        workbook.close()
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _with_header(table: list[tuple[int, list[str]]]) -> list[Row]:
+    rows = [(n, [c.strip() for c in cells]) for n, cells in table if any(c.strip() for c in cells)]
+    if not rows:
+        raise ImportFileError("파일에 데이터가 없습니다.")
+    _, header = rows[0]
+    header = [h.lstrip("\ufeff") for h in header]
+    missing = [h for h in REQUIRED if h not in header]
+    if missing or not ({"이메일", "직통전화"} & set(header)):
+        need = missing or ["이메일 또는 직통전화"]
+        raise ImportFileError("머리글 행에 필요한 열이 없습니다: " + ", ".join(need)
+                              + ". 머리글은 " + ",".join(HEADERS) + " 입니다.")
+    out: list[Row] = []
+    for number, cells in rows[1:]:
+        record = {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header) if h}
+        if len(cells) > len(header) and any(cells[len(header):]):
+            record["__extra__"] = "1"
+        out.append((number, record))
+    return out
+
+
+# --- Applying rows ------------------------------------------------------------------------
+
+def _normalize_phone_cell(value: str) -> str | None:
+    """A spreadsheet may have eaten the leading zero (318075… for 0318075…)."""
+    digits = value.replace("-", "").replace(" ", "")
+    if digits.isdigit() and not digits.startswith("0") and 8 <= len(digits) <= 10:
+        value = "0" + digits
+    return try_normalize(value)
+
+
+def _parse(record: dict[str, str]) -> tuple[dict[str, Any] | None, str]:
+    """A row's Person fields plus its department, or (None, reason) when it must be rejected."""
+    if record.get("__extra__"):
+        return None, "열이 머리글보다 많습니다. 값에 쉼표가 있으면 큰따옴표로 감싸 주세요."
+    name = hangul.normalize_spacing(record.get("성명", ""))
+    if not name:
+        return None, "성명이 비어 있습니다."
+    department = hangul.normalize_spacing(record.get("부서", ""))
+    if not department:
+        return None, "부서가 비어 있습니다."
+    out: dict[str, Any] = {}
+    for column, (attr, limit) in TEXT_FIELDS.items():
+        value = hangul.normalize_spacing(record.get(column, ""))
+        if len(value) > limit:
+            return None, f"{column}이(가) 너무 깁니다 (최대 {limit}자)."
+        out[attr] = value
+    organization = hangul.normalize_spacing(record.get("소속기관", "")) or DEFAULT_ORGANIZATION
+    parent = hangul.normalize_spacing(record.get("상위부서", ""))
+    if max(len(organization), len(parent), len(department)) > 64:
+        return None, "소속기관·상위부서·부서 이름은 64자를 넘을 수 없습니다."
+    kind = KINDS.get(record.get(KIND_HEADER, "").strip().lower())
+    if kind is None:
+        return None, "구분은 '직원' 또는 '연락처'여야 합니다."
+    extension = record.get("내선", "").replace("-", "").replace(" ", "")
+    if extension and (not extension.isdigit() or len(extension) > 16):
+        return None, f"내선 번호는 숫자만 쓸 수 있습니다: {record.get('내선', '')}"
+    phone = mobile = ""
+    if raw := record.get("직통전화", ""):
+        phone = _normalize_phone_cell(raw) or ""
+        if not phone:
+            return None, f"직통전화 형식이 올바르지 않습니다: {raw}"
+    if raw := record.get("휴대전화", ""):
+        mobile = _normalize_phone_cell(raw) or ""
+        if not mobile:
+            return None, f"휴대전화 형식이 올바르지 않습니다: {raw}"
+    email = record.get("이메일", "").strip().lower() or None
+    if email and (not EMAIL.match(email) or len(email) > 255):
+        return None, f"이메일 형식이 올바르지 않습니다: {record.get('이메일', '')}"
+    if not email and not phone:
+        return None, "이메일과 직통전화가 모두 비어 있어 기존 사람과 맞춰 볼 수 없습니다."
+    out.update(kind=kind, extension=extension, phone=phone, mobile=mobile, email=email,
+               _dept=(organization, department, parent))
+    return out, ""
+
+
+def _department_ids(session: Session, wanted: set[tuple[str, str, str]]) -> dict[tuple[str, str], int]:
+    """Find or create every (organisation, department); keeps each parent up to date."""
+    existing = {(d.organization, d.name): d for d in session.scalars(select(Department))}
+    for organization, name, parent in sorted(wanted):
+        dept = existing.get((organization, name))
+        if dept is None:
+            dept = Department(organization=organization, name=name, parent=parent,
+                              search_key=hangul.strip_department_suffix(name))
+            session.add(dept)
+            existing[(organization, name)] = dept
+        elif parent and dept.parent != parent:
+            dept.parent = parent
+    session.flush()
+    return {key: dept.id for key, dept in existing.items()}
+
+
+def import_rows(session: Session, rows: Iterable[Row], progress: Progress | None = None) -> ImportReport:
+    """Upsert people from parsed rows; the caller commits (or rolls back) the session."""
+    rows = list(rows)
+    total = len(rows)
+    report = ImportReport()
+    parsed: list[tuple[int, dict[str, Any]]] = []
+    first_seen: dict[str, int] = {}
+    for number, record in rows:
+        values, reason = _parse(record)
+        if values is not None:
+            key = f"e:{values['email']}" if values["email"] else f"p:{values['phone']}"
+            if key in first_seen:
+                values, reason = None, (f"{first_seen[key]}행과 "
+                                        f"{'이메일' if key.startswith('e:') else '직통전화'}이 같습니다.")
+            else:
+                first_seen[key] = number
+        if values is None:
+            report.rejected.append(Rejection(number, reason, record.get("성명", "")[:64]))
+        else:
+            parsed.append((number, values))
+
+    dept_ids = _department_ids(session, {v["_dept"] for _, v in parsed})
+    columns = [getattr(Person, c) for c in ("id", *COMPARED)]
+    current = {row.id: row._asdict() for row in session.execute(select(*columns))}
+    by_email = {p["email"]: pid for pid, p in current.items() if p["email"]}
+    by_phone: dict[str, int] = {}
+    for pid, p in sorted(current.items()):
+        if p["phone"]:
+            by_phone.setdefault(p["phone"], pid)
+
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    touched: dict[int, int] = {}  # person id → the row that already updated it
+    now = utcnow()
+    for done, (number, values) in enumerate(parsed, len(report.rejected) + 1):
+        organization, department, _ = values.pop("_dept")
+        values["department_id"] = dept_ids[(organization, department)]
+        pid = by_email.get(values["email"]) if values["email"] else by_phone.get(values["phone"])
+        if pid is not None and pid in touched:
+            report.rejected.append(Rejection(number, f"{touched[pid]}행과 같은 사람을 가리킵니다.", values["name"]))
+            continue
+        if pid is not None:
+            touched[pid] = number
+        if pid is None:
+            inserts.append({**values, "updated_at": now})
+            report.added += 1
+        else:
+            old = current[pid]
+            if values["email"] is None:
+                values["email"] = old["email"]  # a row keyed on its phone keeps the address it had
+            if all(old[c] == values[c] for c in COMPARED):
+                report.unchanged += 1
+            else:
+                updates.append({"id": pid, **values, "updated_at": now})
+                report.updated += 1
+        if progress and done % BATCH == 0:
+            progress(done, total)
+    for start in range(0, len(updates), BATCH):
+        session.execute(update(Person), updates[start:start + BATCH])
+    for start in range(0, len(inserts), BATCH):
+        session.execute(insert(Person), inserts[start:start + BATCH])
+    session.flush()
+    if inserts or updates:
+        mark_changed(session)
+    if progress:
+        progress(total, total)
+    return report
+
+
+def import_file(session: Session, data: bytes, filename: str = "",
+                progress: Progress | None = None) -> ImportReport:
+    """Read a whole CSV/XLSX upload, then upsert its rows. Nothing is written if reading fails."""
+    rows = read_rows(data, filename)
+    return import_rows(session, rows, progress)
+
+
+def rows_to_csv(records: Iterable[dict[str, str]], *, with_kind: bool = True) -> str:
+    """Write directory rows (header → value) as CSV text in the import format."""
+    header = [*HEADERS, KIND_HEADER] if with_kind else list(HEADERS)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for record in records:
+        writer.writerow([record.get(h, "") for h in header])
+    return out.getvalue()
