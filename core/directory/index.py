@@ -99,7 +99,7 @@ def format_phone(e164: str) -> str:
     d = "0" + e164[3:]
     area = 2 if d.startswith("02") else 3
     rest = d[area:]
-    if len(rest) in (7, 8) and d[1] != "1" or d.startswith("010") and len(rest) == 8:
+    if (len(rest) in (7, 8) and d[1] != "1") or (d.startswith("010") and len(rest) == 8):
         return f"{d[:area]}-{rest[:-4]}-{rest[-4:]}"
     return format_korean(e164)
 
