@@ -14,9 +14,10 @@ Semantics:
 """
 from __future__ import annotations
 
+import contextlib
 import random
 import select as _select
-import time
+import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -183,10 +184,14 @@ def next_run_at(session: Session) -> datetime | None:
 
 
 class Waker:
-    """Waits for new work: LISTEN/NOTIFY on PostgreSQL, a short poll on SQLite."""
+    """Waits for new work: LISTEN/NOTIFY on PostgreSQL, a short poll on SQLite; ``poke`` wakes it from
+    another thread of the same process (a job finished)."""
 
     def __init__(self, engine: Engine) -> None:
         self._conn = None
+        self._read, self._write = socket.socketpair()
+        self._read.setblocking(False)
+        self._write.setblocking(False)
         if engine.dialect.name == "postgresql":
             import psycopg  # the driver in requirements.txt; only needed for LISTEN
 
@@ -194,20 +199,28 @@ class Waker:
             self._conn = psycopg.connect(url.render_as_string(hide_password=False), autocommit=True)
             self._conn.execute(f"LISTEN {CHANNEL}")
 
+    def poke(self) -> None:
+        with contextlib.suppress(OSError):  # a full buffer already means "wake up"
+            self._write.send(b"x")
+
     def wait(self, timeout: float) -> bool:
-        """Block until a notification or ``timeout`` seconds (at most 50 ms on SQLite). True when notified."""
+        """Block until a notification, a poke or ``timeout`` seconds (at most 50 ms on SQLite).
+        True when woken before the timeout."""
         if self._conn is None:
-            time.sleep(min(timeout, SQLITE_POLL_SECONDS))
-            return False
-        ready, _, _ = _select.select([self._conn.fileno()], [], [], max(0.0, timeout))
-        if not ready:
-            return False
-        notified = False
-        for _ in self._conn.notifies(timeout=0, stop_after=1000):
-            notified = True
-        return notified
+            timeout = min(timeout, SQLITE_POLL_SECONDS)
+        sources = [self._read] + ([self._conn.fileno()] if self._conn is not None else [])
+        ready, _, _ = _select.select(sources, [], [], max(0.0, timeout))
+        if self._read in ready:
+            with contextlib.suppress(OSError):
+                self._read.recv(4096)
+        if self._conn is not None and self._conn.fileno() in ready:
+            for _ in self._conn.notifies(timeout=0, stop_after=10000):
+                pass
+        return bool(ready)
 
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+        self._read.close()
+        self._write.close()

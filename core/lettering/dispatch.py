@@ -1,0 +1,405 @@
+"""Job handlers of the lettering worker: lettering on ``dial``, call states, the fallback decision and
+AlimTalk. Providers are passed in (``Context.carrier`` / ``Context.kakao``) so that core never imports
+the worker; they answer with the result types below.
+
+Every handler is idempotent: a job may run again after a crash, and then finds its work recorded
+(the carrier and Kakao also deduplicate by idempotency key). No handler holds a database transaction
+while it waits for a provider. Log lines carry call ids and masked numbers only.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import Session, aliased, sessionmaker
+
+from core import jobs
+from core.db import is_postgres
+from core.lettering.campaigns import active_campaign_for
+from core.lettering.optout import is_opted_out
+from core.lettering.policy import Decision, Guards, Situation, decide
+from core.models.calls import Call, CallLog
+from core.models.lettering import AlimTalkTemplate, Campaign, Line
+from core.phone import format_korean, to_domestic_digits
+from core.privacy import decrypt_phone, optout_token
+from core.timeutil import as_utc, utcnow
+
+log = logging.getLogger("lettering.dispatch")
+
+RING_WINDOW_S = 10          # a call can still ring this long after ``dial``: retry the carrier until then
+WAIT_FOR_DIAL_S = 0.2       # a state or fallback job waits this long for the dial job's answer
+GIVE_UP_WAITING_S = 120     # ... but not forever (a PBX may report ``missed`` without ``dial``)
+EXPIRES_IN_S = 60
+BUTTON_URL_MAX = 500
+DEFAULT_BUTTONS = [{"name": "기관 확인", "kind": "verify"}, {"name": "안내 보기", "kind": "campaign"},
+                   {"name": "수신 거부", "kind": "optout"}]
+_VARIABLE = re.compile(r"#\{([^}]+)\}")
+CARRIER_STATUSES = ("accepted", "unsupported_device", "not_subscriber")
+STATE_LABELS = {"answered": "통화 연결", "missed": "부재중", "ended": "통화 종료"}
+ALIMTALK_LABELS = {"sent": "알림톡 접수됨(전달 대기)", "not_kakao_user": "카카오톡 미사용자라 알림톡을 보내지 못함",
+                   "template_error": "알림톡 템플릿 오류(관리자 확인 필요)", "error": "알림톡 발송 실패"}
+
+
+class TransientError(Exception):
+    """Try the job again later (with backoff, or after ``retry_after`` seconds)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentError(Exception):
+    """The job can never succeed: it goes dead at once."""
+
+
+@dataclass(frozen=True)
+class Defer:
+    """Run the job again at ``run_at``, without counting an attempt."""
+
+    run_at: datetime
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CarrierResult:
+    status: str                 # accepted | unsupported_device | not_subscriber | failed
+    request_id: str = ""
+    error: str = ""             # why it failed (no number in it)
+    attempts: int = 1
+
+
+@dataclass(frozen=True)
+class KakaoResult:
+    code: int                   # 0, -1005, -2001, -3001, -9000 (header or per recipient)
+    request_id: str = ""
+    message: str = ""
+
+
+class CarrierPort(Protocol):
+    def register(self, body: dict[str, Any], deadline: float) -> CarrierResult: ...
+    def report_state(self, call_id: str, state: str, at: str) -> None: ...
+
+
+class KakaoPort(Protocol):
+    def send(self, idempotency_key: str, body: dict[str, Any]) -> KakaoResult: ...
+
+
+@dataclass
+class Context:
+    settings: dict
+    carrier: CarrierPort
+    kakao: KakaoPort
+    clock: Callable[[], datetime] = utcnow
+    guards: Guards = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.guards = Guards.from_settings(self.settings)
+
+    @property
+    def public_base(self) -> str:
+        return str(self.settings.get("PUBLIC_BASE_URL", "")).rstrip("/")
+
+
+def _log(session: Session, call: Call, kind: str, summary: str, at: datetime, **detail: Any) -> None:
+    session.add(CallLog(call_pk=call.id, at=at, kind=kind, summary=summary[:255], detail=detail))
+
+
+def _call(session: Session, call_id: str) -> Call:
+    call = session.scalar(select(Call).where(Call.call_id == call_id))
+    if call is None:
+        raise PermanentError(f"unknown call {call_id}")
+    return call
+
+
+def _absolute(base: str, url: str) -> str:
+    return base + url if url.startswith("/") else url
+
+
+def lettering_request(call: Call, line: Line, campaign: Campaign | None, callee: str, base: str) -> dict[str, Any]:
+    """The carrier's display request (PROTOCOLS.md §2). Deterministic, so a retry has the same body."""
+    display = {"institution": line.institution, "department": line.department_name, "message": line.message[:64]}
+    if line.logo_url:
+        display["logoUrl"] = _absolute(base, line.logo_url)
+    body: dict[str, Any] = {"callId": call.call_id, "caller": line.number, "callee": callee, "display": display}
+    if campaign is not None:
+        after = {"title": campaign.title, "linkUrl": f"{base}/p/{campaign.token}"}
+        if campaign.image_urls:
+            after["imageUrl"] = _absolute(base, campaign.image_urls[0])
+        body["afterCall"] = after
+    body["expiresInSeconds"] = EXPIRES_IN_S
+    return body
+
+
+def _waiting_for_dial(call: Call, now: datetime) -> bool:
+    return call.lettering_status == "pending" and now - as_utc(call.created_at) < timedelta(seconds=GIVE_UP_WAITING_S)
+
+
+# ---- dial -------------------------------------------------------------------------------------------
+
+def handle_dial(factory: sessionmaker[Session], ctx: Context, payload: dict) -> Defer | None:
+    with factory() as session:
+        call = _call(session, payload["call_id"])
+        if call.lettering_status != "pending":
+            return None  # already answered (a repeat after a crash)
+        now = ctx.clock()
+        line = session.get(Line, call.line_id) if call.line_id else None
+        callee = decrypt_phone(call.peer_encrypted, ctx.settings["PHONE_ENCRYPTION_KEY"]) \
+            if call.peer_encrypted else None
+        if line is None or not line.active:
+            outcome, summary = "no_line", "등록되지 않았거나 사용하지 않는 회선이라 레터링을 보내지 않음"
+        elif is_opted_out(session, call.peer_hash):
+            outcome, summary = "opted_out", "수신 거부한 번호라 레터링을 보내지 않음"
+        elif callee is None:
+            outcome, summary = "failed", "수신 번호를 복호화할 수 없어 레터링을 보내지 못함"
+        else:
+            outcome, summary = "", ""
+        if outcome:
+            call.lettering_status = outcome
+            _log(session, call, "carrier", summary, now, status=outcome)
+            session.commit()
+            log.info("call %s lettering %s", call.call_id, outcome)
+            return None
+        body = lettering_request(call, line, active_campaign_for(session, line, now), callee, ctx.public_base)
+        dialed = as_utc(call.dialed_at) if call.dialed_at else now
+        session.rollback()  # no transaction stays open while the carrier answers
+    ring_left = RING_WINDOW_S - (now - dialed).total_seconds()
+    result = ctx.carrier.register(body, time.monotonic() + max(ring_left, 0.0))
+    with factory() as session:
+        call = _call(session, payload["call_id"])
+        if call.lettering_status != "pending":
+            return None
+        call.lettering_status = result.status
+        call.carrier_request_id = result.request_id
+        call.lettering_error = result.error[:255]
+        labels = {"accepted": "통신사 레터링 접수: 화면에 표시됨",
+                  "unsupported_device": "레터링 미지원 단말(예: 아이폰)",
+                  "not_subscriber": "레터링 미가입 통신사 번호",
+                  "failed": f"레터링 요청 실패: {result.error}"}
+        _log(session, call, "carrier", labels[result.status], ctx.clock(), status=result.status,
+             request_id=result.request_id, attempts=result.attempts)
+        session.commit()
+    log.info("call %s lettering %s (attempts %d)", payload["call_id"], result.status, result.attempts)
+    return None
+
+
+# ---- call states ------------------------------------------------------------------------------------
+
+def handle_state(factory: sessionmaker[Session], ctx: Context, payload: dict) -> Defer | None:
+    with factory() as session:
+        call = _call(session, payload["call_id"])
+        now = ctx.clock()
+        if _waiting_for_dial(call, now):
+            return Defer(now + timedelta(seconds=WAIT_FOR_DIAL_S), "레터링 응답 대기")
+        if call.lettering_status not in (*CARRIER_STATUSES, "failed"):
+            return None  # the carrier never heard of this call
+        session.rollback()
+    ctx.carrier.report_state(payload["call_id"], payload["state"], payload["at"])
+    with factory() as session:
+        call = _call(session, payload["call_id"])
+        _log(session, call, "state", f"통신사에 통화 상태 전달: {STATE_LABELS.get(payload['state'], '')}",
+             ctx.clock(), state=payload["state"])
+        session.commit()
+    return None
+
+
+# ---- fallback decision ------------------------------------------------------------------------------
+
+def _sent_in_window(session: Session, call: Call, now: datetime) -> int:
+    other = aliased(Call)
+    return int(session.scalar(select(func.count()).select_from(other).where(
+        other.peer_hash == call.peer_hash, other.department_id.is_not_distinct_from(call.department_id),
+        other.id != call.id, other.alimtalk_sent_at > now - timedelta(hours=24))) or 0)
+
+
+def _situation(session: Session, call: Call, now: datetime) -> Situation:
+    status = call.lettering_status if call.lettering_status != "pending" else "failed"
+    return Situation(lettering_status=status,
+                     answered=call.answered_at is not None or bool(call.duration_s),
+                     call_at=as_utc(call.ended_at or call.dialed_at or call.created_at), now=now,
+                     opted_out=is_opted_out(session, call.peer_hash),
+                     sent_in_window=_sent_in_window(session, call, now),
+                     has_number=call.peer_encrypted is not None)
+
+
+def handle_fallback(factory: sessionmaker[Session], ctx: Context, payload: dict) -> Defer | None:
+    with factory() as session:
+        call = _call(session, payload["call_id"])
+        now = ctx.clock()
+        if call.fallback_decision is not None:
+            return None  # the first of ``missed`` / ``ended`` decided
+        if _waiting_for_dial(call, now):
+            return Defer(now + timedelta(seconds=WAIT_FOR_DIAL_S), "레터링 응답 대기")
+        decision = decide(_situation(session, call, now), ctx.guards)
+        call.fallback_decision, call.fallback_reason = decision.action, decision.reason
+        summary = {"send": "대체 발송(알림톡) 결정", "hold": "대체 발송 보류", "skip": "대체 발송 안 함",
+                   "drop": "대체 발송 폐기"}[decision.action]
+        _log(session, call, "fallback", f"{summary}: {decision.label}", now, action=decision.action,
+             reason=decision.reason, send_at=decision.send_at.isoformat() if decision.send_at else None)
+        if decision.action in ("send", "hold"):
+            call.alimtalk_status = "queued" if decision.action == "send" else "held"
+            jobs.enqueue(session, "lettering.alimtalk", {"call_id": call.call_id}, run_at=decision.send_at)
+        else:
+            call.peer_encrypted = None  # delivery no longer needs the number
+        session.commit()
+    log.info("call %s fallback %s (%s)", payload["call_id"], decision.action, decision.reason)
+    return None
+
+
+# ---- AlimTalk ---------------------------------------------------------------------------------------
+
+def _reserve(session: Session, call: Call, cap: int, now: datetime) -> bool:
+    """Take a slot of the frequency cap atomically: one conditional UPDATE, serialised per citizen and
+    department by an advisory lock on PostgreSQL (SQLite serialises all writers anyway)."""
+    if is_postgres(session):
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
+                        {"k": f"alimtalk:{call.peer_hash}:{call.department_id}"})
+    other = aliased(Call)
+    recent = (select(func.count()).select_from(other)
+              .where(other.peer_hash == call.peer_hash,
+                     other.department_id.is_not_distinct_from(call.department_id),
+                     other.id != call.id, other.alimtalk_sent_at > now - timedelta(hours=24))
+              .scalar_subquery())
+    result = session.execute(update(Call).where(Call.id == call.id, Call.alimtalk_status.in_(("queued", "held")),
+                                                recent < cap)
+                             .values(alimtalk_status="sending", alimtalk_sent_at=now, updated_at=now)
+                             .execution_options(synchronize_session=False))
+    return bool(result.rowcount)
+
+
+def template_variables(body: str) -> list[str]:
+    return _VARIABLE.findall(body)
+
+
+def alimtalk_request(call: Call, line: Line, campaign: Campaign | None, template: AlimTalkTemplate,
+                     recipient_e164: str, settings: dict) -> dict[str, Any]:
+    """The provider's message request (PROTOCOLS.md §3). Raises PermanentError when the template needs a
+    variable we cannot fill or a button we cannot link."""
+    base = str(settings.get("PUBLIC_BASE_URL", "")).rstrip("/")
+    values = {"기관명": line.institution, "부서명": line.department_name, "발신번호": format_korean(line.number),
+              "안내문구": line.message, "캠페인": campaign.title if campaign else ""}
+    missing = [name for name in template_variables(template.body) if name not in values]
+    if missing:
+        raise PermanentError("template variables without a value: " + ", ".join(missing))
+    links = {"verify": f"{base}/verify?n={to_domestic_digits(line.number)}",
+             "campaign": f"{base}/p/{campaign.token}" if campaign else "",
+             "optout": f"{base}/optout/{optout_token(call.peer_hash, settings['SECRET_KEY'])}"}
+    buttons = []
+    for spec in (template.buttons or DEFAULT_BUTTONS)[:5]:
+        url = links.get(spec.get("kind", ""), "")
+        if not url:
+            continue  # no campaign running: no 안내 보기 button
+        if len(url) > BUTTON_URL_MAX:
+            raise PermanentError("button URL longer than 500 characters")
+        buttons.append({"ordering": len(buttons) + 1, "type": "WL", "name": spec["name"], "linkMo": url,
+                        "linkPc": url})
+    return {"senderKey": settings["KAKAO_SENDER_KEY"], "templateCode": template.code,
+            "recipientList": [{"recipientNo": to_domestic_digits(recipient_e164),
+                               "templateParameter": {name: values[name] for name in
+                                                     dict.fromkeys(template_variables(template.body))},
+                               "buttons": buttons, "resendParameter": {"isResend": False},
+                               "recipientGroupingKey": call.call_id}]}
+
+
+def _finish_alimtalk(session: Session, call: Call, status: str, summary: str, now: datetime, **detail: Any) -> None:
+    call.alimtalk_status = status
+    if status not in ("sent", "delivered", "failed"):
+        call.alimtalk_sent_at = None  # nothing reached the citizen: it does not count against the cap
+    call.peer_encrypted = None
+    _log(session, call, "alimtalk", summary, now, status=status, **detail)
+
+
+def handle_alimtalk(factory: sessionmaker[Session], ctx: Context, payload: dict) -> Defer | None:
+    code = str(ctx.settings.get("ALIMTALK_TEMPLATE_CODE", "GY_MISSED_CALL"))
+    with factory() as session:
+        call = _call(session, payload["call_id"])
+        now = ctx.clock()
+        if call.alimtalk_status not in ("queued", "held", "sending"):
+            return None  # finished earlier
+        if call.alimtalk_status != "sending":
+            decision: Decision = decide(_situation(session, call, now), ctx.guards)
+            if decision.action == "hold":
+                call.alimtalk_status = "held"
+                session.commit()
+                return Defer(decision.send_at, "야간 발송 제한: 아침까지 보류")
+            if decision.action in ("skip", "drop"):
+                call.fallback_reason = decision.reason
+                _finish_alimtalk(session, call, "dropped", f"알림톡 보내지 않음: {decision.label}", now,
+                                 reason=decision.reason)
+                session.commit()
+                return None
+            if not _reserve(session, call, ctx.guards.cap_per_day, now):
+                session.rollback()
+                call = _call(session, payload["call_id"])
+                _finish_alimtalk(session, call, "dropped", "알림톡 보내지 않음: 발송 빈도 제한 초과", now, reason="cap")
+                session.commit()
+                return None
+            session.commit()
+            session.refresh(call)
+        template = session.scalar(select(AlimTalkTemplate).where(AlimTalkTemplate.code == code))
+        line = session.get(Line, call.line_id) if call.line_id else None
+        recipient = decrypt_phone(call.peer_encrypted, ctx.settings["PHONE_ENCRYPTION_KEY"]) \
+            if call.peer_encrypted else None
+        problem = None
+        if template is None or template.status != "approved":
+            problem = ("template_error", "승인된 알림톡 템플릿이 없음")
+        elif line is None or recipient is None:
+            problem = ("error", "회선 또는 수신 번호가 없어 보낼 수 없음")
+        body = None
+        if problem is None:
+            try:
+                body = alimtalk_request(call, line, active_campaign_for(session, line, now), template, recipient,
+                                        ctx.settings)
+            except PermanentError as exc:
+                problem = ("template_error", f"알림톡 템플릿 오류: {exc}")
+        if problem is not None:
+            _finish_alimtalk(session, call, problem[0], problem[1], now)
+            session.commit()
+            return None
+        session.rollback()
+    result = ctx.kakao.send(f"{payload['call_id']}:{code}", body)
+    if result.code == -9000:
+        raise TransientError("kakao -9000 internal error")
+    with factory() as session:
+        call = _call(session, payload["call_id"])
+        status = {0: "sent", -1005: "sent", -2001: "template_error", -3001: "not_kakao_user"}.get(result.code, "error")
+        if result.request_id:
+            call.alimtalk_request_id = result.request_id
+        call.alimtalk_result_code = result.code
+        summary = ALIMTALK_LABELS[status] + (" (이미 접수된 요청)" if result.code == -1005 else "")
+        _finish_alimtalk(session, call, status, summary, ctx.clock(), code=result.code,
+                         request_id=result.request_id)
+        session.commit()
+    log.info("call %s alimtalk %s (code %d)", payload["call_id"], status, result.code)
+    return None
+
+
+def on_dead(factory: sessionmaker[Session], ctx: Context, kind: str, payload: dict, error: str) -> None:
+    """Record on the call that a job gave up, so the console shows it next to the dead job."""
+    with factory() as session:
+        call = session.scalar(select(Call).where(Call.call_id == payload.get("call_id")))
+        if call is None:
+            return
+        now = ctx.clock()
+        if kind == "lettering.dial" and call.lettering_status == "pending":
+            call.lettering_status, call.lettering_error = "failed", error[:255]
+            _log(session, call, "carrier", "레터링 작업이 재시도 한도를 넘어 중단됨", now)
+        elif kind == "lettering.alimtalk" and call.alimtalk_status in ("queued", "held", "sending"):
+            call.alimtalk_status, call.alimtalk_sent_at = "error", None
+            _log(session, call, "alimtalk", "알림톡 작업이 재시도 한도를 넘어 중단됨", now)
+        elif kind == "lettering.state":
+            _log(session, call, "state", "통신사에 통화 상태를 전달하지 못함(재시도 한도 초과)", now)
+        session.commit()
+
+
+HANDLERS: dict[str, Callable[[sessionmaker[Session], Context, dict], Defer | None]] = {
+    "lettering.dial": handle_dial,
+    "lettering.state": handle_state,
+    "lettering.fallback": handle_fallback,
+    "lettering.alimtalk": handle_alimtalk,
+}

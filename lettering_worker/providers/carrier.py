@@ -1,0 +1,106 @@
+"""The carrier's lettering gateway: register the display before the phone rings, report call states."""
+from __future__ import annotations
+
+import logging
+import random
+import time
+from typing import Any
+
+import httpx
+
+from core.lettering.dispatch import CarrierResult, TransientError
+from lettering_worker.providers import dumps
+
+log = logging.getLogger("lettering.carrier")
+
+TIMEOUT_S = 2.0
+FIRST_BACKOFF_S = 0.1
+STATUSES = ("accepted", "unsupported_device", "not_subscriber")
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    try:
+        return max(0.0, float(response.headers.get("Retry-After", "")))
+    except ValueError:
+        return None
+
+
+class CarrierClient:
+    def __init__(self, base_url: str, api_key: str, client: httpx.Client | None = None) -> None:
+        self.base = base_url.rstrip("/")
+        self.api_key = api_key
+        self.http = client or httpx.Client(timeout=TIMEOUT_S, limits=httpx.Limits(max_connections=64))
+
+    def _headers(self, key: str | None = None) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {self.api_key}", "Content-Type": "application/json"}
+        if key:
+            headers["Idempotency-Key"] = key
+        return headers
+
+    def register(self, body: dict[str, Any], deadline: float) -> CarrierResult:
+        """POST /v1/lettering with Idempotency-Key = callId. Transient failures (timeouts, 429, 5xx) are
+        retried with backoff and jitter until ``deadline`` (monotonic): after that the call no longer rings.
+        The first attempt is always made."""
+        call_id = body["callId"]
+        content = dumps(body)
+        attempt, backoff, error = 0, FIRST_BACKOFF_S, ""
+        while True:
+            attempt += 1
+            wait: float | None = None
+            try:
+                response = self.http.post(f"{self.base}/v1/lettering", content=content,
+                                          headers=self._headers(call_id), timeout=TIMEOUT_S)
+            except httpx.TimeoutException:
+                error = "통신사 응답 시간 초과(2초)"
+            except httpx.TransportError as exc:
+                error = f"통신사 연결 실패({type(exc).__name__})"
+            else:
+                code = response.status_code
+                if code == 200:
+                    data = _json(response)
+                    status = data.get("status")
+                    if status in STATUSES:
+                        return CarrierResult(status, str(data.get("requestId", ""))[:64], "", attempt)
+                    return CarrierResult("failed", "", "통신사 응답을 해석할 수 없음", attempt)
+                if code == 409:
+                    # The carrier holds an earlier, different body for this call: it is registered already,
+                    # but we cannot know what it answered. Record it; the fallback decides.
+                    return CarrierResult("failed", "", "멱등성 충돌(IDEMPOTENCY_CONFLICT)", attempt)
+                if code == 400:
+                    return CarrierResult("failed", "", f"잘못된 요청: {_json(response).get('message', '')}"[:200],
+                                         attempt)
+                if code in (401, 403):
+                    return CarrierResult("failed", "", "통신사 인증 실패(회선 설정 확인 필요)", attempt)
+                if code == 429 or code >= 500:
+                    error = f"통신사 일시 오류(HTTP {code})"
+                    wait = _retry_after(response) if code == 429 else None
+                else:
+                    return CarrierResult("failed", "", f"통신사 오류(HTTP {code})", attempt)
+            pause = wait if wait is not None else random.uniform(backoff / 2, backoff)
+            if time.monotonic() + pause >= deadline:
+                log.warning("call %s lettering gave up after %d attempts: %s", call_id, attempt, error)
+                return CarrierResult("failed", "", error, attempt)
+            time.sleep(pause)
+            backoff = min(backoff * 2, 2.0)
+
+    def report_state(self, call_id: str, state: str, at: str) -> None:
+        """POST /v1/lettering/{callId}/state. Transient failures raise TransientError (the job retries)."""
+        try:
+            response = self.http.post(f"{self.base}/v1/lettering/{call_id}/state",
+                                      content=dumps({"state": state, "at": at}), headers=self._headers())
+        except httpx.TransportError as exc:
+            raise TransientError(f"carrier state: {type(exc).__name__}") from exc
+        if response.status_code == 429:
+            raise TransientError("carrier state: 429", retry_after=_retry_after(response))
+        if response.status_code >= 500:
+            raise TransientError(f"carrier state: HTTP {response.status_code}")
+        if response.status_code not in (200, 204, 404):
+            log.warning("call %s state %s refused: HTTP %d", call_id, state, response.status_code)
+
+
+def _json(response: httpx.Response) -> dict:
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -1,0 +1,60 @@
+"""``python -m lettering_worker.simulators``: the carrier and Kakao stand-ins on loopback.
+
+Keys and report secrets default to the project's own settings (``core.settings.load_settings()``), so
+``make run`` needs no flags; delivery reports go to ``--report-to`` (default: PUBLIC_BASE_URL).
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+
+from core.settings import load_settings
+from lettering_worker.simulators.server import SimConfig, Simulator, serve
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = load_settings()
+    p = argparse.ArgumentParser(prog="python -m lettering_worker.simulators")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--carrier-port", type=int, default=5081)
+    p.add_argument("--kakao-port", type=int, default=5082)
+    p.add_argument("--unsupported", type=float, default=0.3, help="share of unsupported phones")
+    p.add_argument("--not-subscriber", type=float, default=0.05, help="share of numbers on other carriers")
+    p.add_argument("--kakao-nonuser", type=float, default=0.1, help="share of KakaoTalk non-users")
+    p.add_argument("--latency-ms", type=float, default=20.0)
+    p.add_argument("--rate-429", type=float, default=0.0)
+    p.add_argument("--rate-5xx", type=float, default=0.0)
+    p.add_argument("--rate-timeout", type=float, default=0.0)
+    p.add_argument("--report-delay-ms", type=float, default=200.0)
+    p.add_argument("--report-to", default=settings["PUBLIC_BASE_URL"],
+                   help="the project's base URL for delivery reports ('' to send none)")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = SimConfig(carrier_api_key=settings["CARRIER_API_KEY"],
+                       carrier_receipt_secret=settings["CARRIER_RECEIPT_SECRET"],
+                       kakao_app_key=settings["KAKAO_APP_KEY"], kakao_secret_key=settings["KAKAO_SECRET_KEY"],
+                       kakao_sender_key=settings["KAKAO_SENDER_KEY"],
+                       kakao_report_secret=settings["KAKAO_REPORT_SECRET"], report_to=args.report_to,
+                       unsupported=args.unsupported, not_subscriber=args.not_subscriber,
+                       kakao_nonuser=args.kakao_nonuser, latency_ms=args.latency_ms, rate_429=args.rate_429,
+                       rate_5xx=args.rate_5xx, rate_timeout=args.rate_timeout,
+                       report_delay_ms=args.report_delay_ms)
+    carrier, kakao = serve(Simulator(config), args.host, args.carrier_port, args.kakao_port)
+    logging.getLogger("lettering.simulators").info(
+        "carrier on http://%s:%d, kakao on http://%s:%d, reports to %s", args.host, carrier.server_port,
+        args.host, kakao.server_port, args.report_to or "(none)")
+    print(f"READY {carrier.server_port} {kakao.server_port}", flush=True)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+    done.wait()
+    carrier.shutdown()
+    kakao.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

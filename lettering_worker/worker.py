@@ -1,0 +1,150 @@
+"""The worker loop: claim due jobs with a lease, run their handlers on a thread pool, record outcomes.
+
+One loop thread claims as many jobs as it has free threads, so a job is leased only while a thread
+is about to run it. Finished jobs are marked done in batches (a crash before that only makes a
+handler run again, and every handler is idempotent). ``stop()`` (SIGTERM) stops claiming, lets the
+jobs in flight finish, and releases any lease still held.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import socket
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from sqlalchemy.orm import sessionmaker
+
+from core import jobs
+from core.db import make_engine
+from core.lettering import dispatch
+from core.lettering.dispatch import Context, Defer, PermanentError, TransientError
+from core.timeutil import as_utc, utcnow
+from lettering_worker.providers.carrier import CarrierClient
+from lettering_worker.providers.kakao import KakaoClient
+
+log = logging.getLogger("lettering.worker")
+IDLE_WAIT_S = 1.0
+
+
+def build_context(settings: dict, clock=None) -> Context:
+    carrier = CarrierClient(settings["CARRIER_BASE_URL"], settings["CARRIER_API_KEY"])
+    kakao = KakaoClient(settings["KAKAO_BASE_URL"], settings["KAKAO_APP_KEY"], settings["KAKAO_SECRET_KEY"])
+    return Context(settings=settings, carrier=carrier, kakao=kakao, **({"clock": clock} if clock else {}))
+
+
+class Worker:
+    def __init__(self, settings: dict, concurrency: int | None = None, context: Context | None = None,
+                 worker_id: str | None = None) -> None:
+        self.settings = settings
+        self.concurrency = max(1, int(concurrency or settings.get("WORKER_CONCURRENCY", 4)))
+        self.engine = make_engine(settings["DATABASE_URL"])
+        self.factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self.ctx = context or build_context(settings)
+        self.id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._stop = threading.Event()
+        self._results: queue.Queue = queue.Queue()
+        self._in_flight = 0
+        self.processed = 0
+
+    def stop(self) -> None:
+        self._stop.set()
+        if hasattr(self, "_waker"):
+            self._waker.poke()
+
+    # -- running one job on a pool thread ---------------------------------------------------------
+    def _run(self, job: jobs.ClaimedJob) -> None:
+        handler = dispatch.HANDLERS.get(job.kind)
+        try:
+            if handler is None:
+                raise PermanentError(f"no handler for {job.kind}")
+            outcome = handler(self.factory, self.ctx, job.payload)
+        except TransientError as exc:
+            outcome = exc
+        except PermanentError as exc:
+            outcome = exc
+        except Exception as exc:  # any other failure is retried with backoff, then dead
+            log.exception("job %d (%s) failed", job.id, job.kind)
+            outcome = exc
+        self._results.put((job, outcome))
+        self._waker.poke()
+
+    # -- recording outcomes in the loop thread -----------------------------------------------------
+    def _record(self) -> None:
+        done, others = [], []
+        while True:
+            try:
+                job, outcome = self._results.get_nowait()
+            except queue.Empty:
+                break
+            self._in_flight -= 1
+            (done if outcome is None else others).append((job, outcome))
+        if not done and not others:
+            return
+        dead = []
+        with self.factory() as session:
+            jobs.complete(session, [job.id for job, _ in done], self.id)
+            for job, outcome in others:
+                if isinstance(outcome, Defer):
+                    jobs.defer(session, job, self.id, outcome.run_at, outcome.note)
+                elif isinstance(outcome, PermanentError):
+                    jobs.fail(session, job, self.id, str(outcome), permanent=True)
+                    dead.append((job, str(outcome)))
+                else:
+                    retry_in = getattr(outcome, "retry_after", None)
+                    message = f"{type(outcome).__name__}: {outcome}"
+                    if jobs.fail(session, job, self.id, message, retry_in=retry_in) == "dead":
+                        dead.append((job, message))
+            session.commit()
+        self.processed += len(done) + len(others)
+        for job, message in dead:
+            log.warning("job %d (%s) is dead: %s", job.id, job.kind, message)
+            dispatch.on_dead(self.factory, self.ctx, job.kind, job.payload, message)
+
+    def _claim(self) -> list[jobs.ClaimedJob]:
+        free = self.concurrency - self._in_flight
+        if free <= 0:
+            return []
+        with self.factory() as session:
+            claimed = jobs.claim(session, self.id, limit=free)
+        self._in_flight += len(claimed)
+        return claimed
+
+    def _idle_timeout(self) -> float:
+        """How long to sleep when nothing is due: until the next scheduled job, at most a second."""
+        with self.factory() as session:
+            upcoming = jobs.next_run_at(session)
+        if upcoming is None:
+            return IDLE_WAIT_S
+        return max(0.0, min(IDLE_WAIT_S, (as_utc(upcoming) - utcnow()) / timedelta(seconds=1)))
+
+    def run(self, once: bool = False) -> int:
+        """Work until stopped (or, with ``once``, until no job is due). Returns the jobs processed."""
+        self._waker = jobs.Waker(self.engine)
+        pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="lettering")
+        log.info("worker %s started (concurrency %d)", self.id, self.concurrency)
+        try:
+            while not self._stop.is_set():
+                self._record()
+                claimed = self._claim()
+                for job in claimed:
+                    pool.submit(self._run, job)
+                if claimed:
+                    continue
+                if once and self._in_flight == 0:
+                    break  # every result is recorded and nothing more is due
+                timeout = 0.05 if self._in_flight else self._idle_timeout()
+                self._waker.wait(timeout)
+        finally:
+            pool.shutdown(wait=True)  # SIGTERM: the jobs in flight finish
+            self._record()
+            with self.factory() as session:
+                released = jobs.release(session, self.id)
+                session.commit()
+            self._waker.close()
+            log.info("worker %s stopped (%d jobs processed, %d leases released)", self.id, self.processed,
+                     released)
+        return self.processed
