@@ -45,6 +45,9 @@ DEFAULTS: dict[str, Any] = {
     "DOCUMENT_MAX_PAGES": 300,
     "VIEWER_URL_TTL_SECONDS": 300,
     "VIEWER_CACHE_MB": 512,
+    "VIEWER_SANDBOX_SECONDS": 60,             # per conversion and per page render, in the child process
+    "VIEWER_SANDBOX_MEMORY_MB": 1024,         # address-space limit of that child
+    "VIEWER_RENDER_WORKERS": 2,               # renderer children per web process
 }
 
 # Generated on first run outside production, read from the environment in production.

@@ -1,0 +1,152 @@
+"""Console pages for documents and staff groups (department admins and admins)."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from blueprints.viewer import bp
+from blueprints.viewer.common import client, viewer_config
+from core import audit
+from core.documents import DocumentError
+from core.documents.groups import GroupError, create_group, delete_group
+from core.documents.service import create_document, process_document, readers, recent_views, revoke, set_shares
+from core.documents.sharing import can_manage, managed_documents
+from core.models.documents import Document
+from core.models.groups import StaffGroup
+from core.models.organization import Department
+from core.models.tasks import TaskRun
+from extensions import db
+from web import tasks
+from web.sessions import roles_required
+
+
+def _choices() -> dict:
+    return {"departments": db.session.scalars(select(Department).order_by(Department.name)).all(),
+            "groups": db.session.scalars(select(StaffGroup).order_by(StaffGroup.name)).all()}
+
+
+def _ids(name: str) -> list[int]:
+    return [int(v) for v in request.form.getlist(name) if v.isdigit()]
+
+
+def _managed(doc_id: int) -> Document:
+    document = db.session.get(Document, doc_id)
+    if document is None or not can_manage(current_user, document):
+        abort(404)
+    return document
+
+
+@bp.get("/admin/documents")
+@roles_required("dept_admin")
+def console_documents():
+    rows = db.session.scalars(managed_documents(current_user).limit(200)).all()
+    return render_template("viewer/console_list.html", documents=rows, **_choices())
+
+
+@bp.post("/admin/documents")
+@roles_required("dept_admin")
+def console_upload():
+    """Store the upload, then convert and pre-render it in a background task with progress."""
+    upload = request.files.get("file")
+    cfg = viewer_config()
+    try:
+        if upload is None or not upload.filename:
+            raise DocumentError(_("올릴 파일을 선택해 주세요."))
+        document = create_document(db.session, cfg, filename=upload.filename, data=upload.read(),
+                                   title=request.form.get("title", ""), owner=current_user, source="console")
+        set_shares(db.session, document, all_staff=request.form.get("share_all") == "1",
+                   department_ids=_ids("departments"), group_ids=_ids("groups"))
+        audit.record(db.session, "document.upload", user=current_user, target=f"document:{document.id}",
+                     title=document.title, type=document.original_type, size=document.original_size, **client())
+        db.session.commit()
+    except DocumentError as exc:
+        db.session.rollback()
+        if request.htmx:
+            return render_template("viewer/_upload_error.html", message=str(exc)), 422
+        flash(str(exc), "error")
+        return redirect(url_for("viewer.console_documents"))
+    doc_id = document.id
+    task_id = tasks.start("document_convert", lambda session, progress: process_document(
+        session, cfg, doc_id, progress), label=_("문서 변환: %(title)s", title=document.title))
+    if request.htmx:
+        return render_template("admin/_task_progress.html", task=db.session.get(TaskRun, task_id))
+    flash(_("문서를 올렸습니다. 변환이 끝나면 목록에 표시됩니다."), "success")
+    return redirect(url_for("viewer.console_document", doc_id=doc_id))
+
+
+@bp.get("/admin/documents/<int:doc_id>")
+@roles_required("dept_admin")
+def console_document(doc_id: int):
+    document = _managed(doc_id)
+    shared = {"all": any(s.scope == "all" for s in document.shares),
+              "departments": {s.department_id for s in document.shares if s.scope == "department"},
+              "groups": {s.group_id for s in document.shares if s.scope == "group"}}
+    return render_template("viewer/console_document.html", document=document, shared=shared,
+                           readers=readers(db.session, document), views=recent_views(db.session, document),
+                           **_choices())
+
+
+@bp.post("/admin/documents/<int:doc_id>/shares")
+@roles_required("dept_admin")
+def console_shares(doc_id: int):
+    document = _managed(doc_id)
+    set_shares(db.session, document, all_staff=request.form.get("share_all") == "1",
+               department_ids=_ids("departments"), group_ids=_ids("groups"))
+    audit.record(db.session, "document.share", user=current_user, target=f"document:{document.id}",
+                 shares=[f"{s.scope}:{s.department_id or s.group_id or ''}" for s in document.shares], **client())
+    db.session.commit()
+    flash(_("공유 대상을 저장했습니다."), "success")
+    return redirect(url_for("viewer.console_document", doc_id=doc_id))
+
+
+@bp.post("/admin/documents/<int:doc_id>/revoke")
+@roles_required("dept_admin")
+def console_revoke(doc_id: int):
+    document = _managed(doc_id)
+    if document.status != "revoked":
+        revoke(db.session, viewer_config(), document, by=current_user)
+        audit.record(db.session, "document.revoke", user=current_user, target=f"document:{document.id}",
+                     title=document.title, **client())
+        db.session.commit()
+    flash(_("문서를 회수했습니다. 이제 아무도 볼 수 없습니다."), "success")
+    return redirect(url_for("viewer.console_document", doc_id=doc_id))
+
+
+@bp.get("/admin/groups")
+@roles_required("dept_admin")
+def console_groups():
+    groups = db.session.scalars(select(StaffGroup).order_by(StaffGroup.name)).all()
+    return render_template("viewer/console_groups.html", groups=groups)
+
+
+@bp.post("/admin/groups")
+@roles_required("dept_admin")
+def console_group_create():
+    usernames = request.form.get("members", "").replace(",", "\n").split()
+    try:
+        group = create_group(db.session, request.form.get("name", ""), usernames,
+                             description=request.form.get("description", ""), created_by=current_user)
+        audit.record(db.session, "group.create", user=current_user, target=f"group:{group.id}",
+                     name=group.name, members=len(group.members), **client())
+        db.session.commit()
+        flash(_("그룹을 만들었습니다."), "success")
+    except GroupError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    return redirect(url_for("viewer.console_groups"))
+
+
+@bp.post("/admin/groups/<int:group_id>/delete")
+@roles_required("dept_admin")
+def console_group_delete(group_id: int):
+    group = db.session.get(StaffGroup, group_id) or abort(404)
+    if not current_user.has_role("admin") and group.created_by != current_user.id:
+        abort(403)
+    audit.record(db.session, "group.delete", user=current_user, target=f"group:{group.id}", name=group.name,
+                 **client())
+    delete_group(db.session, group)
+    db.session.commit()
+    flash(_("그룹을 삭제했습니다."), "success")
+    return redirect(url_for("viewer.console_groups"))

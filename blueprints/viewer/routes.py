@@ -1,0 +1,122 @@
+"""Reader-facing routes. None of them ever returns a file: only HTML and watermarked JPEG pages."""
+from __future__ import annotations
+
+import secrets
+
+from flask import current_app, g, make_response, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from blueprints.viewer import bp
+from blueprints.viewer.common import VIEWER_CSP, client, viewer_config
+from core.documents import DocumentError
+from core.documents.isolation import RenderError
+from core.documents.service import PAGE_WIDTH, WIDTHS, ZOOM_WIDTH, identity_for, new_request_id, page_image, record_view
+from core.documents.sharing import can_manage, can_read, shared_documents
+from core.documents.signing import PageGrant, make_grant, sign, verify
+from core.models.documents import Document
+from extensions import db
+from web.security import error_response
+
+NONCE_KEY = "viewer_nonce"
+
+
+def _nonce() -> str:
+    """A random value per sign-in session: page URLs signed for it die with the session."""
+    if NONCE_KEY not in session:
+        session[NONCE_KEY] = secrets.token_urlsafe(16)
+    return session[NONCE_KEY]
+
+
+def _readable(doc_id: int):
+    """The document if the current user may read it now, else an error response."""
+    document = db.session.get(Document, doc_id)
+    if document is None:
+        return None, error_response(404, _("문서를 찾을 수 없습니다."))
+    if document.status == "revoked":
+        return None, error_response(410, _("회수된 문서입니다. 더 이상 볼 수 없습니다."))
+    if document.status != "ready" and can_manage(current_user, document):
+        message = _("아직 변환 중인 문서입니다.") if document.status == "converting" else \
+            _("변환에 실패한 문서입니다: %(error)s", error=document.error)
+        return None, error_response(409, message)
+    if not can_read(db.session, current_user, document):
+        return None, error_response(404, _("문서를 찾을 수 없습니다."))
+    return document, None
+
+
+@bp.get("/documents")
+@login_required
+def documents():
+    rows = db.session.scalars(shared_documents(current_user)).all()
+    return render_template("viewer/documents.html", documents=rows)
+
+
+@bp.get("/viewer/<int:doc_id>")
+@login_required
+def view(doc_id: int):
+    document, error = _readable(doc_id)
+    if error:
+        return error
+    _nonce()
+    record_view(db.session, document, current_user, kind="view", request_id=new_request_id(), **client())
+    db.session.commit()
+    g.csp = VIEWER_CSP
+    response = make_response(render_template("viewer/viewer.html", document=document))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/viewer/<int:doc_id>/pages/<int:page>")
+@login_required
+def page_fragment(doc_id: int, page: int):
+    """The <img> of one page with freshly signed URLs; requested as the page scrolls into view."""
+    document, error = _readable(doc_id)
+    if error:
+        return error
+    if not 1 <= page <= document.page_count:
+        return error_response(404, _("없는 쪽입니다."))
+    width = ZOOM_WIDTH if request.args.get("z") == "1" else PAGE_WIDTH
+    grant = make_grant(document.id, page, width, int(current_app.config["VIEWER_URL_TTL_SECONDS"]))
+    signature = sign(current_app.config["SECRET_KEY"], grant, current_user.id, _nonce())
+    src = url_for("viewer.page_image_view", doc_id=document.id, page=page, w=width, e=grant.expires, s=signature)
+    response = make_response(render_template("viewer/_page.html", document=document, page=page, src=src))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/viewer/<int:doc_id>/img/<int:page>")
+@login_required
+def page_image_view(doc_id: int, page: int):
+    """A watermarked page: signed URL, bound to this user and session, never stored by caches."""
+    cfg = current_app.config
+    width = request.args.get("w", type=int)
+    expires = request.args.get("e", type=int)
+    if width not in WIDTHS or expires is None:
+        return error_response(400, _("잘못된 쪽 주소입니다."))
+    grant = PageGrant(doc_id, page, width, expires)
+    if not verify(cfg["SECRET_KEY"], grant, request.args.get("s", ""), current_user.id, session.get(NONCE_KEY),
+                  ttl_seconds=int(cfg["VIEWER_URL_TTL_SECONDS"])):
+        return error_response(403, _("쪽 주소가 만료되었거나 다른 사용자의 주소입니다. 문서를 다시 열어 주세요."))
+    document, error = _readable(doc_id)
+    if error:
+        return error
+    request_id = new_request_id()
+    try:
+        body = page_image(viewer_config(), document, page, width, identity_for(current_user, request_id))
+    except RenderError as exc:
+        return error_response(503, str(exc))
+    except DocumentError as exc:
+        return error_response(404, str(exc))
+    record_view(db.session, document, current_user, kind="page", page=page, width=width, request_id=request_id,
+                **client())
+    db.session.commit()
+    response = make_response(body)
+    response.headers.update({
+        "Content-Type": "image/jpeg",
+        "Cache-Control": "no-store, private, max-age=0",
+        "Pragma": "no-cache",
+        "Content-Disposition": "inline",
+        "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+        "X-Request-Id": request_id,
+    })
+    return response

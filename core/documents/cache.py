@@ -1,0 +1,82 @@
+"""The disk cache of un-watermarked page bitmaps, keyed by document, page and width.
+
+Files: ``<root>/<document id>/<page>-<width>.bmpz`` (see :mod:`core.documents.render`).
+Reading a file touches its mtime, so pruning removes the least recently used
+files first once the folder grows past its limit.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+from PIL import Image
+
+from core.documents.render import decode_bitmap
+
+
+class PageCache:
+    def __init__(self, root: Path, limit_mb: int) -> None:
+        self.root = root
+        self.limit = limit_mb * 1024 * 1024
+        self._lock = threading.Lock()
+        self._writes_since_prune = 0
+        self._last_prune = 0.0
+
+    def path(self, document_id: int, page: int, width: int) -> Path:
+        return self.root / str(int(document_id)) / f"{int(page)}-{int(width)}.bmpz"
+
+    def get(self, document_id: int, page: int, width: int) -> Image.Image | None:
+        path = self.path(document_id, page, width)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        try:
+            os.utime(path)
+            return decode_bitmap(data)
+        except (OSError, ValueError):
+            path.unlink(missing_ok=True)   # a damaged file is rendered again
+            return None
+
+    def has(self, document_id: int, page: int, width: int) -> bool:
+        return self.path(document_id, page, width).exists()
+
+    def purge(self, document_id: int) -> None:
+        shutil.rmtree(self.root / str(int(document_id)), ignore_errors=True)
+
+    def note_write(self) -> None:
+        """Called after files were added; prunes now and then rather than on every page."""
+        with self._lock:
+            self._writes_since_prune += 1
+            due = self._writes_since_prune >= 32 or time.monotonic() - self._last_prune > 30
+        if due:
+            self.prune()
+
+    def size(self) -> int:
+        return sum(entry.stat().st_size for entry in self.root.glob("*/*.bmpz"))
+
+    def prune(self) -> int:
+        """Remove least recently used files until the cache is under 90 % of its limit."""
+        with self._lock:
+            self._writes_since_prune, self._last_prune = 0, time.monotonic()
+            files = []
+            for entry in self.root.glob("*/*.bmpz"):
+                try:
+                    stat = entry.stat()
+                except FileNotFoundError:
+                    continue
+                files.append((stat.st_mtime, stat.st_size, entry))
+            total = sum(size for _, size, _ in files)
+            removed = 0
+            if total <= self.limit:
+                return 0
+            for _, size, entry in sorted(files):
+                if total <= self.limit * 0.9:
+                    break
+                entry.unlink(missing_ok=True)
+                total -= size
+                removed += 1
+            return removed

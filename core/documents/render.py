@@ -1,0 +1,79 @@
+"""Page rendering with pypdfium2 and the page-bitmap file format of the cache.
+
+Rendering runs inside the sandbox child; the bitmap format is shared by the child
+(which writes cache files) and the web process (which reads them). A bitmap file
+is a small header and zlib level-1 raw RGB: about 6 ms to inflate a phone-width
+page, three times faster than PNG, and a tenth of the raw size for text pages.
+"""
+from __future__ import annotations
+
+import os
+import struct
+import zlib
+from pathlib import Path
+
+from PIL import Image
+
+MAGIC = b"GYPB1"
+_HEADER = struct.Struct("<5sHH")
+MAX_ASPECT = 4.0   # a page taller than 4 widths renders narrower instead of allocating a huge bitmap
+
+
+class PdfRenderer:
+    """Keeps the last few opened PDFs, so that rendering page after page does not reopen the file."""
+
+    def __init__(self, keep: int = 4) -> None:
+        self._open: dict[str, object] = {}
+        self._keep = keep
+
+    def warm(self) -> None:
+        import pypdfium2  # noqa: F401
+
+    def document(self, path: str):
+        import pypdfium2 as pdfium
+
+        doc = self._open.pop(path, None) or pdfium.PdfDocument(path)
+        self._open[path] = doc
+        while len(self._open) > self._keep:
+            oldest = next(iter(self._open))
+            self._open.pop(oldest).close()
+        return doc
+
+    def render(self, path: str, page_no: int, width: int) -> tuple[int, int, bytes | memoryview]:
+        """Render 1-based ``page_no`` at ``width`` pixels: (width, height, packed RGB bytes).
+
+        pdfium writes RGB directly (``rev_byteorder``), so the pixels go out without a copy.
+        """
+        doc = self.document(path)
+        page = doc[page_no - 1]
+        try:
+            page_w, page_h = page.get_size()
+            scale = width / page_w
+            if page_h * scale > width * MAX_ASPECT:
+                scale = width * MAX_ASPECT / page_h
+            bitmap = page.render(scale=scale, draw_annots=True, may_draw_forms=False, rev_byteorder=True)
+            if bitmap.mode == "RGB" and bitmap.stride == bitmap.width * 3:
+                return bitmap.width, bitmap.height, memoryview(bitmap.buffer).cast("B")
+            image = bitmap.to_pil().convert("RGB")
+            return image.width, image.height, image.tobytes()
+        finally:
+            page.close()
+
+
+def encode_bitmap(width: int, height: int, pixels: bytes | memoryview) -> bytes:
+    return _HEADER.pack(MAGIC, width, height) + zlib.compress(pixels, 1)
+
+
+def decode_bitmap(data: bytes) -> Image.Image:
+    magic, width, height = _HEADER.unpack_from(data)
+    if magic != MAGIC:
+        raise ValueError("not a page bitmap")
+    return Image.frombytes("RGB", (width, height), zlib.decompress(data[_HEADER.size:]))
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Readers never see half a file: write beside it, then rename over."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)

@@ -1,0 +1,225 @@
+"""Documents end to end: store an upload, convert it in the sandbox, pre-render, serve pages, revoke."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.documents import DocumentError
+from core.documents.cache import PageCache
+from core.documents.intake import check_upload
+from core.documents.isolation import Limits, RenderError, RenderPool, render_pool, run_convert
+from core.documents.watermark import Identity, apply_watermark, encode_jpeg
+from core.models.accounts import User
+from core.models.documents import Document, DocumentShare, DocumentView
+from core.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+ROOT = Path(__file__).resolve().parents[2]
+PAGE_WIDTH = 1080        # a phone screen at device pixel ratio 2.5-3
+ZOOM_WIDTH = 1620        # the larger zoom level
+WIDTHS = (PAGE_WIDTH, ZOOM_WIDTH)
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ViewerConfig:
+    root: Path                 # instance/documents
+    static_dir: Path
+    base_url: str
+    max_bytes: int
+    max_pages: int
+    cache_mb: int
+    limits: Limits
+    render_workers: int
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> ViewerConfig:
+        return cls(root=Path(settings["INSTANCE_PATH"]) / "documents", static_dir=ROOT / "static",
+                   base_url=str(settings["PUBLIC_BASE_URL"]), max_bytes=int(settings["DOCUMENT_MAX_BYTES"]),
+                   max_pages=int(settings["DOCUMENT_MAX_PAGES"]), cache_mb=int(settings["VIEWER_CACHE_MB"]),
+                   limits=Limits(timeout=float(settings.get("VIEWER_SANDBOX_SECONDS", 60)),
+                                 memory_mb=int(settings.get("VIEWER_SANDBOX_MEMORY_MB", 1024))),
+                   render_workers=int(settings.get("VIEWER_RENDER_WORKERS", 2)))
+
+    @property
+    def cache(self) -> PageCache:
+        return _cache_for(self.root / "cache", self.cache_mb)
+
+    @property
+    def pool(self) -> RenderPool:
+        return render_pool(self.render_workers, self.limits)
+
+    def file(self, relative: str) -> Path:
+        return self.root / relative
+
+
+_caches: dict[tuple[Path, int], PageCache] = {}
+_caches_lock = threading.Lock()
+
+
+def _cache_for(root: Path, limit_mb: int) -> PageCache:
+    with _caches_lock:
+        return _caches.setdefault((root, limit_mb), PageCache(root, limit_mb))
+
+
+def new_request_id() -> str:
+    return "R-" + secrets.token_hex(4).upper()
+
+
+# --- intake and conversion --------------------------------------------------------------------
+
+def create_document(session: Session, cfg: ViewerConfig, *, filename: str, data: bytes, title: str,
+                    owner: User | None = None, source: str = "console") -> Document:
+    """Check and store an upload; the row starts as ``converting``. Raises :class:`DocumentError`."""
+    title = (title or "").strip()
+    if not title:
+        raise DocumentError("문서 제목을 입력해 주세요.")
+    if len(title) > 200:
+        raise DocumentError("문서 제목은 200자 이하로 입력해 주세요.")
+    intake = check_upload(filename, data, max_bytes=cfg.max_bytes)
+    document = Document(title=title, original_name=Path(filename or "").name[:255], original_type=intake.kind,
+                        original_size=intake.size, sha256=hashlib.sha256(data).hexdigest(), status="converting",
+                        source=source, owner_id=owner.id if owner else None,
+                        department_id=owner.department_id if owner else None)
+    session.add(document)
+    session.flush()
+    relative = f"{document.id}/original{intake.extension}"
+    target = cfg.file(relative)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    document.original_path = relative
+    return document
+
+
+def process_document(session: Session, cfg: ViewerConfig, document_id: int,
+                     progress: Progress | None = None) -> dict[str, Any]:
+    """Convert and sanitise in the sandbox, mark ready, then pre-render every page.
+
+    A failure marks the document ``failed`` with the reason and raises :class:`DocumentError`.
+    """
+    document = session.get(Document, document_id)
+    if document is None:
+        raise DocumentError("문서를 찾을 수 없습니다.")
+    relative = f"{document.id}/document.pdf"
+    job = {"kind": document.original_type, "src": str(cfg.file(document.original_path)),
+           "out": str(cfg.file(relative)), "static_dir": str(cfg.static_dir), "base_url": cfg.base_url,
+           "max_pages": cfg.max_pages}
+    try:
+        result = run_convert(job, cfg.limits)
+    except DocumentError as exc:
+        document.status, document.error = "failed", str(exc)
+        session.commit()
+        raise
+    document.pdf_path, document.page_count = relative, int(result["pages"])
+    document.status, document.error, document.ready_at = "ready", "", utcnow()
+    session.commit()
+    rendered = prerender(session, cfg, document, progress)
+    removed = sum(result.get("removed", {}).values())
+    return {"문서 번호": document.id, "제목": document.title, "쪽수": document.page_count,
+            "미리 그린 쪽": rendered, "제거한 위험 요소": removed,
+            "차단한 외부 주소": len(result.get("refused_urls", []))}
+
+
+def prerender(session: Session, cfg: ViewerConfig, document: Document, progress: Progress | None = None) -> int:
+    """Fill the cache at the phone width so that first views are cache hits; stops if revoked."""
+    pdf, total, done = cfg.file(document.pdf_path), document.page_count, 0
+    for page in range(1, total + 1):
+        if page % 10 == 0:
+            session.refresh(document)
+            if document.status != "ready":
+                break
+        if not cfg.cache.has(document.id, page, PAGE_WIDTH):
+            try:
+                cfg.pool.render(pdf, page, PAGE_WIDTH, cache=cfg.cache.path(document.id, page, PAGE_WIDTH),
+                                reply=False)
+                cfg.cache.note_write()
+            except RenderError as exc:
+                log.warning("pre-render of document %s page %s failed: %s", document.id, page, exc)
+                continue
+        done += 1
+        if progress:
+            progress(page, total)
+    return done
+
+
+# --- reading --------------------------------------------------------------------------------
+
+def page_bitmap(cfg: ViewerConfig, document: Document, page: int, width: int):
+    """The un-watermarked page from the cache, rendered in the sandbox on a miss."""
+    if width not in WIDTHS or not 1 <= page <= document.page_count:
+        raise DocumentError("없는 쪽입니다.")
+    image = cfg.cache.get(document.id, page, width)
+    if image is None:
+        image = cfg.pool.render(cfg.file(document.pdf_path), page, width,
+                                cache=cfg.cache.path(document.id, page, width))
+        cfg.cache.note_write()
+    return image
+
+
+def page_image(cfg: ViewerConfig, document: Document, page: int, width: int, identity: Identity) -> bytes:
+    """A JPEG of the page with ``identity`` in its pixels. Callers check access first."""
+    return encode_jpeg(apply_watermark(page_bitmap(cfg, document, page, width), identity))
+
+
+def identity_for(user: User, request_id: str) -> Identity:
+    return Identity(name=user.display_name or user.username, employee_no=user.employee_no or "",
+                    department=user.department.name if user.department else "", at=utcnow(),
+                    request_id=request_id)
+
+
+def record_view(session: Session, document: Document, user: User, *, kind: str, request_id: str,
+                page: int | None = None, width: int | None = None, ip: str = "", user_agent: str = "") -> None:
+    session.add(DocumentView(document_id=document.id, user_id=user.id, kind=kind, page=page, width=width,
+                             ip=ip[:64], user_agent=user_agent[:255], request_id=request_id))
+
+
+def readers(session: Session, document: Document) -> list[dict[str, Any]]:
+    """Who read the document: first and last time, pages seen, images fetched — latest first."""
+    rows = session.execute(
+        select(DocumentView.user_id, func.min(DocumentView.at), func.max(DocumentView.at),
+               func.count(func.distinct(DocumentView.page)), func.count(DocumentView.page))
+        .where(DocumentView.document_id == document.id).group_by(DocumentView.user_id)
+        .order_by(func.max(DocumentView.at).desc())).all()
+    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_([r[0] for r in rows])))}
+    return [{"user": users.get(user_id), "first_at": first, "last_at": last, "pages": pages, "fetches": fetches}
+            for user_id, first, last, pages, fetches in rows]
+
+
+def recent_views(session: Session, document: Document, limit: int = 100) -> list[DocumentView]:
+    return list(session.scalars(select(DocumentView).where(DocumentView.document_id == document.id)
+                                .order_by(DocumentView.id.desc()).limit(limit)))
+
+
+# --- sharing and revocation ----------------------------------------------------------------
+
+def set_shares(session: Session, document: Document, *, all_staff: bool = False,
+               department_ids: Iterable[int] = (), group_ids: Iterable[int] = ()) -> None:
+    """Replace the document's audience."""
+    for share in list(document.shares):
+        document.shares.remove(share)
+    session.flush()
+    if all_staff:
+        document.shares.append(DocumentShare(scope="all"))
+    for department_id in sorted(set(department_ids)):
+        document.shares.append(DocumentShare(scope="department", department_id=department_id))
+    for group_id in sorted(set(group_ids)):
+        document.shares.append(DocumentShare(scope="group", group_id=group_id))
+    session.flush()
+
+
+def revoke(session: Session, cfg: ViewerConfig, document: Document, by: User | None = None) -> None:
+    """Stop every rendering now: the status is checked on each page request; cached pages go too."""
+    document.status, document.revoked_at = "revoked", utcnow()
+    document.revoked_by = by.id if by else None
+    session.commit()
+    cfg.cache.purge(document.id)

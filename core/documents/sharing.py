@@ -1,0 +1,53 @@
+"""Who may read and who may manage a document."""
+from __future__ import annotations
+
+from sqlalchemy import Select, exists, or_, select
+from sqlalchemy.orm import Session
+
+from core.models.accounts import User
+from core.models.documents import Document, DocumentShare
+from core.models.groups import StaffGroupMember
+
+
+def _shared_with(user: User):
+    """SQL condition: a share of the document reaches ``user``."""
+    reach = [DocumentShare.scope == "all",
+             (DocumentShare.scope == "group") & DocumentShare.group_id.in_(
+                 select(StaffGroupMember.group_id).where(StaffGroupMember.user_id == user.id))]
+    if user.department_id is not None:
+        reach.append((DocumentShare.scope == "department") & (DocumentShare.department_id == user.department_id))
+    return exists().where(DocumentShare.document_id == Document.id, or_(*reach))
+
+
+def shared_documents(user: User) -> Select:
+    """Ready documents shared with ``user``, newest first (the "문서함")."""
+    return (select(Document).where(Document.status == "ready", _shared_with(user))
+            .order_by(Document.created_at.desc(), Document.id.desc()))
+
+
+def can_manage(user: User, document: Document) -> bool:
+    """Admins manage every document; department admins those of their department or their own."""
+    if user.has_role("admin"):
+        return True
+    return user.has_role("dept_admin") and (
+        document.owner_id == user.id
+        or (document.department_id is not None and document.department_id == user.department_id))
+
+
+def can_read(session: Session, user: User, document: Document) -> bool:
+    """Readers of a ready document: its audience, and those who manage it (to check it)."""
+    if document.status != "ready":
+        return False
+    if can_manage(user, document):
+        return True
+    return bool(session.scalar(select(Document.id).where(Document.id == document.id, _shared_with(user))))
+
+
+def managed_documents(user: User) -> Select:
+    query = select(Document).order_by(Document.created_at.desc(), Document.id.desc())
+    if user.has_role("admin"):
+        return query
+    mine = Document.owner_id == user.id
+    if user.department_id is not None:
+        mine = or_(mine, Document.department_id == user.department_id)
+    return query.where(mine)

@@ -1,0 +1,81 @@
+// The document viewer: page counter, jump to page, zoom level, and the deterrents
+// (no context menu, selection, drag or print; blur while the app is hidden or unfocused).
+// Deterrents only: the real protection is that the file never leaves the server and
+// every pixel names its reader.
+(function () {
+  "use strict";
+  var viewer = document.getElementById("viewer");
+  if (!viewer) return;
+  var body = document.body;
+  var total = parseInt(viewer.getAttribute("data-pages"), 10) || 1;
+  var counter = document.getElementById("current-page");
+
+  // --- deterrents -------------------------------------------------------------------
+  ["contextmenu", "selectstart", "dragstart", "copy", "cut"].forEach(function (type) {
+    document.addEventListener(type, function (event) { event.preventDefault(); }, { capture: true });
+  });
+  function setHidden(on) { body.classList.toggle("viewer-concealed", on); }
+  document.addEventListener("visibilitychange", function () { setHidden(document.hidden); });
+  window.addEventListener("blur", function () { setHidden(true); });
+  window.addEventListener("focus", function () { setHidden(document.hidden); });
+  window.addEventListener("pagehide", function () { setHidden(true); });
+  document.addEventListener("keydown", function (event) {
+    var key = (event.key || "").toLowerCase();
+    if ((event.ctrlKey || event.metaKey) && (key === "p" || key === "s")) event.preventDefault();
+    if (key === "printscreen") setHidden(true);
+  });
+  document.addEventListener("keyup", function (event) {
+    if ((event.key || "").toLowerCase() === "printscreen") {
+      window.setTimeout(function () { setHidden(document.hidden); }, 1500);
+    }
+  });
+
+  // --- page counter ---------------------------------------------------------------
+  var pages = Array.prototype.slice.call(viewer.querySelectorAll(".page"));
+  if ("IntersectionObserver" in window) {
+    var visible = {};
+    var observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        visible[entry.target.getAttribute("data-page")] = entry.isIntersecting ? entry.intersectionRatio : 0;
+      });
+      var best = null, ratio = 0;
+      Object.keys(visible).forEach(function (page) {
+        if (visible[page] > ratio) { ratio = visible[page]; best = page; }
+      });
+      if (best && counter) counter.textContent = best;
+    }, { threshold: [0, 0.25, 0.5, 0.75, 1] });
+    pages.forEach(function (page) { observer.observe(page); });
+  }
+
+  // --- jump to page -----------------------------------------------------------------
+  var jump = document.getElementById("jump-form");
+  if (jump) {
+    jump.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var input = document.getElementById("jump-to");
+      var n = Math.min(Math.max(parseInt(input.value, 10) || 1, 1), total);
+      var target = document.getElementById("page-" + n);
+      if (target) {
+        target.scrollIntoView({ block: "start" });
+        if (counter) counter.textContent = String(n);
+      }
+    });
+  }
+
+  // --- zoom level: re-request loaded pages at the larger width ------------------------
+  var zoom = document.getElementById("zoom-toggle");
+  var level = document.getElementById("zoom-level");
+  if (zoom && level) {
+    zoom.addEventListener("click", function () {
+      var on = level.value !== "1";
+      level.value = on ? "1" : "0";
+      zoom.setAttribute("aria-pressed", on ? "true" : "false");
+      viewer.classList.toggle("zoomed", on);
+      if (!window.htmx) return;
+      viewer.querySelectorAll("img.page-img").forEach(function (img) {
+        window.htmx.ajax("GET", img.getAttribute("data-fragment"),
+          { target: img, swap: "outerHTML", values: { z: level.value } });
+      });
+    });
+  }
+})();
