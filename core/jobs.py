@@ -26,7 +26,6 @@ from sqlalchemy import and_, func, insert, or_, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from core.db import is_postgres
 from core.models.jobs import Job
 from core.timeutil import utcnow
 
@@ -36,6 +35,11 @@ BACKOFF_BASE_SECONDS = 1.0
 BACKOFF_CAP_SECONDS = 600.0
 CHANNEL = "jobs"
 SQLITE_POLL_SECONDS = 0.05  # the issue's bound on a SQLite wake-up
+
+
+def _is_postgres(session: Session) -> bool:
+    """Also works for Flask-SQLAlchemy's scoped session (``core.db.is_postgres`` wants a plain one)."""
+    return session.get_bind().dialect.name == "postgresql"
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,7 @@ class ClaimedJob:
 
 
 def _notify(session: Session) -> None:
-    if is_postgres(session):
+    if _is_postgres(session):
         session.execute(text("SELECT pg_notify(:c, '')"), {"c": CHANNEL})
 
 
@@ -88,7 +92,7 @@ def claim(session: Session, worker_id: str, limit: int = 1, lease_seconds: int =
     if kinds:
         pick = pick.where(Job.kind.in_(kinds))
     pick = pick.order_by(Job.run_at, Job.id).limit(limit)
-    if is_postgres(session):
+    if _is_postgres(session):
         pick = pick.with_for_update(skip_locked=True)
     stmt = (update(Job).where(Job.id.in_(pick.scalar_subquery()), due)
             .values(status="running", attempts=Job.attempts + 1, locked_by=worker_id,

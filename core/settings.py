@@ -39,6 +39,7 @@ DEFAULTS: dict[str, Any] = {
     "ALIMTALK_STALE_HOURS": 12,               # held messages older than this are dropped
     "RETENTION_DAYS": 30,
     "WORKER_CONCURRENCY": 4,
+    "LETTERING_MAX_BACKLOG": 50000,           # queued jobs above which the PBX webhook answers 429
     "VERIFY_RATE_PER_MINUTE": 20,             # citizens' /verify look-ups per IP per minute (per process)
     # Secure document viewer
     "DOCUMENT_MAX_BYTES": 30 * 1024 * 1024,

@@ -12,15 +12,17 @@ import os
 import queue
 import socket
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+from sqlalchemy import create_engine
 from sqlalchemy.orm import sessionmaker
 
 from core import jobs
-from core.db import make_engine
-from core.lettering import dispatch
+from core.db import engine_options
+from core.lettering import dispatch, retention
 from core.lettering.dispatch import Context, Defer, PermanentError, TransientError
 from core.timeutil import as_utc, utcnow
 from lettering_worker.providers.carrier import CarrierClient
@@ -28,6 +30,7 @@ from lettering_worker.providers.kakao import KakaoClient
 
 log = logging.getLogger("lettering.worker")
 IDLE_WAIT_S = 1.0
+PURGE_EVERY_S = 3600
 
 
 def build_context(settings: dict, clock=None) -> Context:
@@ -41,7 +44,10 @@ class Worker:
                  worker_id: str | None = None) -> None:
         self.settings = settings
         self.concurrency = max(1, int(concurrency or settings.get("WORKER_CONCURRENCY", 4)))
-        self.engine = make_engine(settings["DATABASE_URL"])
+        url = settings["DATABASE_URL"]
+        # Every pool thread and the loop thread may hold a connection at once.
+        self.engine = create_engine(url, **{**engine_options(url), "pool_size": self.concurrency + 2,
+                                            "max_overflow": 4})
         self.factory = sessionmaker(bind=self.engine, expire_on_commit=False)
         self.ctx = context or build_context(settings)
         self.id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
@@ -49,6 +55,7 @@ class Worker:
         self._results: queue.Queue = queue.Queue()
         self._in_flight = 0
         self.processed = 0
+        self._purged_at = 0.0
 
     def stop(self) -> None:
         self._stop.set()
@@ -113,6 +120,17 @@ class Worker:
         self._in_flight += len(claimed)
         return claimed
 
+    def _purge_when_due(self) -> None:
+        """The retention purge, once an hour, from the loop thread."""
+        if time.monotonic() - self._purged_at < PURGE_EVERY_S and self._purged_at:
+            return
+        self._purged_at = time.monotonic()
+        with self.factory() as session:
+            counts = retention.purge(session, int(self.settings.get("RETENTION_DAYS", 30)))
+            session.commit()
+        if any(counts.values()):
+            log.info("retention purge: %s", counts)
+
     def _idle_timeout(self) -> float:
         """How long to sleep when nothing is due: until the next scheduled job, at most a second."""
         with self.factory() as session:
@@ -136,6 +154,8 @@ class Worker:
                     continue
                 if once and self._in_flight == 0:
                     break  # every result is recorded and nothing more is due
+                if not self._in_flight:
+                    self._purge_when_due()
                 timeout = 0.05 if self._in_flight else self._idle_timeout()
                 self._waker.wait(timeout)
         finally:

@@ -20,7 +20,6 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from core import jobs
-from core.db import is_postgres
 from core.lettering.campaigns import active_campaign_for
 from core.lettering.optout import is_opted_out
 from core.lettering.policy import Decision, Guards, Situation, decide
@@ -41,9 +40,16 @@ DEFAULT_BUTTONS = [{"name": "기관 확인", "kind": "verify"}, {"name": "안내
                    {"name": "수신 거부", "kind": "optout"}]
 _VARIABLE = re.compile(r"#\{([^}]+)\}")
 CARRIER_STATUSES = ("accepted", "unsupported_device", "not_subscriber")
+
+
+def _is_postgres(session: Session) -> bool:
+    """Also works for Flask-SQLAlchemy's scoped session (``core.db.is_postgres`` wants a plain one)."""
+    return session.get_bind().dialect.name == "postgresql"
 STATE_LABELS = {"answered": "통화 연결", "missed": "부재중", "ended": "통화 종료"}
 ALIMTALK_LABELS = {"sent": "알림톡 접수됨(전달 대기)", "not_kakao_user": "카카오톡 미사용자라 알림톡을 보내지 못함",
-                   "template_error": "알림톡 템플릿 오류(관리자 확인 필요)", "error": "알림톡 발송 실패"}
+                   "template_error": "알림톡 템플릿 오류(관리자 확인 필요)", "error": "알림톡 발송 실패",
+                   "delivered": "알림톡 접수됨(전달 완료 보고가 먼저 도착)",
+                   "failed": "알림톡 접수됨(전달 실패 보고가 먼저 도착)"}
 
 
 class TransientError(Exception):
@@ -256,7 +262,7 @@ def handle_fallback(factory: sessionmaker[Session], ctx: Context, payload: dict)
 def _reserve(session: Session, call: Call, cap: int, now: datetime) -> bool:
     """Take a slot of the frequency cap atomically: one conditional UPDATE, serialised per citizen and
     department by an advisory lock on PostgreSQL (SQLite serialises all writers anyway)."""
-    if is_postgres(session):
+    if _is_postgres(session):
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
                         {"k": f"alimtalk:{call.peer_hash}:{call.department_id}"})
     other = aliased(Call)
@@ -368,6 +374,8 @@ def handle_alimtalk(factory: sessionmaker[Session], ctx: Context, payload: dict)
     with factory() as session:
         call = _call(session, payload["call_id"])
         status = {0: "sent", -1005: "sent", -2001: "template_error", -3001: "not_kakao_user"}.get(result.code, "error")
+        if status == "sent" and call.alimtalk_status in ("delivered", "failed"):
+            status = call.alimtalk_status  # the provider's report was faster than this answer
         if result.request_id:
             call.alimtalk_request_id = result.request_id
         call.alimtalk_result_code = result.code

@@ -1,0 +1,54 @@
+"""Thin views over ``core.lettering.reports``."""
+from __future__ import annotations
+
+import json
+
+from flask import current_app, request
+
+from blueprints.providers import bp
+from core.lettering import reports
+from extensions import db
+from web.security import error_response
+
+MAX_REPORT_BYTES = 64 * 1024
+
+
+def _signed_json(secret_name: str, header: str) -> tuple[dict | None, tuple | None]:
+    if (request.content_length or 0) > MAX_REPORT_BYTES:
+        return None, error_response(413)
+    raw = request.get_data(cache=False)
+    if not reports.valid_signature(current_app.config[secret_name], raw, request.headers.get(header)):
+        return None, error_response(401, "서명이 올바르지 않습니다.")
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None, error_response(400, "본문이 올바른 JSON이 아닙니다.")
+    if not isinstance(data, dict):
+        return None, error_response(400, "본문은 JSON 객체여야 합니다.")
+    return data, None
+
+
+@bp.post("/carrier/receipts")
+def carrier_receipt():
+    data, problem = _signed_json("CARRIER_RECEIPT_SECRET", "X-Carrier-Signature")
+    if problem:
+        return problem
+    error = reports.apply_carrier_receipt(db.session, data)
+    if error:
+        db.session.rollback()
+        return error_response(400, error)
+    db.session.commit()
+    return "", 204
+
+
+@bp.post("/kakao/reports")
+def kakao_report():
+    data, problem = _signed_json("KAKAO_REPORT_SECRET", "X-Provider-Signature")
+    if problem:
+        return problem
+    error = reports.apply_kakao_report(db.session, data)
+    if error:
+        db.session.rollback()
+        return error_response(400, error)
+    db.session.commit()
+    return "", 204
