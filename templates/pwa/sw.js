@@ -38,7 +38,7 @@ self.addEventListener("install", function (event) {
     // Signed-in pages are best effort: before login they only redirect to the login page.
     return caches.open(PAGES_CACHE).then(function (pages) {
       return Promise.all(SHELL_PAGES.map(function (url) {
-        return fetch(new Request(url, { cache: "reload", credentials: "same-origin" })).then(function (response) {
+        return fetch(new Request(url, { cache: "reload", credentials: "same-origin", redirect: "manual" })).then(function (response) {
           if (storable(response)) return pages.put(url, response);
         }).catch(function () { /* offline during install: the page is cached when next opened */ });
       }));
