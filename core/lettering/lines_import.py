@@ -320,7 +320,7 @@ def import_file(session: Session, data: bytes, filename: str = "",
 
 # --- one line from the console -------------------------------------------------------------------
 
-def save_line(session: Session, raw: dict[str, str], line: Line | None = None) -> Line:
+def save_line(session: Session, raw: dict[str, str], line: Line | None = None, *, active: bool = True) -> Line:
     """Create a line (``line`` None) or edit one; raises :class:`LineError` on bad values
     or when the number or extension belongs to another line. The caller commits."""
     values = validate(raw)
@@ -339,6 +339,7 @@ def save_line(session: Session, raw: dict[str, str], line: Line | None = None) -
         line = Line(active=True)
         session.add(line)
     line.number = values.number
+    line.active = active
     _apply(line, values, dept)
     session.flush()
     return line

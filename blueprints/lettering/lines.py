@@ -1,0 +1,126 @@
+"""Console: the administrative lines, one-line editing and the bulk import with progress."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from blueprints.lettering import bp
+from blueprints.lettering.forms import LineForm, LinesImportForm
+from blueprints.lettering.scope import check_department, department_scope
+from core.audit import record
+from core.lettering.lines_import import LineError, LinesFileError, import_rows, read_rows, save_line
+from core.models.lettering import Line
+from core.models.organization import Department
+from core.models.tasks import TaskRun
+from core.phone import digits, format_korean
+from extensions import db
+from web import tasks
+from web.sessions import roles_required
+
+PAGE_SIZE = 50
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+def _departments() -> list[Department]:
+    query = select(Department).order_by(Department.organization, Department.name)
+    scope = department_scope()
+    if scope is not None:
+        query = query.where(Department.id == scope)
+    return list(db.session.scalars(query))
+
+
+@bp.get("/lines")
+def lines():
+    q = request.args.get("q", "").strip()[:40]
+    dept_id = request.args.get("dept", type=int)
+    page = max(request.args.get("page", 1, type=int), 1)
+    query = select(Line).order_by(Line.department_name, Line.number)
+    scope = department_scope()
+    if scope is not None:
+        query = query.where(Line.department_id == scope)
+    elif dept_id:
+        query = query.where(Line.department_id == dept_id)
+    if q:
+        number_part = digits(q).lstrip("0")
+        text_match = or_(Line.department_name.contains(q), Line.message.contains(q), Line.extension == q)
+        query = query.where(or_(text_match, Line.number.contains(number_part)) if number_part else text_match)
+    rows = list(db.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
+    template = "lettering/_line_rows.html" if request.htmx and not request.htmx.boosted else "lettering/lines.html"
+    return render_template(template, rows=rows[:PAGE_SIZE], has_next=len(rows) > PAGE_SIZE, page=page, q=q,
+                           dept_id=dept_id, departments=_departments() if scope is None else [])
+
+
+def _line_form(line: Line | None) -> LineForm:
+    form = LineForm(obj=None)
+    form.department.choices = [(d.name, d.name if d.organization == "고양특례시" else f"{d.name} ({d.organization})")
+                               for d in _departments()]
+    if line is not None and request.method == "GET":
+        form.number.data = format_korean(line.number)
+        form.extension.data = line.extension or ""
+        form.department.data = line.department.name if line.department else line.department_name
+        form.institution.data = line.institution
+        form.message.data = line.message
+        form.logo_url.data = line.logo_url
+        form.active.data = line.active
+    return form
+
+
+def _save(form: LineForm, line: Line | None):
+    """Validate with the domain rules (the same as the import) and save, or re-render with errors."""
+    if form.validate_on_submit():
+        raw = {name: getattr(form, name).data or "" for name in
+               ("number", "extension", "department", "institution", "message", "logo_url")}
+        try:
+            saved = save_line(db.session, raw, line, active=form.active.data)
+        except LineError as exc:
+            db.session.rollback()
+            for name, message in exc.errors.items():
+                getattr(form, name).errors = [*getattr(form, name).errors, message]
+        else:
+            record(db.session, "lettering.line.save", user=current_user, target=saved.number,
+                   created=line is None, ip=request.remote_addr or "")
+            db.session.commit()
+            flash(_("회선 %(number)s을(를) 저장했습니다.", number=format_korean(saved.number)), "success")
+            return redirect(url_for("lettering.lines", q=saved.extension or format_korean(saved.number)))
+    status = 422 if request.method == "POST" else 200
+    return render_template("lettering/line_form.html", form=form, line=line), status
+
+
+@bp.route("/lines/new", methods=["GET", "POST"])
+def line_new():
+    return _save(_line_form(None), None)
+
+
+@bp.route("/lines/<int:line_id>", methods=["GET", "POST"])
+def line_edit(line_id: int):
+    line = db.session.get(Line, line_id) or abort(404)
+    check_department(line.department_id)
+    return _save(_line_form(line), line)
+
+
+@bp.route("/lines/import", methods=["GET", "POST"])
+@roles_required("admin")
+def lines_import():
+    form = LinesImportForm()
+    task = None
+    error = ""
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read(MAX_UPLOAD_BYTES + 1)
+        try:
+            if len(data) > MAX_UPLOAD_BYTES:
+                raise LinesFileError(_("파일이 너무 큽니다 (최대 10MB)."))
+            rows = read_rows(data, upload.filename or "")
+        except LinesFileError as exc:
+            error = str(exc)
+        else:
+            record(db.session, "lettering.lines.import", user=current_user, target=upload.filename or "",
+                   rows=len(rows), ip=request.remote_addr or "")
+            db.session.commit()
+            task_id = tasks.start("lines_import", lambda session, progress: import_rows(session, rows, progress),
+                                  label=_("회선 가져오기: %(name)s", name=upload.filename or ""))
+            task = db.session.get(TaskRun, task_id)
+    elif request.method == "POST":
+        error = " ".join(form.file.errors) or _("파일을 골라 주세요.")
+    status = 422 if error else 200
+    return render_template("lettering/lines_import.html", form=form, task=task, error=error), status

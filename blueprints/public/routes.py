@@ -1,0 +1,151 @@
+from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from blueprints.public import bp
+from core.lettering import landing
+from core.lettering.optout import is_opted_out, opt_out, undo_opt_out
+from core.lettering.verify import verify_number
+from core.models.calls import Call
+from core.phone import mask, try_normalize
+from core.privacy import hash_from_optout_token, optout_token, phone_hash
+from extensions import db
+from web.security import CSP
+
+
+def _limited() -> tuple[str, int, dict] | None:
+    """The Korean 429 page when this client has used up its look-ups, else None."""
+    allowed, retry_after = current_app.extensions["public_ratelimit"].hit(request.remote_addr or "-")
+    if allowed:
+        return None
+    limit = current_app.config["VERIFY_RATE_PER_MINUTE"]
+    return (render_template("public/ratelimited.html", retry_after=retry_after, limit=limit), 429,
+            {"Retry-After": str(retry_after)})
+
+
+def _not_found(message: str) -> tuple[str, int]:
+    return render_template("public/message.html", title=_("찾을 수 없습니다"), message=message), 404
+
+
+# --- the campaign page --------------------------------------------------------------------
+
+def _campaign_csp(images: list[str], with_video: bool) -> str:
+    """The app's CSP, plus the campaign's image hosts and, for its video, youtube-nocookie only."""
+    policy = CSP.replace("img-src 'self' data: blob:",
+                         " ".join(["img-src 'self' data:", *landing.external_origins(images)]))
+    if with_video:
+        policy += f"; frame-src {landing.YOUTUBE_EMBED_ORIGIN}"
+    return policy
+
+
+@bp.get("/p/<token>")
+def campaign(token: str):
+    item = landing.campaign_by_token(db.session, token)
+    if item is None:
+        return _not_found(_("안내 페이지를 찾을 수 없습니다. 주소를 다시 확인해 주세요."))
+    live = landing.is_live(item)
+    images = landing.image_sources(item, current_app.config["PUBLIC_BASE_URL"]) if live else []
+    video = item.youtube_id if live and landing.valid_youtube_id(item.youtube_id) else ""
+    if live and request.method == "GET":
+        landing.record_event(db.session, item, "visit")
+        db.session.commit()
+    g.csp = _campaign_csp(images, bool(video))
+    links = [(i, link.get("title") or link.get("url")) for i, link in enumerate(item.links or [])
+             if isinstance(link, dict) and landing.policy_link(item, i)] if live else []
+    return render_template("public/campaign.html", campaign=item, live=live, images=images, video=video,
+                           links=links, embed_origin=landing.YOUTUBE_EMBED_ORIGIN)
+
+
+@bp.get("/p/<token>/go/<int:index>")
+def campaign_link(token: str, index: int):
+    item = landing.campaign_by_token(db.session, token)
+    url = landing.policy_link(item, index) if item is not None and landing.is_live(item) else None
+    if url is None:
+        return _not_found(_("연결할 링크를 찾을 수 없습니다."))
+    landing.record_event(db.session, item, "click", index)
+    db.session.commit()
+    return redirect(url, 302)
+
+
+# --- opting out ----------------------------------------------------------------------------------
+
+def _hash_or_none(token: str) -> str | None:
+    return hash_from_optout_token(token, current_app.config["SECRET_KEY"])
+
+
+def _masked_for(hashed: str) -> str:
+    """The masked number of the citizen's latest call, so the console list can show 010-****-5678."""
+    return db.session.scalar(select(Call.peer_masked).where(Call.peer_hash == hashed, Call.peer_masked != "")
+                             .order_by(Call.id.desc()).limit(1)) or ""
+
+
+@bp.route("/optout", methods=["GET", "POST"])
+def optout_by_number():
+    """From the landing page: the citizen types their own number, then confirms as from a message."""
+    error = ""
+    if request.method == "POST":
+        limited = _limited()
+        if limited:
+            return limited
+        e164 = try_normalize(request.form.get("number", "")[:40])
+        if e164 is None or not e164.startswith("+8210"):
+            error = _("휴대전화 번호를 010-1234-5678 형식으로 입력해 주세요.")
+        else:
+            hashed = phone_hash(e164, current_app.config["PHONE_HASH_KEY"])
+            token = optout_token(hashed, current_app.config["SECRET_KEY"])
+            return redirect(url_for("public.optout", token=token, m=mask(e164)))
+    return render_template("public/optout_number.html", error=error), (422 if error else 200)
+
+
+@bp.get("/optout/<token>")
+def optout(token: str):
+    hashed = _hash_or_none(token)
+    if hashed is None:
+        return _not_found(_("수신 거부 링크가 올바르지 않습니다. 받은 메시지의 링크를 다시 눌러 주세요."))
+    masked = _masked_for(hashed) or _safe_masked(request.args.get("m", ""))
+    return render_template("public/optout.html", token=token, masked=masked,
+                           opted_out=is_opted_out(db.session, hashed))
+
+
+def _safe_masked(value: str) -> str:
+    """A masked number the /optout form passed along: accepted only in its masked form."""
+    return value if len(value) <= 20 and "*" in value and all(c.isdigit() or c in "-*" for c in value) else ""
+
+
+@bp.post("/optout/<token>")
+def optout_confirm(token: str):
+    hashed = _hash_or_none(token)
+    if hashed is None:
+        return _not_found(_("수신 거부 링크가 올바르지 않습니다. 받은 메시지의 링크를 다시 눌러 주세요."))
+    masked = _masked_for(hashed) or _safe_masked(request.form.get("m", ""))
+    opt_out(db.session, hashed, masked=masked, source="citizen")
+    db.session.commit()
+    flash(_("수신 거부가 완료되었습니다. 이제 고양특례시의 전화 안내 화면과 알림톡을 받지 않습니다."), "success")
+    return redirect(url_for("public.optout", token=token, m=masked or None))
+
+
+@bp.post("/optout/<token>/undo")
+def optout_undo(token: str):
+    hashed = _hash_or_none(token)
+    if hashed is None:
+        return _not_found(_("수신 거부 링크가 올바르지 않습니다. 받은 메시지의 링크를 다시 눌러 주세요."))
+    undone = undo_opt_out(db.session, hashed)
+    db.session.commit()
+    if undone:
+        flash(_("수신 거부를 취소했습니다. 고양특례시의 안내를 다시 받습니다."), "success")
+    return redirect(url_for("public.optout", token=token, m=_safe_masked(request.form.get("m", "")) or None))
+
+
+# --- verifying a number ---------------------------------------------------------------------------
+
+@bp.route("/verify", methods=["GET", "POST"])
+def verify():
+    raw = request.form.get("n") if request.method == "POST" else request.args.get("n")
+    result = None
+    if raw is not None:
+        limited = _limited()
+        if limited:
+            return limited
+        result = verify_number(db.session, raw)
+    status = 422 if result is not None and result.status in ("invalid", "empty") else 200
+    return render_template("public/verify.html", result=result, typed=(raw or "")[:40]), status
