@@ -1,6 +1,6 @@
 """The disk cache of un-watermarked page bitmaps, keyed by document, page and width.
 
-Files: ``<root>/<document id>/<page>-<width>.bmpz`` (see :mod:`core.documents.render`).
+Files: ``<root>/<document storage key>/<page>-<width>.bmpz`` (see :mod:`core.documents.render`).
 Reading a file touches its mtime, so pruning removes the least recently used
 files first once the folder grows past its limit.
 """
@@ -25,11 +25,13 @@ class PageCache:
         self._writes_since_prune = 0
         self._last_prune = 0.0
 
-    def path(self, document_id: int, page: int, width: int) -> Path:
-        return self.root / str(int(document_id)) / f"{int(page)}-{int(width)}.bmpz"
+    def path(self, key: str, page: int, width: int) -> Path:
+        if not key or "/" in key or key.startswith("."):
+            raise ValueError("bad cache key")
+        return self.root / key / f"{int(page)}-{int(width)}.bmpz"
 
-    def get(self, document_id: int, page: int, width: int) -> Image.Image | None:
-        path = self.path(document_id, page, width)
+    def get(self, key: str, page: int, width: int) -> Image.Image | None:
+        path = self.path(key, page, width)
         try:
             data = path.read_bytes()
         except FileNotFoundError:
@@ -41,11 +43,11 @@ class PageCache:
             path.unlink(missing_ok=True)   # a damaged file is rendered again
             return None
 
-    def has(self, document_id: int, page: int, width: int) -> bool:
-        return self.path(document_id, page, width).exists()
+    def has(self, key: str, page: int, width: int) -> bool:
+        return self.path(key, page, width).exists()
 
-    def purge(self, document_id: int) -> None:
-        shutil.rmtree(self.root / str(int(document_id)), ignore_errors=True)
+    def purge(self, key: str) -> None:
+        shutil.rmtree(self.root / key, ignore_errors=True)
 
     def note_write(self) -> None:
         """Called after files were added; prunes now and then rather than on every page."""

@@ -72,6 +72,11 @@ def _cache_for(root: Path, limit_mb: int) -> PageCache:
         return _caches.setdefault((root, limit_mb), PageCache(root, limit_mb))
 
 
+def storage_key(document: Document) -> str:
+    """The document's folder under ``instance/documents``; it also names its cache folder."""
+    return document.original_path.split("/", 1)[0]
+
+
 def new_request_id() -> str:
     return "R-" + secrets.token_hex(4).upper()
 
@@ -93,7 +98,9 @@ def create_document(session: Session, cfg: ViewerConfig, *, filename: str, data:
                         department_id=owner.department_id if owner else None)
     session.add(document)
     session.flush()
-    relative = f"{document.id}/original{intake.extension}"
+    # The folder name also keys the page cache; its random part keeps ids reused after a
+    # restore (or in tests) from ever meeting another document's files.
+    relative = f"{document.id}-{secrets.token_hex(6)}/original{intake.extension}"
     target = cfg.file(relative)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
@@ -110,7 +117,7 @@ def process_document(session: Session, cfg: ViewerConfig, document_id: int,
     document = session.get(Document, document_id)
     if document is None:
         raise DocumentError("문서를 찾을 수 없습니다.")
-    relative = f"{document.id}/document.pdf"
+    relative = f"{storage_key(document)}/document.pdf"
     job = {"kind": document.original_type, "src": str(cfg.file(document.original_path)),
            "out": str(cfg.file(relative)), "static_dir": str(cfg.static_dir), "base_url": cfg.base_url,
            "max_pages": cfg.max_pages}
@@ -132,15 +139,15 @@ def process_document(session: Session, cfg: ViewerConfig, document_id: int,
 
 def prerender(session: Session, cfg: ViewerConfig, document: Document, progress: Progress | None = None) -> int:
     """Fill the cache at the phone width so that first views are cache hits; stops if revoked."""
-    pdf, total, done = cfg.file(document.pdf_path), document.page_count, 0
+    pdf, total, done, key = cfg.file(document.pdf_path), document.page_count, 0, storage_key(document)
     for page in range(1, total + 1):
         if page % 10 == 0:
             session.refresh(document)
             if document.status != "ready":
                 break
-        if not cfg.cache.has(document.id, page, PAGE_WIDTH):
+        if not cfg.cache.has(key, page, PAGE_WIDTH):
             try:
-                cfg.pool.render(pdf, page, PAGE_WIDTH, cache=cfg.cache.path(document.id, page, PAGE_WIDTH),
+                cfg.pool.render(pdf, page, PAGE_WIDTH, cache=cfg.cache.path(key, page, PAGE_WIDTH),
                                 reply=False)
                 cfg.cache.note_write()
             except RenderError as exc:
@@ -158,10 +165,10 @@ def page_bitmap(cfg: ViewerConfig, document: Document, page: int, width: int):
     """The un-watermarked page from the cache, rendered in the sandbox on a miss."""
     if width not in WIDTHS or not 1 <= page <= document.page_count:
         raise DocumentError("없는 쪽입니다.")
-    image = cfg.cache.get(document.id, page, width)
+    key = storage_key(document)
+    image = cfg.cache.get(key, page, width)
     if image is None:
-        image = cfg.pool.render(cfg.file(document.pdf_path), page, width,
-                                cache=cfg.cache.path(document.id, page, width))
+        image = cfg.pool.render(cfg.file(document.pdf_path), page, width, cache=cfg.cache.path(key, page, width))
         cfg.cache.note_write()
     return image
 
@@ -222,4 +229,4 @@ def revoke(session: Session, cfg: ViewerConfig, document: Document, by: User | N
     document.status, document.revoked_at = "revoked", utcnow()
     document.revoked_by = by.id if by else None
     session.commit()
-    cfg.cache.purge(document.id)
+    cfg.cache.purge(storage_key(document))
