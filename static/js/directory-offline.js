@@ -205,31 +205,34 @@
   }
 
   function action(href, label, text, className) {
-    var a = el("a", "btn btn-small " + className, text);
+    var a = el("a", className, text);
     a.href = href;
     a.setAttribute("aria-label", label);
     return a;
   }
 
+  // Mirrors templates/directory/_contact.html; the name block is not a link offline because
+  // the detail page is not stored on the phone.
   function renderEntry(e) {
     var li = el("li", "contact");
-    var head = el("p", "contact-head");
-    head.appendChild(el("strong", "contact-name", e.name));
-    if (e.title) head.appendChild(el("span", "contact-title", e.title));
-    li.appendChild(head);
-    var org = [e.organization, e.department].filter(Boolean).join(" · ");
-    if (org) li.appendChild(el("p", "contact-org", org));
-    if (e.duty) li.appendChild(el("p", "contact-duty", e.duty));
-    var numbers = el("p", "contact-numbers muted small");
-    numbers.textContent = [e.extension ? "내선 " + e.extension : "", e.phone, e.mobile].filter(Boolean).join(" · ");
-    if (numbers.textContent) li.appendChild(numbers);
+    var main = el("div", "contact-main");
+    var line = el("span", "contact-line");
+    line.appendChild(el("strong", "contact-name", e.name));
+    if (e.title) { line.appendChild(document.createTextNode(" ")); line.appendChild(el("span", "contact-title", e.title)); }
+    main.appendChild(line);
+    var org = e.organization + (e.department && e.department !== e.organization ? " · " + e.department : "");
+    main.appendChild(el("span", "contact-org", org));
+    if (e.duty) main.appendChild(el("span", "contact-duty", e.duty));
+    if (e.extension) main.appendChild(el("span", "contact-ext", "내선 " + e.extension));
+    li.appendChild(main);
     var actions = el("div", "contact-actions");
-    if (e.phone) actions.appendChild(action("tel:" + digits(e.phone), e.name + " 직통전화 " + e.phone + " 걸기", "직통 전화", "call"));
+    if (e.phone) actions.appendChild(action("tel:" + digits(e.phone), e.name + " 직통전화 " + e.phone + " 걸기", e.phone, "btn btn-call"));
     if (e.mobile) {
-      actions.appendChild(action("tel:" + digits(e.mobile), e.name + " 휴대전화 " + e.mobile + " 걸기", "휴대 전화", "call"));
-      actions.appendChild(action("sms:" + digits(e.mobile), e.name + "에게 문자 보내기", "문자", "sms"));
+      // The accessible name contains the visible word ("휴대"), as WCAG 2.5.3 asks.
+      actions.appendChild(action("tel:" + digits(e.mobile), e.name + " 휴대 " + e.mobile + " 걸기", "휴대", "btn"));
+      actions.appendChild(action("sms:" + digits(e.mobile), e.name + "에게 문자 보내기", "문자", "btn"));
     }
-    if (actions.childNodes.length) li.appendChild(actions);
+    li.appendChild(actions);
     return li;
   }
 
@@ -268,13 +271,15 @@
       showInfo("연락처 오프라인 사본: " + kst(current.generated_at) + " 기준");
       if (!compact(query)) return;
       var found = search(query, current.entries);
+      var q = query.trim();
       if (!found.length) {
-        results.appendChild(el("p", "muted", "‘" + query + "’에 해당하는 연락처가 오프라인 사본에 없습니다."));
+        results.appendChild(el("p", "empty", "‘" + q + "’에 맞는 연락처가 오프라인 사본에 없습니다. " +
+          "이름, 초성(ㄱㅁㅈ), 부서, 담당업무, 번호로 찾아 보세요."));
         return;
       }
+      results.appendChild(el("p", "small muted result-count", "‘" + q + "’ 오프라인 검색 결과 " + found.length + "건"));
       var list = el("ul", "contacts");
       found.forEach(function (e) { list.appendChild(renderEntry(e)); });
-      results.appendChild(el("p", "visually-hidden", "오프라인 사본에서 " + found.length + "건을 찾았습니다."));
       results.appendChild(list);
     });
   }
