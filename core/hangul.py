@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from rapidfuzz.distance import Levenshtein
+
 _BASE, _LAST = 0xAC00, 0xD7A3
 # Compatibility jamo (what a phone keyboard types), in Unicode's syllable order.
 CHOSEONG = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ"
@@ -115,10 +117,31 @@ def department_keys(name: str, organization: str = "") -> list[str]:
         head = words[0] if compact(last) in DEPARTMENT_SUFFIXES else last
         add(compact(head))
         add(strip_department_suffix(head))
+    for key in list(keys):
+        if any(ch.isdigit() for ch in key):
+            add(key.translate(_SPOKEN_NUMBERS))  # "마두1동" as a recogniser writes it: "마두일동"
     org = compact(organization)
     if org and stripped.startswith(org) and len(stripped) > len(org):
         add(stripped[len(org):])
     return sorted(keys, key=len, reverse=True)
+
+
+_SPOKEN_NUMBERS = str.maketrans({"0": "영", "1": "일", "2": "이", "3": "삼", "4": "사", "5": "오", "6": "육",
+                                 "7": "칠", "8": "팔", "9": "구"})
+
+
+# Jamo a speech recogniser confuses (ㄴ/ㅇ finals, ㅓ/ㅗ vowels…); substituting them costs half.
+_SIMILAR_JAMO = {frozenset(pair) for pair in ("ㄴㅇ", "ㄴㅁ", "ㅁㅇ", "ㅈㅊ", "ㄱㅋ", "ㄷㅌ", "ㅂㅍ", "ㅓㅗ", "ㅐㅔ",
+                                              "ㅕㅛ", "ㅡㅜ", "ㄹㄴ")}
+
+
+def sound_distance(a: str, b: str) -> float:
+    """Jamo edit distance where similar-sounding jamo count half: 김민중→김민준 is 0.5, →김민정 1.0."""
+    da, db = decompose(a), decompose(b)
+    if len(a) != len(b) or len(da) != len(db):
+        return float(Levenshtein.distance(da, db))
+    return sum(0.0 if x == y else 0.5 if frozenset((x, y)) in _SIMILAR_JAMO else 1.0
+               for x, y in zip(da, db, strict=True))
 
 
 def strip_suffixes(word: str, suffixes: tuple[str, ...], *, min_left: int = 1) -> tuple[str, str]:

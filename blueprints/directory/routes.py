@@ -1,10 +1,131 @@
-from flask import render_template
-from flask_login import login_required
+"""Directory pages: search as you type, detail, favourites, recents, voice and the console import."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
 from blueprints.directory import bp
+from blueprints.directory.forms import ImportForm, VoiceForm
+from core import audit
+from core.directory import personal
+from core.directory.importer import ImportFileError, import_rows, read_rows
+from core.directory.index import get_index
+from core.directory.search import MAX_QUERY, search
+from core.directory.voice import match
+from core.models.tasks import TaskRun
+from extensions import db
+from web import tasks
+from web.sessions import roles_required
+
+PAGE_RESULTS = 30
+
+
+def _partial_wanted() -> bool:
+    """An htmx swap of the results only; boosted navigation and history restores need the page."""
+    return bool(request.htmx) and not request.htmx.boosted and not request.htmx.history_restore_request
+
+
+def _home_lists() -> dict:
+    return {"favourites": personal.favourites(db.session, current_user.id),
+            "recents": personal.recents(db.session, current_user.id)}
 
 
 @bp.get("/directory")
 @login_required
 def index():
-    return render_template("directory/index.html")
+    q = request.args.get("q", "").strip()[:MAX_QUERY]
+    context = {"q": q, "results": search(get_index(db.session), q, PAGE_RESULTS) if q else [],
+               "favourite_ids": personal.favourite_ids(db.session, current_user.id)}
+    if not q:
+        context.update(_home_lists())
+    if _partial_wanted():
+        return render_template("directory/_results.html", **context)
+    return render_template("directory/index.html", voice_form=VoiceForm(), **context)
+
+
+@bp.post("/directory/voice")
+@login_required
+def voice():
+    form = VoiceForm()
+    answer, status = None, 200
+    if form.validate_on_submit():
+        answer = match(get_index(db.session), form.transcript.data)
+    else:
+        status = 400
+    context = {"voice_form": form, "answer": answer,
+               "favourite_ids": personal.favourite_ids(db.session, current_user.id)}
+    if _partial_wanted():
+        return render_template("directory/_voice_result.html", **context), status
+    return render_template("directory/index.html", q="", results=[], **_home_lists(), **context), status
+
+
+@bp.get("/directory/<int:person_id>")
+@login_required
+def detail(person_id: int):
+    entry = get_index(db.session).by_id.get(person_id) or abort(404)
+    personal.record_recent(db.session, current_user.id, person_id, "view")
+    db.session.commit()
+    return render_template("directory/detail.html", person=entry,
+                           favourite=person_id in personal.favourite_ids(db.session, current_user.id))
+
+
+@bp.post("/directory/<int:person_id>/favourite")
+@login_required
+def toggle_favourite(person_id: int):
+    entry = get_index(db.session).by_id.get(person_id) or abort(404)
+    state = personal.toggle_favourite(db.session, current_user.id, person_id)
+    db.session.commit()
+    if request.htmx:
+        return render_template("directory/_favourite_button.html", person=entry, favourite=state)
+    flash(_("즐겨찾기에 추가했습니다.") if state else _("즐겨찾기에서 뺐습니다."), "success")
+    return redirect(url_for("directory.detail", person_id=person_id))
+
+
+@bp.post("/directory/<int:person_id>/recent")
+@login_required
+def record_recent(person_id: int):
+    """Called by directory.js when a tel:/sms: link is tapped (the page itself cannot know)."""
+    action = request.form.get("action", "call")
+    if action not in personal.RECENT_ACTIONS:
+        abort(400)
+    try:
+        personal.record_recent(db.session, current_user.id, person_id, action)
+    except LookupError:
+        abort(404)
+    db.session.commit()
+    return "", 204
+
+
+@bp.route("/admin/directory/import", methods=["GET", "POST"])
+@roles_required("admin")
+def import_page():
+    form = ImportForm()
+    task, status = None, 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        filename = upload.filename or "upload"
+        try:
+            rows = read_rows(upload.read(), filename)  # read before starting: a bad file changes nothing
+        except ImportFileError as exc:
+            form.file.errors.append(str(exc))
+            status = 400
+        else:
+            def job(session, progress):
+                return import_rows(session, rows, progress).as_dict()
+
+            task_id = tasks.start("directory_import", job, label=_("연락처 가져오기: %(name)s", name=filename))
+            audit.record(db.session, "directory.import", user=current_user, target=filename,
+                         ip=request.remote_addr or "", user_agent=request.user_agent.string,
+                         rows=len(rows), task_id=task_id)
+            db.session.commit()
+            task = db.session.get(TaskRun, task_id)
+            if request.htmx:
+                return render_template("admin/_task_progress.html", task=task)
+    elif request.method == "POST":
+        status = 400
+    if status == 400 and request.htmx:
+        return render_template("directory/_import_errors.html", form=form), 400
+    recent = db.session.scalars(db.select(TaskRun).filter_by(kind="directory_import")
+                                .order_by(TaskRun.id.desc()).limit(5)).all()
+    return render_template("directory/import.html", form=form, task=task, recent_tasks=recent), status

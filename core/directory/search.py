@@ -61,7 +61,7 @@ def _fuzzy_names(index: DirectoryIndex, query: str) -> dict[str, float]:
     target = hangul.decompose(query)
     found = process.extract(target, index.name_jamo, scorer=Levenshtein.distance, score_cutoff=cutoff,
                             limit=50)
-    return {index.names[i]: float(distance) for _, distance, i in found
+    return {index.names[i]: hangul.sound_distance(query, index.names[i]) for _, distance, i in found
             if distance > 0 and abs(len(index.names[i]) - len(query)) <= 1}
 
 

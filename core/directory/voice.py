@@ -37,9 +37,6 @@ ACTION_WORDS = ("전화", "통화", "연결", "연락", "걸어", "바꿔", "돌
 LEADING_FILLERS = ("저기요", "저기", "혹시", "그럼", "음", "좀")  # not 아/어: 아동청소년과
 TRAILING_FILLERS = ("좀", "빨리", "지금", "부탁", "으로", "로")
 DIGIT_MARKERS = ("내선번호", "내선", "번호")
-# Similar-sounding jamo a recogniser confuses; substituting them costs half.
-_SIMILAR = {frozenset(p) for p in ("ㄴㅇ", "ㄴㅁ", "ㅁㅇ", "ㅈㅊ", "ㄱㅋ", "ㄷㅌ", "ㅂㅍ", "ㅓㅗ", "ㅐㅔ", "ㅕㅛ",
-                                   "ㅡㅜ", "ㄹㄴ")}
 _PUNCT = re.compile(r"[^\w\s]")
 
 
@@ -128,18 +125,6 @@ def _department(index: DirectoryIndex, text: str) -> tuple[str, list[int], str]:
     return "", [], text
 
 
-def _syllable_distance(a: str, b: str) -> float:
-    """Jamo edit distance where similar-sounding jamo (ㄴ/ㅇ, ㅓ/ㅗ…) count half."""
-    if len(a) != len(b):
-        return float(Levenshtein.distance(hangul.decompose(a), hangul.decompose(b)))
-    cost = 0.0
-    for x, y in zip(hangul.decompose(a), hangul.decompose(b), strict=False):
-        if x != y:
-            cost += 0.5 if frozenset((x, y)) in _SIMILAR else 1.0
-    da, db = hangul.decompose(a), hangul.decompose(b)
-    return cost if len(da) == len(db) else float(Levenshtein.distance(da, db))
-
-
 def _names_in(index: DirectoryIndex, text: str) -> tuple[str, list[tuple[str, float]]]:
     """Names in ``text``: an exact full name (longest), else names one misheard syllable away."""
     exact = [n for n in index.by_name if len(n) >= 2 and n in text]
@@ -151,7 +136,7 @@ def _names_in(index: DirectoryIndex, text: str) -> tuple[str, list[tuple[str, fl
         return "", []
     found = process.extract(hangul.decompose(word), index.name_jamo, scorer=Levenshtein.distance,
                             score_cutoff=2 if len(word) >= 3 else 1, limit=30)
-    near = [(index.names[i], _syllable_distance(word, index.names[i])) for _, _, i in found
+    near = [(index.names[i], hangul.sound_distance(word, index.names[i])) for _, _, i in found
             if len(index.names[i]) == len(word)]
     near = [(n, d) for n, d in near if d <= 1.5]
     return word, sorted(near, key=lambda item: item[1])

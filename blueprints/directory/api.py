@@ -1,0 +1,39 @@
+"""JSON API: directory search and voice dialling (session cookie + CSRF, or a Bearer token)."""
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask_login import login_required
+
+from blueprints.directory import bp
+from core.directory.index import get_index
+from core.directory.search import MAX_QUERY, search
+from core.directory.voice import MAX_TRANSCRIPT, match
+from extensions import db
+from web.security import error_response
+
+MAX_LIMIT = 100
+
+
+@bp.get("/api/directory/search")
+@login_required
+def api_search():
+    q = request.args.get("q", "")
+    raw_limit = request.args.get("limit", "20").strip()
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
+        return error_response(400, f"limit은 1부터 {MAX_LIMIT} 사이의 정수여야 합니다.")
+    if len(q) > MAX_QUERY:
+        return error_response(400, f"검색어가 너무 깁니다 (최대 {MAX_QUERY}자).")
+    found = search(get_index(db.session), q, int(raw_limit)) if q.strip() else []
+    return jsonify({"results": [entry.as_result(score) for entry, score in found]})
+
+
+@bp.post("/api/voice-dial")
+@login_required
+def api_voice_dial():
+    body = request.get_json(silent=True)
+    transcript = body.get("transcript") if isinstance(body, dict) else None
+    if not isinstance(transcript, str) or not transcript.strip():
+        return error_response(400, "transcript(음성 인식 문장)를 JSON 문자열로 보내 주세요.")
+    if len(transcript) > MAX_TRANSCRIPT:
+        return error_response(400, f"문장이 너무 깁니다 (최대 {MAX_TRANSCRIPT}자).")
+    return jsonify(match(get_index(db.session), transcript))
