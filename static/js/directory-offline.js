@@ -331,6 +331,9 @@
   function start() {
     if (!document.querySelector(".bottom-nav")) return;  // signed out: nothing to download
     if (onDirectoryPage() && !navigator.onLine) {
+      // Offline, /directory?q=… is answered with the stored plain page: take the query from the URL.
+      var wanted = new URLSearchParams(window.location.search).get("q");
+      if (wanted && !input().value) input().value = wanted;
       renderOffline(input().value);
     }
     sync(false);

@@ -72,7 +72,9 @@ function forgetUser() {
 function navigate(event, url) {
   var request = event.request;
   return fetch(request).then(function (response) {
-    if (!isPrivate(url.pathname) && storable(response)) {
+    // Only pages without a query are kept: search URLs would pile up, and the plain page
+    // stands in for them offline.
+    if (!isPrivate(url.pathname) && !url.search && storable(response)) {
       var copy = response.clone();
       event.waitUntil(caches.open(PAGES_CACHE).then(function (cache) { return cache.put(url.href, copy); }));
     }

@@ -70,6 +70,13 @@ def test_search_offline_uses_the_snapshot_on_the_phone(page, live_server, make_u
     assert "오프라인 사본에 없습니다" in page.locator("#directory-results .empty").inner_text()
     screenshot(page, "directory-offline-reload")
 
+    # A search URL opened offline gets the stored page, and the query runs on the phone.
+    opened = page.goto(f"{live_server.url}/directory?q=%EA%B9%80%EB%AF%BC%EC%84%9C")  # 김민서
+    assert opened.from_service_worker
+    page.wait_for_function("() => { const n = document.querySelector('#directory-results .contact-name');"
+                           " return n && n.textContent === '김민서'; }")
+    assert page.input_value("#directory-q") == "김민서"
+
     # Back online, the server answers again and the offline notice goes away.
     page.context.set_offline(False)
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
