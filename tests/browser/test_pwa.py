@@ -5,7 +5,7 @@ import re
 import pytest
 
 from tests.browser.conftest import cache_keys, wait_for_controlling_worker
-from tests.conftest import browser_login, screenshot
+from tests.conftest import axe_violations, browser_login, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -83,3 +83,21 @@ def test_update_prompt_appears_when_a_new_version_is_deployed(page, live_server,
     assert page.locator("#update-banner").is_hidden()
     builds = page.evaluate("async () => (await caches.keys()).filter(n => n.startsWith('shell-'))")
     assert builds == [builds[0]] and builds[0] != old_build and builds[0].startswith("shell-0.1.1-")
+
+
+def test_admin_turns_mobile_numbers_off_for_the_offline_copy(page, live_server, make_user, staff_directory):
+    make_user("boss", role="admin")
+    browser_login(page, live_server.url, "boss")
+    page.goto(f"{live_server.url}/admin/")
+    page.click("text=오프라인 연락처")
+    page.wait_for_url(f"{live_server.url}/admin/offline-directory")
+    checkbox = page.get_by_label("오프라인 연락처에 휴대전화 번호 포함")
+    assert checkbox.is_checked()
+    assert axe_violations(page) == []
+    checkbox.uncheck()
+    page.click("button[type=submit]")
+    page.wait_for_selector(".flash-success")
+    assert not page.get_by_label("오프라인 연락처에 휴대전화 번호 포함").is_checked()
+    screenshot(page, "pwa-console-offline-setting")
+    entries = page.evaluate("async () => (await window.directoryOffline.sync(true)).entries")
+    assert len(entries) == len(staff_directory) and all("mobile" not in e for e in entries)
