@@ -121,6 +121,6 @@ def lines_import():
                                   label=_("회선 가져오기: %(name)s", name=upload.filename or ""))
             task = db.session.get(TaskRun, task_id)
     elif request.method == "POST":
-        error = " ".join(form.file.errors) or _("파일을 골라 주세요.")
+        error = " ".join(str(e) for e in form.file.errors) or _("파일을 골라 주세요.")
     status = 422 if error else 200
     return render_template("lettering/lines_import.html", form=form, task=task, error=error), status

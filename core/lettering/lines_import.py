@@ -246,14 +246,19 @@ def _profile(line: Line) -> tuple:
 
 def import_rows(session: Session, rows: Iterable[tuple[int, dict[str, str]]],
                 progress: Progress | None = None) -> dict[str, Any]:
-    """Apply parsed rows; the caller commits. Returns the report as a dict."""
+    """Apply parsed rows; the caller commits. Returns the report as a dict.
+
+    Every row is checked first (reporting progress), and only then written: on SQLite a progress
+    write from another connection would otherwise wait on this session's open write transaction.
+    An extension is taken when another line holds it before the import or an earlier row claims it.
+    """
     rows = list(rows)
     report = ImportReport()
     lines = {line.number: line for line in session.scalars(select(Line))}
     by_extension = {line.extension: line for line in lines.values() if line.extension}
     seen_numbers: dict[str, int] = {}
     seen_extensions: dict[str, int] = {}
-    departments = _Departments(session)
+    planned: list[LineValues] = []
     total = len(rows)
     for i, (row_no, raw) in enumerate(rows, start=1):
         try:
@@ -261,22 +266,25 @@ def import_rows(session: Session, rows: Iterable[tuple[int, dict[str, str]]],
         except LineError as exc:
             report.rejected.append({"row": row_no, "reason": " ".join(exc.errors.values())})
         else:
-            reason = _conflict(values, row_no, lines, by_extension, seen_numbers, seen_extensions)
+            reason = _conflict(values, row_no, by_extension, seen_numbers, seen_extensions)
             if reason:
                 report.rejected.append({"row": row_no, "reason": reason})
             else:
                 seen_numbers[values.number] = row_no
                 if values.extension:
                     seen_extensions[values.extension] = row_no
-                _store(session, values, departments, lines, by_extension, report)
+                planned.append(values)
         if progress:
             progress(i, total)
+    departments = _Departments(session)
+    for values in planned:
+        _store(session, values, departments, lines, report)
     session.flush()
     report.created_departments = departments.created
     return report.as_dict()
 
 
-def _conflict(values: LineValues, row_no: int, lines: dict[str, Line], by_extension: dict[str, Line],
+def _conflict(values: LineValues, row_no: int, by_extension: dict[str, Line],
               seen_numbers: dict[str, int], seen_extensions: dict[str, int]) -> str:
     if values.number in seen_numbers:
         return f"회선번호가 {seen_numbers[values.number]}행과 중복됩니다."
@@ -290,7 +298,7 @@ def _conflict(values: LineValues, row_no: int, lines: dict[str, Line], by_extens
 
 
 def _store(session: Session, values: LineValues, departments: _Departments, lines: dict[str, Line],
-           by_extension: dict[str, Line], report: ImportReport) -> None:
+           report: ImportReport) -> None:
     dept = departments.get(values.department, values.institution)
     line = lines.get(values.number)
     if line is None:
@@ -299,17 +307,13 @@ def _store(session: Session, values: LineValues, departments: _Departments, line
         session.add(line)
         lines[values.number] = line
         report.added += 1
+        return
+    before = _profile(line)
+    _apply(line, values, dept)
+    if _profile(line) == before:
+        report.unchanged += 1
     else:
-        before = _profile(line)
-        if line.extension and line.extension != values.extension:
-            by_extension.pop(line.extension, None)
-        _apply(line, values, dept)
-        if _profile(line) == before:
-            report.unchanged += 1
-        else:
-            report.updated += 1
-    if values.extension:
-        by_extension[values.extension] = line
+        report.updated += 1
 
 
 def import_file(session: Session, data: bytes, filename: str = "",

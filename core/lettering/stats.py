@@ -17,7 +17,6 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.db import is_postgres
 from core.models.calls import Call
 from core.models.lettering import CampaignEvent, OptOut
 from core.timeutil import KST
@@ -44,7 +43,7 @@ class DailyStats:
 
 def _kst_day(session: Session, column):
     """The KST calendar day of a UTC timestamp column, as 'YYYY-MM-DD' (Korea has no DST)."""
-    if is_postgres(session):
+    if session.get_bind().dialect.name == "postgresql":
         return func.to_char(func.timezone("Asia/Seoul", column), "YYYY-MM-DD")
     return func.strftime("%Y-%m-%d", column, "+9 hours")
 
