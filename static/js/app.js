@@ -14,6 +14,41 @@
     if (status === 422 || status === 400) { event.detail.shouldSwap = true; event.detail.isError = false; }
   });
 
+  // Boosted navigation swaps only the <body>, so stylesheets and scripts that a page declares in
+  // its {% block head %} would never load. Copy the ones not yet present into the live <head>:
+  // stylesheets before the swap (no flash of unstyled content), scripts after it (they look for
+  // the new page's elements when they run).
+  var pendingScripts = [];
+  function missing(tag, attr, url) {
+    return !Array.prototype.some.call(document.head.querySelectorAll(tag + "[" + attr + "]"), function (node) {
+      return node.getAttribute(attr) === url;
+    });
+  }
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (!event.detail.boosted || !event.detail.serverResponse || event.detail.shouldSwap === false) return;
+    var head = new DOMParser().parseFromString(event.detail.serverResponse, "text/html").head;
+    head.querySelectorAll('link[rel="stylesheet"][href]').forEach(function (node) {
+      var url = node.getAttribute("href");
+      if (!missing("link", "href", url)) return;
+      var link = document.createElement("link");
+      link.rel = "stylesheet";
+      link.href = url;
+      document.head.appendChild(link);
+    });
+    head.querySelectorAll("script[src]").forEach(function (node) {
+      var url = node.getAttribute("src");
+      if (missing("script", "src", url)) pendingScripts.push(url);
+    });
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    pendingScripts.splice(0).forEach(function (url) {
+      var script = document.createElement("script");
+      script.src = url;
+      script.async = false;  // keep the page's order, as defer would
+      document.head.appendChild(script);
+    });
+  });
+
   // A boosted link or form that cannot reach the server becomes a real navigation, which the
   // service worker answers from its cache or with the offline page.
   document.addEventListener("htmx:sendError", function (event) {
