@@ -1,0 +1,136 @@
+"""Untrusted work runs in limited child processes: a hung or greedy file fails alone, the app keeps answering."""
+import io
+import os
+import random
+import re
+import signal
+import time
+from pathlib import Path
+
+import pikepdf
+import pytest
+from PIL import Image
+
+from core.documents import DocumentError
+from core.documents.isolation import Limits, RenderError, RenderPool
+from core.models.documents import Document
+from core.models.tasks import TaskRun
+from extensions import db
+from tests.conftest import csrf_token_from
+
+
+def _sandbox_children() -> list[int]:
+    """Live conversion children (only this project starts ``core.documents.sandbox convert``)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"core.documents.sandbox\x00convert" in cmdline:
+                pids.append(int(entry.name))
+    return pids
+
+
+def _heavy_html() -> bytes:
+    rows = "".join("<tr>" + f"<td>셀 {i} 내용</td>" * 8 + "</tr>" for i in range(6000))
+    return f"<!doctype html><html><body><table>{rows}</table></body></html>".encode()
+
+
+@pytest.mark.slow
+def test_hung_conversion_is_killed_and_the_app_keeps_answering(app, client, login, make_user):
+    app.config["VIEWER_SANDBOX_SECONDS"] = 2
+    make_user("boss", role="admin")
+    login("boss")
+    page = client.get("/admin/documents").get_data(as_text=True)
+    response = client.post("/admin/documents", headers={"HX-Request": "true"}, content_type="multipart/form-data",
+                           data={"csrf_token": csrf_token_from(page), "title": "끝나지 않는 표", "share_all": "1",
+                                 "file": (io.BytesIO(_heavy_html()), "heavy.html")})
+    task_id = int(re.search(r'id="task-(\d+)"', response.get_data(as_text=True)).group(1))
+    answered_while_running = False
+    for _ in range(400):
+        task = db.session.get(TaskRun, task_id)
+        db.session.refresh(task)
+        if task.status in ("done", "failed"):
+            break
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/admin/documents").status_code == 200
+        answered_while_running = answered_while_running or bool(_sandbox_children())
+        time.sleep(0.05)
+    assert answered_while_running, "the conversion child was never seen running"
+    assert task.status == "failed" and "2초 안에 끝나지 않아 중단했습니다" in task.error
+    document = db.session.query(Document).one()
+    assert document.status == "failed" and "중단" in document.error
+    assert _sandbox_children() == []          # the child was killed, not left behind
+    assert client.get("/healthz").status_code == 200
+
+
+def test_a_file_needing_too_much_memory_fails_alone(app, cfg, add_document, tmp_path):
+    big = io.BytesIO()
+    Image.new("RGB", (6000, 6000), (250, 250, 250)).save(big, "PNG")
+    app.config["VIEWER_SANDBOX_MEMORY_MB"] = 200
+    from core.documents.service import ViewerConfig, create_document, process_document
+
+    small = ViewerConfig.from_settings(app.config)
+    document = create_document(db.session, small, filename="scan.png", data=big.getvalue(), title="큰 스캔")
+    db.session.commit()
+    with pytest.raises(DocumentError) as info:
+        process_document(db.session, small, document.id)
+    assert "메모리" in str(info.value)
+    app.config["VIEWER_SANDBOX_MEMORY_MB"] = 1024   # the same file within the normal 1 GiB limit
+    assert add_document("scan.png", big.getvalue()).status == "ready"
+
+
+def _heavy_pdf(path: Path) -> Path:
+    """One page with 100 000 random strokes: pdfium needs many seconds for it."""
+    rng = random.Random(7)
+    ops = ["0.1 w"] + [f"{rng.uniform(0, 595):.1f} {rng.uniform(0, 842):.1f} m "
+                       f"{rng.uniform(0, 595):.1f} {rng.uniform(0, 842):.1f} l S" for _ in range(100_000)]
+    pdf = pikepdf.new()
+    pdf.pages.append(pikepdf.Page(pikepdf.Dictionary(Type=pikepdf.Name.Page, MediaBox=[0, 0, 595, 842],
+                                                     Contents=pdf.make_stream("\n".join(ops).encode()))))
+    pdf.save(path)
+    return path
+
+
+@pytest.mark.slow
+def test_a_hung_render_is_killed_and_the_next_page_renders(tmp_path):
+    heavy = _heavy_pdf(tmp_path / "heavy.pdf")
+    light = tmp_path / "light.pdf"
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    pdf.save(light)
+    pool = RenderPool(1, Limits(timeout=1.0))
+    try:
+        pool.warm()
+        first = pool._all[0]
+        with pytest.raises(RenderError) as info:
+            pool.render(heavy, 1, 1080)
+        assert "1초 안에 그리지 못해 중단했습니다" in str(info.value)
+        assert first.proc.poll() is not None          # killed
+        image = pool.render(light, 1, 1080)           # a fresh child takes over
+        assert image.width == 1080 and image.height > 1500
+        assert len(pool._all) == 2 and pool._all[1].alive
+    finally:
+        pool.close()
+
+
+def test_a_crashed_renderer_is_replaced(tmp_path):
+    light = tmp_path / "light.pdf"
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    pdf.save(light)
+    pool = RenderPool(1, Limits())
+    try:
+        pool.warm()
+        worker = pool._all[0]
+        limits = Path(f"/proc/{worker.proc.pid}/limits").read_text()
+        assert re.search(r"Max address space\s+1073741824\s+1073741824", limits)
+        assert re.search(r"Max core file size\s+0\s+0", limits)
+        os.kill(worker.proc.pid, signal.SIGKILL)
+        worker.proc.wait()
+        assert pool.render(light, 1, 1080).width == 1080
+        assert pool._all[-1].proc.pid != worker.proc.pid
+    finally:
+        pool.close()
