@@ -114,11 +114,11 @@ def import_page():
             def job(session, progress):
                 return import_rows(session, rows, progress).as_dict()
 
-            task_id = tasks.start("directory_import", job, label=_("연락처 가져오기: %(name)s", name=filename))
+            # Audit first: on SQLite this request must not write while the import holds the lock.
             audit.record(db.session, "directory.import", user=current_user, target=filename,
-                         ip=request.remote_addr or "", user_agent=request.user_agent.string,
-                         rows=len(rows), task_id=task_id)
+                         ip=request.remote_addr or "", user_agent=request.user_agent.string, rows=len(rows))
             db.session.commit()
+            task_id = tasks.start("directory_import", job, label=_("연락처 가져오기: %(name)s", name=filename))
             task = db.session.get(TaskRun, task_id)
             if request.htmx:
                 return render_template("admin/_task_progress.html", task=task)

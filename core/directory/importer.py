@@ -140,6 +140,8 @@ def _with_header(table: list[tuple[int, list[str]]]) -> list[Row]:
         need = missing or ["이메일 또는 직통전화"]
         raise ImportFileError("머리글 행에 필요한 열이 없습니다: " + ", ".join(need)
                               + ". 머리글은 " + ",".join(HEADERS) + " 입니다.")
+    if len(rows) == 1:
+        raise ImportFileError("머리글만 있고 데이터 행이 없습니다.")
     out: list[Row] = []
     for number, cells in rows[1:]:
         record = {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header) if h}
@@ -204,24 +206,31 @@ def _parse(record: dict[str, str]) -> tuple[dict[str, Any] | None, str]:
     return out, ""
 
 
-def _department_ids(session: Session, wanted: set[tuple[str, str, str]]) -> dict[tuple[str, str], int]:
-    """Find or create every (organisation, department); keeps each parent up to date."""
-    existing = {(d.organization, d.name): d for d in session.scalars(select(Department))}
+def _save_departments(session: Session, wanted: set[tuple[str, str, str]],
+                      existing: dict[tuple[str, str], tuple[int, str]]) -> dict[tuple[str, str], int]:
+    """Create missing (organisation, department) pairs and refresh parents; returns every id."""
+    ids = {key: dept_id for key, (dept_id, _) in existing.items()}
+    created: dict[tuple[str, str], Department] = {}
     for organization, name, parent in sorted(wanted):
-        dept = existing.get((organization, name))
-        if dept is None:
-            dept = Department(organization=organization, name=name, parent=parent,
-                              search_key=hangul.strip_department_suffix(name))
-            session.add(dept)
-            existing[(organization, name)] = dept
-        elif parent and dept.parent != parent:
-            dept.parent = parent
+        key = (organization, name)
+        if key not in existing and key not in created:
+            created[key] = Department(organization=organization, name=name, parent=parent,
+                                      search_key=hangul.strip_department_suffix(name))
+        elif key in existing and parent and existing[key][1] != parent:
+            session.execute(update(Department).where(Department.id == existing[key][0]).values(parent=parent))
+    session.add_all(created.values())
     session.flush()
-    return {key: dept.id for key, dept in existing.items()}
+    ids.update({key: dept.id for key, dept in created.items()})
+    return ids
 
 
 def import_rows(session: Session, rows: Iterable[Row], progress: Progress | None = None) -> ImportReport:
-    """Upsert people from parsed rows; the caller commits (or rolls back) the session."""
+    """Upsert people from parsed rows; the caller commits (or rolls back) the session.
+
+    Everything is read and compared first and written in one burst at the end, with no
+    progress call in between: on SQLite the progress rows are written by another
+    connection, which must not wait behind this session's write lock.
+    """
     rows = list(rows)
     total = len(rows)
     report = ImportReport()
@@ -241,7 +250,8 @@ def import_rows(session: Session, rows: Iterable[Row], progress: Progress | None
         else:
             parsed.append((number, values))
 
-    dept_ids = _department_ids(session, {v["_dept"] for _, v in parsed})
+    departments = {(d.organization, d.name): (d.id, d.parent) for d in
+                   session.execute(select(Department.id, Department.organization, Department.name, Department.parent))}
     columns = [getattr(Person, c) for c in ("id", *COMPARED)]
     current = {row.id: row._asdict() for row in session.execute(select(*columns))}
     by_email = {p["email"]: pid for pid, p in current.items() if p["email"]}
@@ -255,28 +265,36 @@ def import_rows(session: Session, rows: Iterable[Row], progress: Progress | None
     touched: dict[int, int] = {}  # person id → the row that already updated it
     now = utcnow()
     for done, (number, values) in enumerate(parsed, len(report.rejected) + 1):
-        organization, department, _ = values.pop("_dept")
-        values["department_id"] = dept_ids[(organization, department)]
+        organization, department, _ = values["_dept"]
+        known = departments.get((organization, department))
+        values["department_id"] = known[0] if known else None  # a new department is filled in below
         pid = by_email.get(values["email"]) if values["email"] else by_phone.get(values["phone"])
         if pid is not None and pid in touched:
             report.rejected.append(Rejection(number, f"{touched[pid]}행과 같은 사람을 가리킵니다.", values["name"]))
             continue
-        if pid is not None:
-            touched[pid] = number
         if pid is None:
             inserts.append({**values, "updated_at": now})
             report.added += 1
         else:
+            touched[pid] = number
             old = current[pid]
             if values["email"] is None:
                 values["email"] = old["email"]  # a row keyed on its phone keeps the address it had
-            if all(old[c] == values[c] for c in COMPARED):
+            if known and all(old[c] == values[c] for c in COMPARED):
                 report.unchanged += 1
             else:
                 updates.append({"id": pid, **values, "updated_at": now})
                 report.updated += 1
         if progress and done % BATCH == 0:
             progress(done, total)
+    report.rejected.sort(key=lambda r: r.row)
+    if progress:
+        progress(total, total)
+
+    dept_ids = _save_departments(session, {v["_dept"] for _, v in parsed}, departments)
+    for item in (*inserts, *updates):
+        organization, department, _ = item.pop("_dept")
+        item["department_id"] = dept_ids[(organization, department)]
     for start in range(0, len(updates), BATCH):
         session.execute(update(Person), updates[start:start + BATCH])
     for start in range(0, len(inserts), BATCH):
@@ -284,8 +302,6 @@ def import_rows(session: Session, rows: Iterable[Row], progress: Progress | None
     session.flush()
     if inserts or updates:
         mark_changed(session)
-    if progress:
-        progress(total, total)
     return report
 
 

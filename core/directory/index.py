@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 import time
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -139,14 +140,20 @@ def _entry(row: Any, dept_keys_cache: dict[tuple[str, str], list[str]]) -> Entry
 
 
 def build_index(session: Session) -> DirectoryIndex:
-    """Read every person once and compute their keys (about 0.1 s for 5,300 people)."""
-    stmt = (select(Person.id, Person.kind, Person.name, Person.department_id, Person.title, Person.grade,
-                   Person.duty, Person.extension, Person.phone, Person.mobile, Person.email,
-                   Department.name.label("department"), Department.organization, Department.parent)
-            .outerjoin(Department, Department.id == Person.department_id))
+    """Read every person once and compute their keys (about 0.3 s for 5,300 people)."""
+    people = (select(Person.id, Person.kind, Person.name, Person.department_id, Person.title, Person.grade,
+                     Person.duty, Person.extension, Person.phone, Person.mobile, Person.email,
+                     Department.name.label("department"), Department.organization, Department.parent)
+              .outerjoin(Department, Department.id == Person.department_id))
+    departments = select(Department.id, Department.name, Department.organization)
+    return assemble(session.execute(people), session.execute(departments))
+
+
+def assemble(people: Iterable[Any], departments: Iterable[Any]) -> DirectoryIndex:
+    """An index from rows shaped like :func:`build_index`'s queries (tests pass plain records)."""
     index = DirectoryIndex()
     dept_keys_cache: dict[tuple[str, str], list[str]] = {}
-    for row in session.execute(stmt):
+    for row in people:
         entry = _entry(row, dept_keys_cache)
         index.entries.append(entry)
         index.by_id[entry.id] = entry
@@ -158,7 +165,7 @@ def build_index(session: Session) -> DirectoryIndex:
     index.names = [n for n, people in index.by_name.items() if any(p.kind == "staff" for p in people)]
     index.name_jamo = [hangul.decompose(n) for n in index.names]
     keys: dict[str, DepartmentKey] = {}
-    for dept in session.execute(select(Department.id, Department.name, Department.organization)):
+    for dept in departments:
         index.department_names[dept.id] = dept.name
         for key in hangul.department_keys(dept.name, dept.organization):
             item = keys.setdefault(key, DepartmentKey(key, [], dept.name))

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from core.directory.importer import import_file
+from core.directory.importer import _parse, import_file, read_rows
+from core.directory.index import DirectoryIndex, assemble
 from extensions import db
 
 SAMPLE = Path("/work/shared/samples/directory-sample.csv")
@@ -57,3 +59,18 @@ def admin_client(client, make_user, login):
     make_user("boss", role="admin", display_name="관리자")
     login("boss")
     return client
+
+
+def memory_index() -> DirectoryIndex:
+    """The same people as ``directory``, indexed straight from the parsed files with no database:
+    the matcher's unit tests run in microseconds."""
+    people, departments = [], {}
+    rows = read_rows(SAMPLE.read_bytes(), SAMPLE.name) + read_rows(EXTRA.encode(), "extra.csv")
+    for number, (_, record) in enumerate(rows, 1):
+        values, reason = _parse(record)
+        assert values is not None, reason
+        organization, department, parent = values.pop("_dept")
+        dept_id = departments.setdefault((organization, department), len(departments) + 1)
+        people.append(SimpleNamespace(id=number, department_id=dept_id, department=department,
+                                      organization=organization, parent=parent, **values))
+    return assemble(people, [SimpleNamespace(id=i, name=d, organization=o) for (o, d), i in departments.items()])
