@@ -49,11 +49,13 @@ class Snapshot:
     entries: list[dict]
     include_mobile: bool
     etag: str
+    entries_json: bytes  # serialised once: it is both hashed for the ETag and sent
 
     def to_json(self, generated_at: datetime) -> bytes:
-        body = {"generated_at": generated_at.isoformat(timespec="seconds"), "version": self.etag,
-                "include_mobile": self.include_mobile, "count": len(self.entries), "entries": self.entries}
-        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        head = json.dumps({"generated_at": generated_at.isoformat(timespec="seconds"), "version": self.etag,
+                           "include_mobile": self.include_mobile, "count": len(self.entries)},
+                          separators=(",", ":"))
+        return head[:-1].encode() + b',"entries":' + self.entries_json + b"}"
 
 
 def build(session: Session) -> Snapshot:
@@ -76,6 +78,7 @@ def build(session: Session) -> Snapshot:
         if include_mobile:
             entry["mobile"] = display_phone(mobile)
         entries.append(entry)
+    entries_json = json.dumps(entries, ensure_ascii=False, separators=(",", ":")).encode()
     # The ETag depends on the content only, so an unchanged directory answers 304.
-    digest = hashlib.sha256(json.dumps([include_mobile, entries], ensure_ascii=False).encode()).hexdigest()
-    return Snapshot(entries=entries, include_mobile=include_mobile, etag=digest[:32])
+    digest = hashlib.sha256(b"%d:" % include_mobile + entries_json).hexdigest()
+    return Snapshot(entries=entries, include_mobile=include_mobile, etag=digest[:32], entries_json=entries_json)

@@ -72,16 +72,17 @@
       if (current && current.etag) headers["If-None-Match"] = current.etag;
       return fetch(SNAPSHOT_URL, { headers: headers, credentials: "same-origin" }).then(function (response) {
         var checked = Date.now();
+        // The copy is as fresh as the server's answer, whatever time the body was built.
+        var date = Date.parse(response.headers.get("Date") || "");
+        var answeredAt = isNaN(date) ? null : new Date(date).toISOString();
         if (response.status === 304 && current) {
-          // Unchanged: the copy is as fresh as the server's answer.
-          var date = Date.parse(response.headers.get("Date") || "");
-          current.generated_at = new Date(isNaN(date) ? checked : date).toISOString();
+          current.generated_at = answeredAt || new Date(checked).toISOString();
           current.checked_at = checked;
           return saveMeta(current).catch(function () { /* see save() */ }).then(function () { return current; });
         }
         if (!response.ok) return current;
         return response.json().then(function (body) {
-          var record = { entries: body.entries, generated_at: body.generated_at, count: body.count,
+          var record = { entries: body.entries, generated_at: answeredAt || body.generated_at, count: body.count,
                          include_mobile: body.include_mobile, etag: response.headers.get("ETag"), checked_at: checked };
           // Saved before indexing, so the stored copy carries no index fields.
           return save(record).then(function () { snapshot = index(record); return snapshot; });
@@ -109,7 +110,8 @@
   function index(record) {
     record.entries.forEach(function (e) {
       e._name = compact(e.name);
-      e._initials = e.initials || e._name.split("").map(initialOf).join("");
+      // Positions must line up with the compact name, so spaces go from the initials too.
+      e._initials = e.initials ? compact(e.initials) : e._name.split("").map(initialOf).join("");
       e._dept = compact(e.department);
       e._deptKey = compact(e.dept_key);
       e._title = compact(e.title);
