@@ -36,7 +36,8 @@ def calls():
     day = parse_day(args.get("day"))
     filters = {key: args.get(key, "") for key in ("lettering", "outcome", "alimtalk")}
     dept_id = args.get("dept", type=int)
-    page = max(args.get("page", 1, type=int), 1)
+    live = args.get("live") == "1"
+    page = 1 if live else max(args.get("page", 1, type=int), 1)
     query = select(Call).order_by(Call.created_at.desc(), Call.id.desc())
     scope = department_scope()
     if scope is not None:
@@ -60,7 +61,8 @@ def calls():
     names = {d.id: d.name for d in departments} if departments else _names([r.department_id for r in rows])
     template = "lettering/_call_rows.html" if request.htmx and not request.htmx.boosted else "lettering/calls.html"
     query_args = {"day": day.isoformat() if day else "", "dept": dept_id or "", **filters}
-    return render_template(template, rows=rows[:PAGE_SIZE], has_next=len(rows) > PAGE_SIZE, page=page,
+    return render_template(template, rows=rows[:PAGE_SIZE], has_next=len(rows) > PAGE_SIZE and not live, page=page,
+                           live=live,
                            day=day, dept_id=dept_id, filters=filters, departments=departments, names=names,
                            labels=labels, reasons=REASONS, query_args=query_args)
 

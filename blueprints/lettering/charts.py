@@ -19,7 +19,7 @@ class Series:
 @dataclass
 class Chart:
     id: str
-    kind: str                      # bar (stacked) | line
+    kind: str                      # bar (stacked) | group (side by side) | line
     title: str
     desc: str
     x_labels: list[str]            # one per day, shown every ``label_step``
@@ -55,7 +55,7 @@ def nice_max(value: int) -> int:
 def build(chart_id: str, kind: str, title: str, x_labels: list[str], series: list[Series], desc: str = "") -> Chart:
     n = len(x_labels)
     tallest = max((sum(s.values[i] for s in series) if kind == "bar" else max((s.values[i] for s in series), default=0))
-                  for i in range(n)) if n else 0
+                  for i in range(n)) if n and series else 0
     chart = Chart(chart_id, kind, title, desc or _describe(title, series), x_labels, series, y_max=nice_max(tallest),
                   label_step=max(1, math.ceil(n / 8)))
     plot_h = HEIGHT - TOP - BOTTOM
@@ -78,6 +78,16 @@ def build(chart_id: str, kind: str, title: str, x_labels: list[str], series: lis
                                        "w": round(band * 0.7, 1), "h": round(y_of(base) - top, 1),
                                        "series": k, "label": f"{x_labels[i]} {s.label}: {value}"})
                 base += value
+    elif kind == "group":
+        width = band * 0.8 / max(len(series), 1)
+        for i in range(n):
+            for k, s in enumerate(series):
+                value = s.values[i]
+                if value:
+                    top = y_of(value)
+                    chart.bars.append({"x": round(LEFT + i * band + band * 0.1 + k * width, 1), "y": top,
+                                       "w": round(width, 1), "h": round(y_of(0) - top, 1),
+                                       "series": k, "label": f"{x_labels[i]} {s.label}: {value}"})
     else:
         for k, s in enumerate(series):
             points = [(round(LEFT + i * band + band / 2, 1), y_of(v), f"{x_labels[i]} {s.label}: {v}")

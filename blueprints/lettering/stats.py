@@ -33,7 +33,7 @@ def stats():
             Series("accepted", _("표시됨"), s["accepted"]),
             Series("unsupported_device", _("미지원 단말"), s["unsupported_device"]),
             Series("not_subscriber", _("미가입"), s["not_subscriber"])]),
-        build("chart-alimtalk", "line", _("알림톡"), labels, [
+        build("chart-alimtalk", "group", _("알림톡"), labels, [
             Series("alimtalk_sent", _("발송"), s["alimtalk_sent"]),
             Series("alimtalk_delivered", _("전달됨"), s["alimtalk_delivered"]),
             Series("alimtalk_failed", _("실패"), s["alimtalk_failed"])]),

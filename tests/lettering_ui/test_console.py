@@ -280,3 +280,13 @@ def test_campaign_and_template_pages(client, login, users, campaign):
     detail = client.get(f"/admin/lettering/campaigns/{campaign.id}").get_data(as_text=True)
     assert "/p/bus2026" in detail and "https://www.goyang.go.kr/" in detail
     assert client.get("/admin/lettering/campaigns/9999").status_code == 404
+
+
+def test_dispatch_log_live_mode_polls_latest_calls(client, login, users, lines, make_call):
+    make_call(lines[0], "+821011112222")
+    login("boss")
+    html = client.get("/admin/lettering/calls?live=1&outcome=").get_data(as_text=True)
+    tbody = html.split('id="call-rows"', 1)[1].split(">", 1)[0]
+    assert 'hx-trigger="every 5s"' in tbody and "live=1" in tbody
+    assert "실시간 보기 끄기" in html
+    assert 'hx-trigger="every 5s"' not in client.get("/admin/lettering/calls").get_data(as_text=True)

@@ -93,3 +93,10 @@ def test_stats_page_renders_accessible_svg_charts_with_the_numbers(client, login
     dept = client.get(f"/admin/lettering/stats?days=7&dept={lines[1].department_id}").get_data(as_text=True)
     assert "통화 합계 1" in dept
     assert client.get("/admin/lettering/stats?days=abc&dept=x").status_code == 200
+
+
+def test_grouped_bars_sit_side_by_side():
+    chart = build("g", "group", "알림톡", ["11-01"], [Series("a", "발송", [3]), Series("b", "전달됨", [3])])
+    first, second = chart.bars
+    assert first["h"] == second["h"] and abs(second["x"] - (first["x"] + first["w"])) < 0.2
+    assert chart.y_max == 5
