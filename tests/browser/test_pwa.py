@@ -36,6 +36,12 @@ def test_offline_navigation_is_served_by_the_service_worker(page, live_server, m
     again = page.goto(f"{live_server.url}/more")
     assert again.from_service_worker and page.locator("h1").inner_text() == "더보기"
 
+    # A tap on the bottom navigation (a boosted link) cannot reach the server, so it becomes a
+    # real navigation that the worker answers.
+    page.click("nav.bottom-nav >> text=홈")
+    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_function("() => document.querySelector('h1').textContent.endsWith('안녕하세요')")
+
     # A page never opened before gets the offline page, without a request reaching the server.
     never = page.goto(f"{live_server.url}/duty")
     assert never.from_service_worker
