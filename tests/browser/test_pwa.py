@@ -62,6 +62,9 @@ def test_sign_out_removes_the_users_pages_and_directory_copy(page, live_server, 
     assert "/more" in cache_keys(page)
     page.click("form[action='/logout'] button[type=submit]")
     page.wait_for_url(re.compile(r"/login"))
+    # The worker clears up alongside the sign-out request; wait for it rather than race it.
+    page.wait_for_function("""async () => !(await caches.keys()).includes('pages-v1')
+                              && !(await indexedDB.databases()).some(d => d.name === 'directory-offline')""")
     keys = cache_keys(page)
     assert "/more" not in keys and "/" not in keys and "/api/directory/snapshot" not in keys
     assert "/offline" in keys  # the shell itself holds nothing personal
