@@ -4,10 +4,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import random
 import secrets
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -80,25 +80,20 @@ def citizen_number(rng: random.Random) -> str:
 
 
 def call_events(call_id: str, line: Line, peer: str, rng: random.Random, answer_share: float) -> list[dict]:
-    """dial → ringing → answered or missed → ended, with PBX times a few seconds apart."""
-    start = utcnow()
+    """dial → ringing → answered or missed → ended. ``at`` is stamped when each event is sent,
+    as a PBX stamps what it sees, so the console's timeline follows real time."""
     # Half the PBX events name the line by number, half by extension, as real PBXs do.
     line_ref = line.extension if line.extension and rng.random() < 0.5 else format_korean(line.number)
-    peer_text = format_korean(peer)
     answered = rng.random() < answer_share
-    ring_s = rng.randint(3, 15)
     talk_s = rng.randint(20, 240) if answered else 0
 
-    def event(kind: str, offset_s: float, **extra) -> dict:
+    def event(kind: str, **extra) -> dict:
         return {"event_id": f"{call_id}-{kind}", "call_id": call_id, "type": kind, "line": line_ref,
-                "peer": peer_text, "at": (start + timedelta(seconds=offset_s)).isoformat(), **extra}
+                "peer": format_korean(peer), **extra}
 
-    events = [event("dial", 0), event("ringing", 0.5)]
-    if answered:
-        events += [event("answered", ring_s), event("ended", ring_s + talk_s, duration_s=talk_s)]
-    else:
-        events += [event("missed", ring_s), event("ended", ring_s, duration_s=0)]
-    return events
+    outcome = [event("answered"), event("ended", duration_s=talk_s)] if answered else \
+        [event("missed"), event("ended", duration_s=0)]
+    return [event("dial"), event("ringing"), *outcome]
 
 
 @lettering_group.command("demo-calls")
@@ -115,6 +110,7 @@ def demo_calls_command(count: int, base_url: str, interval: float, answer_share:
     if not lines:
         raise click.ClickException("회선이 없습니다. 먼저 `flask --app app seed-demo` 또는 "
                                    "`flask --app app lines import FILE` 을 실행해 주세요.")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per call is enough
     rng = random.Random(seed)
     run = secrets.token_hex(3)
     url = base_url.rstrip("/") + "/api/pbx/events"
@@ -127,6 +123,7 @@ def demo_calls_command(count: int, base_url: str, interval: float, answer_share:
                 line, peer = rng.choice(lines), citizen_number(rng)
                 events = call_events(f"demo-{stamp}-{run}-{i:05d}", line, peer, rng, answer_share)
                 for event in events:
+                    event["at"] = utcnow().isoformat()
                     answer = _post(client, url, secret, event)
                     totals["accepted"] += int(answer.get("accepted", 0))
                     totals["duplicates"] += int(answer.get("duplicates", 0))

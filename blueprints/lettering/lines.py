@@ -2,7 +2,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from blueprints.lettering import bp
 from blueprints.lettering.forms import LineForm, LinesImportForm
@@ -45,8 +45,12 @@ def lines():
         text_match = or_(Line.department_name.contains(q), Line.message.contains(q), Line.extension == q)
         query = query.where(or_(text_match, Line.number.contains(number_part)) if number_part else text_match)
     rows = list(db.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
-    template = "lettering/_line_rows.html" if request.htmx and not request.htmx.boosted else "lettering/lines.html"
-    return render_template(template, rows=rows[:PAGE_SIZE], has_next=len(rows) > PAGE_SIZE, page=page, q=q,
+    partial = bool(request.htmx and not request.htmx.boosted)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    # htmx: "더 보기" appends rows; a filter change replaces the count and the table.
+    template = ("lettering/lines.html" if not partial else
+                "lettering/_line_rows.html" if page > 1 else "lettering/_line_results.html")
+    return render_template(template, rows=rows[:PAGE_SIZE], has_next=len(rows) > PAGE_SIZE, page=page, q=q, total=total,
                            dept_id=dept_id, departments=_departments() if scope is None else [])
 
 

@@ -67,7 +67,7 @@ def test_lines_list_search_and_department_scope(client, login, users, lines):
     html = client.get("/admin/lettering/lines?q=세정").get_data(as_text=True)
     assert "031-8075-7159" in html
     partial = client.get("/admin/lettering/lines?q=3005", headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert "<html" not in partial and "031-8075-9571" in partial
+    assert "<html" not in partial and "031-8075-9571" in partial and "1개 회선" in partial
 
 
 def test_edit_line_enforces_64_characters(client, login, users, lines):
