@@ -7,7 +7,7 @@ import pytest
 
 from core.timeutil import format_kst
 from tests.browser.conftest import wait_for_controlling_worker
-from tests.conftest import axe_violations, browser_login, screenshot
+from tests.conftest import PHONE, axe_violations, browser_login, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -57,6 +57,13 @@ def test_search_offline_uses_the_snapshot_on_the_phone(page, live_server, make_u
     assert axe_violations(page) == []
     screenshot(page, "directory-offline-initials")
 
+    # The search button (Enter) works offline too.
+    page.fill("#directory-q", "정하늘")
+    page.click("#directory-search button[type=submit]")
+    page.wait_for_function("() => { const n = document.querySelector('#directory-results .contact-name');"
+                           " return n && n.textContent === '정하늘'; }")
+    assert page.locator("h1").first.inner_text() == "연락처"
+
     # A reload with no network is answered by the service worker, and search still works.
     response = page.reload()
     assert response.from_service_worker
@@ -85,3 +92,22 @@ def test_search_offline_uses_the_snapshot_on_the_phone(page, live_server, make_u
                            " return n && n.textContent === '김민서'"
                            " && document.getElementById('snapshot-info').hidden; }")
     assert re.search(r"/directory\?q=", page.url)
+
+
+def test_search_falls_back_to_the_snapshot_when_the_server_cannot_be_reached(browser, live_server, make_user,
+                                                                             staff_directory):
+    # The phone believes it is online, but the search request fails (a dead Wi-Fi, a captive portal).
+    context = browser.new_context(service_workers="block", **PHONE)
+    try:
+        page = context.new_page()
+        make_user("kim")
+        browser_login(page, live_server.url, "kim")
+        page.goto(f"{live_server.url}/directory")
+        assert page.evaluate("async () => (await window.directoryOffline.sync(true)).count") == len(staff_directory)
+        context.route(re.compile(r".*/directory\?q=.*"), lambda route: route.abort())
+        page.fill("#directory-q", "ㅈㅎㄴ")
+        page.wait_for_function("() => { const n = document.querySelector('#directory-results .contact-name');"
+                               " return n && n.textContent === '정하늘'; }")
+        assert page.locator("#snapshot-info").is_visible()
+    finally:
+        context.close()
