@@ -105,3 +105,29 @@ def test_console_stats_and_dispatch_log_in_a_browser(offline, live_server, make_
     assert "010-****-4444" in page.inner_text("#call-rows")
     assert axe_violations(page) == []
     screenshot(page, "lettering-console-calls")
+
+
+def test_admin_imports_lines_with_progress_and_enters_an_opt_out(offline, live_server, make_user, departments):
+    make_user("boss", role="admin")
+    page = offline
+    page.set_viewport_size({"width": 1280, "height": 900})
+    browser_login(page, live_server.url, "boss")
+    page.goto(f"{live_server.url}/admin/lettering/lines/import")
+    assert axe_violations(page) == []
+    page.set_input_files("#file", "/work/shared/samples/lines-sample.csv")
+    page.get_by_role("button", name="가져오기").click()
+    page.wait_for_selector(".task .badge-done", timeout=20_000)
+    result = page.inner_text(".task")
+    assert "추가" in result and "36" in result
+    assert axe_violations(page) == []
+    screenshot(page, "lettering-console-import")
+    page.goto(f"{live_server.url}/admin/lettering/lines?q=교통정책")
+    assert page.locator("#line-rows tr").count() == 4
+    page.goto(f"{live_server.url}/admin/lettering/optouts")
+    page.get_by_label("수신 거부할 번호").fill("010-2468-1357")
+    page.get_by_role("button", name="수신 거부 등록").click()
+    page.wait_for_selector(".flash-success")
+    assert "010-****-1357" in page.inner_text("#optout-rows")
+    assert "2468" not in page.content()
+    assert axe_violations(page) == []
+    screenshot(page, "lettering-console-optouts")
