@@ -142,8 +142,10 @@ def lettering_request(call: Call, line: Line, campaign: Campaign | None, callee:
     return body
 
 
-def _waiting_for_dial(call: Call, now: datetime) -> bool:
-    return call.lettering_status == "pending" and now - as_utc(call.created_at) < timedelta(seconds=GIVE_UP_WAITING_S)
+def _waiting_for_dial(call: Call) -> bool:
+    # Real time, like ``created_at``: the context's clock may be moved (tests of the quiet hours).
+    return call.lettering_status == "pending" and \
+        utcnow() - as_utc(call.created_at) < timedelta(seconds=GIVE_UP_WAITING_S)
 
 
 # ---- dial -------------------------------------------------------------------------------------------
@@ -199,9 +201,8 @@ def handle_dial(factory: sessionmaker[Session], ctx: Context, payload: dict) -> 
 def handle_state(factory: sessionmaker[Session], ctx: Context, payload: dict) -> Defer | None:
     with factory() as session:
         call = _call(session, payload["call_id"])
-        now = ctx.clock()
-        if _waiting_for_dial(call, now):
-            return Defer(now + timedelta(seconds=WAIT_FOR_DIAL_S), "레터링 응답 대기")
+        if _waiting_for_dial(call):
+            return Defer(utcnow() + timedelta(seconds=WAIT_FOR_DIAL_S), "레터링 응답 대기")
         if call.lettering_status not in (*CARRIER_STATUSES, "failed"):
             return None  # the carrier never heard of this call
         session.rollback()
@@ -239,8 +240,8 @@ def handle_fallback(factory: sessionmaker[Session], ctx: Context, payload: dict)
         now = ctx.clock()
         if call.fallback_decision is not None:
             return None  # the first of ``missed`` / ``ended`` decided
-        if _waiting_for_dial(call, now):
-            return Defer(now + timedelta(seconds=WAIT_FOR_DIAL_S), "레터링 응답 대기")
+        if _waiting_for_dial(call):
+            return Defer(utcnow() + timedelta(seconds=WAIT_FOR_DIAL_S), "레터링 응답 대기")
         decision = decide(_situation(session, call, now), ctx.guards)
         call.fallback_decision, call.fallback_reason = decision.action, decision.reason
         summary = {"send": "대체 발송(알림톡) 결정", "hold": "대체 발송 보류", "skip": "대체 발송 안 함",
@@ -271,8 +272,8 @@ def _reserve(session: Session, call: Call, cap: int, now: datetime) -> bool:
                      other.department_id.is_not_distinct_from(call.department_id),
                      other.id != call.id, other.alimtalk_sent_at > now - timedelta(hours=24))
               .scalar_subquery())
-    result = session.execute(update(Call).where(Call.id == call.id, Call.alimtalk_status.in_(("queued", "held")),
-                                                recent < cap)
+    result = session.execute(update(Call).where(Call.id == call.id,
+                                                Call.alimtalk_status.in_(("queued", "held", "error")), recent < cap)
                              .values(alimtalk_status="sending", alimtalk_sent_at=now, updated_at=now)
                              .execution_options(synchronize_session=False))
     return bool(result.rowcount)
@@ -325,8 +326,8 @@ def handle_alimtalk(factory: sessionmaker[Session], ctx: Context, payload: dict)
     with factory() as session:
         call = _call(session, payload["call_id"])
         now = ctx.clock()
-        if call.alimtalk_status not in ("queued", "held", "sending"):
-            return None  # finished earlier
+        if call.alimtalk_status not in ("queued", "held", "sending", "error"):
+            return None  # finished earlier ("error" stays open: the console may retry a dead job)
         if call.alimtalk_status != "sending":
             decision: Decision = decide(_situation(session, call, now), ctx.guards)
             if decision.action == "hold":

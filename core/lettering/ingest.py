@@ -23,6 +23,7 @@ from core.lettering.lookup import find_lines
 from core.models.calls import Call, CallEvent, CallLog
 from core.phone import format_korean, mask, try_normalize
 from core.privacy import encrypt_phone, phone_hash
+from core.timeutil import as_utc
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_EVENTS = 500
@@ -128,7 +129,8 @@ def _parse_event(item: Any, index: int, errors: list) -> PbxEvent | None:
         errors.append(_error(index, "duration_s", "duration_s는 0 이상의 정수여야 합니다."))
     if len(errors) > before:
         return None
-    return PbxEvent(event_id=event_id, call_id=call_id, type=kind, line=line.strip(), peer=peer, at=at,
+    # Stored in UTC: SQLite keeps the wall time and drops the offset.
+    return PbxEvent(event_id=event_id, call_id=call_id, type=kind, line=line.strip(), peer=peer, at=as_utc(at),
                     duration_s=duration if kind == "ended" else None)
 
 

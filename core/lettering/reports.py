@@ -18,7 +18,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from core.models.calls import Call, CallLog
-from core.timeutil import utcnow
+from core.timeutil import as_utc, utcnow
 
 RECEIPT_LADDER = ("not_displayed", "displayed", "after_call_displayed")
 RECEIPT_LABELS = {"not_displayed": "통신사 보고: 레터링이 표시되지 않음",
@@ -43,7 +43,7 @@ def _when(value: Any) -> datetime:
         moment = datetime.fromisoformat(str(value))
     except ValueError:
         return utcnow()
-    return moment if moment.tzinfo else utcnow()
+    return as_utc(moment) if moment.tzinfo else utcnow()
 
 
 def apply_carrier_receipt(session: Session, data: dict[str, Any]) -> str:

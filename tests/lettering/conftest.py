@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.lettering import ingest
 from core.models.calls import Call
@@ -76,26 +76,36 @@ def settings(app, sim) -> dict:
 
 
 class Clock:
-    """The worker's clock. Real time unless a test sets a moment (quiet hours are about the hour of day)."""
+    """The worker's clock: real time moved by an offset. By default the offset puts it in the KST daytime, so
+    that tests pass at any hour; ``set_kst`` moves it to a given moment (quiet hours are about the hour)."""
 
     def __init__(self) -> None:
-        self.fixed: datetime | None = None
+        self.offset = timedelta(0)
+
+    def reset(self) -> None:
+        hour = utcnow().astimezone(KST).hour
+        self.offset = timedelta(0) if 9 <= hour < 19 else timedelta(hours=(12 - hour) % 24)
 
     def __call__(self) -> datetime:
-        return self.fixed or utcnow()
+        return utcnow() + self.offset
 
     def set_kst(self, year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
-        self.fixed = datetime(year, month, day, hour, minute, tzinfo=KST)
-        return self.fixed
+        target = datetime(year, month, day, hour, minute, tzinfo=KST)
+        self.offset = target - utcnow()
+        return target
+
+
+CLOCK = Clock()
 
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    CLOCK.reset()
+    return CLOCK
 
 
 @pytest.fixture
-def make_worker(settings, clock) -> Callable[..., Worker]:
+def make_worker(settings, clock) -> Iterator[Callable[..., Worker]]:
     workers: list[Worker] = []
 
     def factory(**overrides: Any) -> Worker:
@@ -111,11 +121,15 @@ def make_worker(settings, clock) -> Callable[..., Worker]:
 
 @pytest.fixture
 def drain(make_worker) -> Callable[..., int]:
-    """Run a worker until no job is queued to run within ``horizon`` seconds (jobs that wait for another
-    job are deferred by fractions of a second; held AlimTalks wait for the morning)."""
-    worker = make_worker()
+    """Run a worker (by default one with the test settings) until no job is queued to run within
+    ``horizon`` seconds: jobs waiting for another job are deferred by fractions of a second, while
+    held AlimTalks wait for the morning and retries back off for longer."""
+    default: list[Worker] = []
 
-    def run(horizon: float = 2.0, rounds: int = 200) -> int:
+    def run(worker: Worker | None = None, horizon: float = 2.0, rounds: int = 200) -> int:
+        if worker is None:
+            default or default.append(make_worker())
+            worker = default[0]
         for _ in range(rounds):
             worker.run(once=True)
             soon = db.session.scalar(select(Job.id).where(
@@ -128,6 +142,12 @@ def drain(make_worker) -> Callable[..., int]:
         raise AssertionError("the queue did not drain")
 
     return run
+
+
+def make_due(kind: str) -> None:
+    """Bring a scheduled job forward to now (the clock moved to the morning, or a backoff is over)."""
+    db.session.execute(update(Job).where(Job.kind == kind, Job.status == "queued").values(run_at=utcnow()))
+    db.session.commit()
 
 
 _counter = itertools.count(1)
@@ -185,7 +205,7 @@ def campaign(app) -> Campaign:
 def event(call_id: str, kind: str, peer: str = "010-1234-5678", line: str = "031-8075-1234",
           at: datetime | None = None, **extra: Any) -> dict[str, Any]:
     return {"event_id": f"{call_id}-{kind}-{next(_counter)}", "call_id": call_id, "type": kind, "line": line,
-            "peer": peer, "at": (at or utcnow()).isoformat(), **extra}
+            "peer": peer, "at": (at or CLOCK()).isoformat(), **extra}
 
 
 @pytest.fixture
