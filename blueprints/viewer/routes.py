@@ -1,6 +1,7 @@
 """Reader-facing routes. None of them ever returns a file: only HTML and watermarked JPEG pages."""
 from __future__ import annotations
 
+import re
 import secrets
 
 from flask import current_app, g, make_response, render_template, request, session, url_for
@@ -14,11 +15,12 @@ from core.documents.isolation import RenderError
 from core.documents.service import PAGE_WIDTH, WIDTHS, ZOOM_WIDTH, identity_for, new_request_id, page_image, record_view
 from core.documents.sharing import can_manage, can_read, shared_documents
 from core.documents.signing import PageGrant, make_grant, sign, verify
-from core.models.documents import Document
+from core.models.documents import Document, DocumentView
 from extensions import db
 from web.security import error_response
 
 NONCE_KEY = "viewer_nonce"
+VIEW_ID = re.compile(r"R-[0-9A-F]{8}")
 
 
 def _nonce() -> str:
@@ -58,10 +60,12 @@ def view(doc_id: int):
     if error:
         return error
     _nonce()
-    record_view(db.session, document, current_user, kind="view", request_id=new_request_id(), **client())
+    # This viewing's request id goes into every page's watermark and every page's log row.
+    view_id = new_request_id()
+    record_view(db.session, document, current_user, kind="view", request_id=view_id, **client())
     db.session.commit()
     g.csp = VIEWER_CSP
-    response = make_response(render_template("viewer/viewer.html", document=document))
+    response = make_response(render_template("viewer/viewer.html", document=document, view_id=view_id))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -75,10 +79,16 @@ def page_fragment(doc_id: int, page: int):
         return error
     if not 1 <= page <= document.page_count:
         return error_response(404, _("없는 쪽입니다."))
+    view_id = request.args.get("v", "")
+    if not VIEW_ID.fullmatch(view_id) or not db.session.scalar(
+            db.select(DocumentView.id).filter_by(document_id=document.id, user_id=current_user.id, kind="view",
+                                                 request_id=view_id)):
+        return error_response(400, _("문서 보기 정보가 올바르지 않습니다. 문서를 다시 열어 주세요."))
     width = ZOOM_WIDTH if request.args.get("z") == "1" else PAGE_WIDTH
-    grant = make_grant(document.id, page, width, int(current_app.config["VIEWER_URL_TTL_SECONDS"]))
+    grant = make_grant(document.id, page, width, int(current_app.config["VIEWER_URL_TTL_SECONDS"]), view_id)
     signature = sign(current_app.config["SECRET_KEY"], grant, current_user.id, _nonce())
-    src = url_for("viewer.page_image_view", doc_id=document.id, page=page, w=width, e=grant.expires, s=signature)
+    src = url_for("viewer.page_image_view", doc_id=document.id, page=page, w=width, e=grant.expires, v=view_id,
+                  s=signature)
     response = make_response(render_template("viewer/_page.html", document=document, page=page, src=src))
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -93,14 +103,14 @@ def page_image_view(doc_id: int, page: int):
     expires = request.args.get("e", type=int)
     if width not in WIDTHS or expires is None:
         return error_response(400, _("잘못된 쪽 주소입니다."))
-    grant = PageGrant(doc_id, page, width, expires)
+    grant = PageGrant(doc_id, page, width, expires, request.args.get("v", ""))
     if not verify(cfg["SECRET_KEY"], grant, request.args.get("s", ""), current_user.id, session.get(NONCE_KEY),
                   ttl_seconds=int(cfg["VIEWER_URL_TTL_SECONDS"])):
         return error_response(403, _("쪽 주소가 만료되었거나 다른 사용자의 주소입니다. 문서를 다시 열어 주세요."))
     document, error = _readable(doc_id)
     if error:
         return error
-    request_id = new_request_id()
+    request_id = grant.view
     try:
         body = page_image(viewer_config(), document, page, width, identity_for(current_user, request_id))
     except RenderError as exc:

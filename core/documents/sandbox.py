@@ -77,9 +77,13 @@ def serve() -> None:
                 _answer(stdout, {"ok": True})
                 continue
             width, height, pixels = renderer.render(job["pdf"], int(job["page"]), int(job["width"]))
-            reply = pixels if job.get("reply") else b""
-            _answer(stdout, {"ok": True, "w": width, "h": height, "n": len(reply)}, reply)
-            # The cache file is written after the answer, while the web process watermarks.
+            if not job.get("reply"):
+                # Pre-rendering: the answer means "the cache file is there".
+                write_atomic(Path(job["cache"]), encode_bitmap(width, height, pixels))
+                _answer(stdout, {"ok": True, "w": width, "h": height, "n": 0})
+                continue
+            _answer(stdout, {"ok": True, "w": width, "h": height, "n": len(pixels)}, pixels)
+            # A reader is waiting: the cache file is written after the answer, while the web process watermarks.
             if job.get("cache"):
                 write_atomic(Path(job["cache"]), encode_bitmap(width, height, pixels))
         except MemoryError:

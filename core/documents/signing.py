@@ -1,7 +1,7 @@
 """Short-lived page-image URLs, bound to the reader and to one sign-in session.
 
-The signature is an HMAC over document, page, width, expiry, user id and a random
-nonce kept in the reader's session. Another account, another session (even of
+The signature is an HMAC over document, page, width, expiry, the viewing's request
+id, user id and a random nonce kept in the reader's session. Another account, another session (even of
 the same account, after signing in again) or a later time all fail the check.
 """
 from __future__ import annotations
@@ -18,6 +18,7 @@ class PageGrant:
     page: int
     width: int
     expires: int
+    view: str = ""      # the request id of the viewer opening this page belongs to
 
 
 def _key(secret_key: str) -> bytes:
@@ -26,12 +27,13 @@ def _key(secret_key: str) -> bytes:
 
 
 def sign(secret_key: str, grant: PageGrant, user_id: int, nonce: str) -> str:
-    message = f"{grant.document_id}:{grant.page}:{grant.width}:{grant.expires}:{user_id}:{nonce}".encode()
+    message = f"{grant.document_id}:{grant.page}:{grant.width}:{grant.expires}:{grant.view}:{user_id}:{nonce}".encode()
     return hmac.new(_key(secret_key), message, hashlib.sha256).hexdigest()[:32]
 
 
-def make_grant(document_id: int, page: int, width: int, ttl_seconds: int, now: float | None = None) -> PageGrant:
-    return PageGrant(document_id, page, width, int((now or time.time()) + ttl_seconds))
+def make_grant(document_id: int, page: int, width: int, ttl_seconds: int, view: str = "",
+               now: float | None = None) -> PageGrant:
+    return PageGrant(document_id, page, width, int((now or time.time()) + ttl_seconds), view)
 
 
 def verify(secret_key: str, grant: PageGrant, signature: str, user_id: int, nonce: str | None, *,

@@ -1,10 +1,12 @@
 """The reader's identity baked into the pixels of every page.
 
-For each request a small tile is drawn once (two lines of text on a transparent
-mask, rotated 30°) and then stamped over the page in a staggered grid with a
-single Pillow paste per position. The ink is semi-transparent so that the page
-stays readable, and the tile repeats often enough that any crop of a screenshot
-still names its reader.
+A small tile (two lines of text on a transparent mask, rotated 30°) is stamped
+into a page-sized mask in a staggered grid; the ink is then laid through that
+mask onto the cached page bitmap with one Pillow paste. The mask depends only on
+the identity lines (reader, minute in KST, the viewing's request id) and the page
+size, so it is made once and reused for every page of a viewing in that minute.
+The ink is semi-transparent so that the page stays readable, and the tile
+repeats often enough that any crop of a screenshot still names its reader.
 """
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ class Identity:
 
     def lines(self) -> tuple[str, str]:
         who = " · ".join(part for part in (self.name, self.employee_no, self.department) if part)
-        return who, f"{to_kst(self.at):%Y-%m-%d %H:%M:%S} KST · {self.request_id}"
+        return who, f"{to_kst(self.at):%Y-%m-%d %H:%M} KST · {self.request_id}"
 
 
 @lru_cache(maxsize=8)
@@ -43,22 +45,15 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(FONT_PATH, size)
 
 
-def _text_mask(identity: Identity, page_width: int) -> Image.Image:
-    size = max(14, page_width // 38)
+def _text_mask(lines: tuple[str, str], page_width: int) -> Image.Image:
+    size = max(14, page_width // 34)
     font = _font(size)
-    lines = identity.lines()
     width = max(font.getbbox(line)[2] for line in lines)
     mask = Image.new("L", (width, size * 2 + size // 2 + size // 4), 0)
     draw = ImageDraw.Draw(mask)
     for i, line in enumerate(lines):
-        draw.text((0, i * (size + size // 2)), line, fill=INK_ALPHA, font=font)
+        draw.text((0, i * (size + size // 2)), line, fill=255, font=font)
     return mask
-
-
-def make_tile(identity: Identity, page_width: int) -> tuple[Image.Image, tuple[int, int]]:
-    """The rotated text mask (mode L) for one request, and the unrotated block's size."""
-    mask = _text_mask(identity, page_width)
-    return mask.rotate(ANGLE, expand=True, resample=Image.Resampling.BILINEAR), mask.size
 
 
 def tile_centres(page_size: tuple[int, int], block: tuple[int, int],
@@ -84,13 +79,22 @@ def tile_centres(page_size: tuple[int, int], block: tuple[int, int],
     return centres
 
 
-def apply_watermark(page: Image.Image, identity: Identity) -> Image.Image:
-    """Stamp ``identity`` over ``page`` (RGB) in place and return it."""
-    tile, block = make_tile(identity, page.width)
-    ink = Image.new("RGB", tile.size, INK)
+@lru_cache(maxsize=16)
+def page_mask(lines: tuple[str, str], size: tuple[int, int]) -> Image.Image:
+    """The whole page's watermark alpha (mode L); cached, since a viewing's pages share it."""
+    text = _text_mask(lines, size[0])
+    tile = text.rotate(ANGLE, expand=True, resample=Image.Resampling.BILINEAR)
+    mask = Image.new("L", size, 0)
     half_w, half_h = tile.width // 2, tile.height // 2
-    for x, y in tile_centres(page.size, block, tile.size):
-        page.paste(ink, (int(x) - half_w, int(y) - half_h), tile)
+    for x, y in tile_centres(size, text.size, tile.size):
+        # Opaque text pasted through itself: neighbouring tiles' empty corners never erase text.
+        mask.paste(tile, (int(x) - half_w, int(y) - half_h), tile)
+    return mask.point(lambda v: v * INK_ALPHA // 255)
+
+
+def apply_watermark(page: Image.Image, identity: Identity) -> Image.Image:
+    """Lay ``identity`` over ``page`` (RGB) in place and return it."""
+    page.paste(INK, None, page_mask(identity.lines(), page.size))
     return page
 
 

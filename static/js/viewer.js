@@ -65,6 +65,7 @@
   // --- zoom level: re-request loaded pages at the larger width ------------------------
   var zoom = document.getElementById("zoom-toggle");
   var level = document.getElementById("zoom-level");
+  var view = document.getElementById("view-id");
   if (zoom && level) {
     zoom.addEventListener("click", function () {
       var on = level.value !== "1";
@@ -72,9 +73,10 @@
       zoom.setAttribute("aria-pressed", on ? "true" : "false");
       viewer.classList.toggle("zoomed", on);
       if (!window.htmx) return;
+      // Each image is its own request source: htmx would otherwise keep only the last request.
       viewer.querySelectorAll("img.page-img").forEach(function (img) {
         window.htmx.ajax("GET", img.getAttribute("data-fragment"),
-          { target: img, swap: "outerHTML", values: { z: level.value } });
+          { source: img, target: img, swap: "outerHTML", values: { z: level.value, v: view ? view.value : "" } });
       });
     });
   }

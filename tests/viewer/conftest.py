@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pikepdf
 import pytest
@@ -76,3 +77,16 @@ def pdf_with_pages(count: int, label: str = "page") -> bytes:
     out = io.BytesIO()
     pdf.save(out)
     return out.getvalue()
+
+
+def open_viewer(client, document) -> str:
+    """Open the viewer as a browser does; returns this viewing's request id."""
+    html = client.get(f"/viewer/{document.id}").get_data(as_text=True)
+    return re.search(r'id="view-id" name="v" value="([^"]+)"', html).group(1)
+
+
+def image_url(client, document, page: int = 1, zoom: bool = False, view: str | None = None) -> str:
+    """The signed image URL the page fragment hands out (opening the viewer first if needed)."""
+    view = view or open_viewer(client, document)
+    html = client.get(f"/viewer/{document.id}/pages/{page}?v={view}" + ("&z=1" if zoom else "")).get_data(as_text=True)
+    return re.search(r'src="([^"]+)"', html).group(1).replace("&amp;", "&")

@@ -8,7 +8,7 @@ from core.models.groups import StaffGroup
 from core.models.tasks import TaskRun
 from extensions import db
 from tests.conftest import csrf_token_from
-from tests.viewer.conftest import KOREAN_HTML
+from tests.viewer.conftest import KOREAN_HTML, image_url
 
 
 def _wait(task_id: int) -> TaskRun:
@@ -67,13 +67,11 @@ def test_shares_revocation_and_readers_page(client, login, make_user, reader, ad
     assert "아직 아무도 읽지 않았습니다" in detail
     boss.post(f"/admin/documents/{document.id}/shares", data={"csrf_token": csrf_token_from(detail),
                                                               "departments": str(departments["교통정책과"].id)})
-    assert client.get(f"/viewer/{document.id}").status_code == 200
-    fragment = client.get(f"/viewer/{document.id}/pages/1").get_data(as_text=True)
-    client.get(re.search(r'src="([^"]+)"', fragment).group(1).replace("&amp;", "&"))
+    client.get(image_url(client, document))
     detail = boss.get(f"/admin/documents/{document.id}").get_data(as_text=True)
     readers = detail.split('id="readers"', 1)[1].split("</table>", 1)[0]
     assert "김민준" in readers and "교통정책과" in readers
-    assert db.session.query(DocumentView).filter_by(document_id=document.id).count() == 2
+    assert db.session.query(DocumentView).filter_by(document_id=document.id).count() == 2   # view + page
 
 
 def test_department_admin_manages_only_own_department(client, login, make_user, departments, add_document, other):

@@ -11,12 +11,7 @@ from core.documents.signing import PageGrant, sign
 from core.models.documents import DocumentView
 from core.models.groups import StaffGroup, StaffGroupMember
 from extensions import db
-from tests.viewer.conftest import KOREAN_HTML, pdf_with_pages
-
-
-def _image_url(client, document, page=1, zoom=False) -> str:
-    html = client.get(f"/viewer/{document.id}/pages/{page}" + ("?z=1" if zoom else "")).get_data(as_text=True)
-    return re.search(r'src="([^"]+)"', html).group(1).replace("&amp;", "&")
+from tests.viewer.conftest import KOREAN_HTML, image_url, open_viewer, pdf_with_pages
 
 
 def test_documents_lists_shared_documents_newest_first(client, login, reader, departments, add_document):
@@ -65,43 +60,50 @@ def test_viewer_page_loads_pages_lazily_with_strict_csp(client, login, reader, a
 def test_page_image_is_a_watermarked_jpeg_never_stored(client, login, reader, add_document):
     document = add_document("notice.html", KOREAN_HTML.encode())
     login("reader")
-    response = client.get(_image_url(client, document), headers={"User-Agent": "TestPhone/1.0"})
+    response = client.get(image_url(client, document), headers={"User-Agent": "TestPhone/1.0"})
     assert response.status_code == 200
     assert response.mimetype == "image/jpeg"
     assert "no-store" in response.headers["Cache-Control"]
     assert response.headers["Content-Disposition"] == "inline"
     image = Image.open(io.BytesIO(response.data))
     assert image.format == "JPEG" and image.width == 1080
-    zoom = client.get(_image_url(client, document, zoom=True))
+    view = open_viewer(client, document)
+    zoom = client.get(image_url(client, document, zoom=True, view=view))
     assert Image.open(io.BytesIO(zoom.data)).width == 1620
     rows = db.session.query(DocumentView).filter_by(kind="page").order_by(DocumentView.id).all()
     assert [(r.user_id, r.page, r.width) for r in rows] == [(reader.id, 1, 1080), (reader.id, 1, 1620)]
     assert rows[0].user_agent == "TestPhone/1.0" and rows[0].ip == "127.0.0.1"
     assert rows[0].request_id == response.headers["X-Request-Id"]
+    assert rows[1].request_id == view   # every page fetch is tied to the viewing it belongs to
+    # A fragment for a viewing that is not the reader's own is refused.
+    assert client.get(f"/viewer/{document.id}/pages/1?v=R-00000000").status_code == 400
 
 
 def test_expired_url_is_refused(app, client, login, reader, add_document):
     document = add_document("notice.html", KOREAN_HTML.encode())
     login("reader")
-    url = _image_url(client, document)
+    url = image_url(client, document)
     assert client.get(url).status_code == 200
     expires = int(re.search(r"e=(\d+)", url).group(1))
     assert expires - time.time() <= 300
     with client.session_transaction() as sess:
         nonce = sess["viewer_nonce"]
-    past = PageGrant(document.id, 1, 1080, int(time.time()) - 1)
-    stale = f"/viewer/{document.id}/img/1?w=1080&e={past.expires}&s={sign(app.config['SECRET_KEY'], past, reader.id, nonce)}"
+    view = re.search(r"v=(R-[0-9A-F]+)", url).group(1)
+    past = PageGrant(document.id, 1, 1080, int(time.time()) - 1, view)
+    signature = sign(app.config["SECRET_KEY"], past, reader.id, nonce)
+    stale = f"/viewer/{document.id}/img/1?w=1080&e={past.expires}&v={view}&s={signature}"
     response = client.get(stale)
     assert response.status_code == 403 and "만료" in response.get_data(as_text=True)
     # Tampering with the expiry breaks the signature.
     assert client.get(url.replace(f"e={expires}", f"e={expires + 60}")).status_code == 403
     assert client.get(url.replace("/img/1", "/img/2")).status_code == 403   # signed for page 1 only
+    assert client.get(url.replace(f"v={view}", "v=R-00000000")).status_code == 403   # and for its viewing
 
 
 def test_url_is_bound_to_user_and_session(client, login, reader, other, add_document):
     document = add_document("notice.html", KOREAN_HTML.encode())
     login("reader")
-    url = _image_url(client, document)
+    url = image_url(client, document)
     thief = client.application.test_client()
     login("other", test_client=thief)
     assert thief.get(url).status_code == 403          # another user's session
@@ -118,7 +120,7 @@ def test_revocation_stops_rendering_at_once(app, client, login, reader, admin, a
 
     document = add_document("notice.html", KOREAN_HTML.encode())
     login("reader")
-    url = _image_url(client, document)
+    url = image_url(client, document)
     assert client.get(url).status_code == 200
     cfg = ViewerConfig.from_settings(app.config)
     assert cfg.cache.has(storage_key(document), 1, 1080)
@@ -129,7 +131,7 @@ def test_revocation_stops_rendering_at_once(app, client, login, reader, admin, a
     response = client.get(url)            # the same, still valid URL
     assert response.status_code == 410 and "회수된 문서" in response.get_data(as_text=True)
     assert client.get(f"/viewer/{document.id}").status_code == 410
-    assert client.get(f"/viewer/{document.id}/pages/1").status_code == 410
+    assert client.get(f"/viewer/{document.id}/pages/1?v={url.split('v=')[1].split('&')[0]}").status_code == 410
     assert "테스트 문서" not in client.get("/documents").get_data(as_text=True)
     assert not cfg.cache.has(storage_key(document), 1, 1080)
 
@@ -137,6 +139,7 @@ def test_revocation_stops_rendering_at_once(app, client, login, reader, admin, a
 def test_pages_outside_the_document_are_refused(client, login, reader, add_document):
     document = add_document("notice.html", KOREAN_HTML.encode())
     login("reader")
-    assert client.get(f"/viewer/{document.id}/pages/2").status_code == 404
+    view = open_viewer(client, document)
+    assert client.get(f"/viewer/{document.id}/pages/2?v={view}").status_code == 404
     assert client.get(f"/viewer/{document.id}/img/1?w=4000&e=1&s=x").status_code == 400
     assert client.get("/viewer/999").status_code == 404
