@@ -290,3 +290,21 @@ def test_dispatch_log_live_mode_polls_latest_calls(client, login, users, lines, 
     assert 'hx-trigger="every 5s"' in tbody and "live=1" in tbody
     assert "실시간 보기 끄기" in html
     assert 'hx-trigger="every 5s"' not in client.get("/admin/lettering/calls").get_data(as_text=True)
+
+
+def test_bad_input_never_gives_a_server_error(client, login, users, lines, campaign):
+    login("boss")
+    for path in ("/admin/lettering/lines?page=abc&dept=zz&q=%00%ff", "/admin/lettering/lines?page=-3&q=" + "9" * 500,
+                 "/admin/lettering/calls?page=0&day=2026-13-45&lettering=<b>&alimtalk=%27",
+                 "/admin/lettering/calls/abc", "/admin/lettering/lines/0", "/admin/lettering/optouts?find=%27;--",
+                 "/admin/lettering/optouts?page=zz&all=maybe", "/admin/lettering/stats?days=-1&dept=-1",
+                 "/admin/lettering/campaigns/0", "/p/" + "x" * 300, "/p/bus2026/go/99999999999999999999",
+                 "/optout/%00", "/verify?n=%00%01", "/verify?n=" + "1" * 5000):
+        assert client.get(path).status_code < 500, path
+    html = client.get("/admin/lettering/optouts").get_data(as_text=True)
+    token = csrf_token_from(html)
+    assert client.post("/admin/lettering/optouts", data={"csrf_token": token, "number": "x" * 100}).status_code == 422
+    assert client.post("/admin/lettering/jobs/424242/retry", data={"csrf_token": token}).status_code == 302
+    assert client.post("/admin/lettering/optouts/424242/undo", data={"csrf_token": token}).status_code == 404
+    assert client.post("/admin/lettering/lines/new", data={"csrf_token": token, "number": "zz",
+                                                           "department": "없는 부서"}).status_code == 422

@@ -156,6 +156,9 @@ def test_verify_is_rate_limited_per_ip_with_a_korean_page(app, client, lines):
     assert blocked.status_code == 429
     assert int(blocked.headers["Retry-After"]) >= 1
     assert "잠시 후 다시 시도해 주세요" in blocked.get_data(as_text=True)
+    # Typing numbers on the opt-out page draws on the same allowance.
+    form = client.get("/optout").get_data(as_text=True)
+    assert client.post("/optout", data={"csrf_token": _csrf(form), "number": "010-1111-2222"}).status_code == 429
     # Another client address still gets answers; the bare form is never limited.
     other = client.get("/verify?n=031-8075-9571", environ_base={"REMOTE_ADDR": "10.0.0.9"})
     assert other.status_code == 200
