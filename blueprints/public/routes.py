@@ -73,6 +73,15 @@ def _hash_or_none(token: str) -> str | None:
     return hash_from_optout_token(token, current_app.config["SECRET_KEY"])
 
 
+def _bad_link() -> tuple[str, int]:
+    return _not_found(_("수신 거부 링크가 올바르지 않습니다. 받은 메시지의 링크를 다시 눌러 주세요."))
+
+
+def _safe_masked(value: str) -> str:
+    """A masked number the /optout form passed along: accepted only in its masked form."""
+    return value if len(value) <= 20 and "*" in value and all(c.isdigit() or c in "-*" for c in value) else ""
+
+
 def _masked_for(hashed: str) -> str:
     """The masked number of the citizen's latest call, so the console list can show 010-****-5678."""
     return db.session.scalar(select(Call.peer_masked).where(Call.peer_hash == hashed, Call.peer_masked != "")
@@ -101,22 +110,17 @@ def optout_by_number():
 def optout(token: str):
     hashed = _hash_or_none(token)
     if hashed is None:
-        return _not_found(_("수신 거부 링크가 올바르지 않습니다. 받은 메시지의 링크를 다시 눌러 주세요."))
+        return _bad_link()
     masked = _masked_for(hashed) or _safe_masked(request.args.get("m", ""))
     return render_template("public/optout.html", token=token, masked=masked,
                            opted_out=is_opted_out(db.session, hashed))
-
-
-def _safe_masked(value: str) -> str:
-    """A masked number the /optout form passed along: accepted only in its masked form."""
-    return value if len(value) <= 20 and "*" in value and all(c.isdigit() or c in "-*" for c in value) else ""
 
 
 @bp.post("/optout/<token>")
 def optout_confirm(token: str):
     hashed = _hash_or_none(token)
     if hashed is None:
-        return _not_found(_("수신 거부 링크가 올바르지 않습니다. 받은 메시지의 링크를 다시 눌러 주세요."))
+        return _bad_link()
     masked = _masked_for(hashed) or _safe_masked(request.form.get("m", ""))
     opt_out(db.session, hashed, masked=masked, source="citizen")
     db.session.commit()
@@ -128,7 +132,7 @@ def optout_confirm(token: str):
 def optout_undo(token: str):
     hashed = _hash_or_none(token)
     if hashed is None:
-        return _not_found(_("수신 거부 링크가 올바르지 않습니다. 받은 메시지의 링크를 다시 눌러 주세요."))
+        return _bad_link()
     undone = undo_opt_out(db.session, hashed)
     db.session.commit()
     if undone:
