@@ -18,12 +18,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lettering_worker", description="Smart Lettering worker")
     parser.add_argument("--concurrency", type=int, default=None, help="jobs run at once (WORKER_CONCURRENCY)")
     parser.add_argument("--once", action="store_true", help="work until no job is due, then exit")
+    parser.add_argument("--lease-seconds", type=int, default=30,
+                        help="how long a claimed job stays leased; a killed worker's jobs return after it")
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # request lines add nothing to our own log
     logging.getLogger("httpcore").setLevel(logging.WARNING)
-    worker = Worker(load_settings(), concurrency=args.concurrency)
+    worker = Worker(load_settings(), concurrency=args.concurrency, lease_seconds=args.lease_seconds)
 
     def stop(signum, _frame) -> None:
         logging.getLogger("lettering.worker").info("signal %d: finishing the jobs in flight", signum)

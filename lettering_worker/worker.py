@@ -41,8 +41,9 @@ def build_context(settings: dict, clock=None) -> Context:
 
 class Worker:
     def __init__(self, settings: dict, concurrency: int | None = None, context: Context | None = None,
-                 worker_id: str | None = None) -> None:
+                 worker_id: str | None = None, lease_seconds: int = jobs.LEASE_SECONDS) -> None:
         self.settings = settings
+        self.lease_seconds = lease_seconds
         self.concurrency = max(1, int(concurrency or settings.get("WORKER_CONCURRENCY", 4)))
         url = settings["DATABASE_URL"]
         # Every pool thread and the loop thread may hold a connection at once.
@@ -116,7 +117,7 @@ class Worker:
         if free <= 0:
             return []
         with self.factory() as session:
-            claimed = jobs.claim(session, self.id, limit=free)
+            claimed = jobs.claim(session, self.id, limit=free, lease_seconds=self.lease_seconds)
         self._in_flight += len(claimed)
         return claimed
 
