@@ -2,6 +2,8 @@
 the campaign page; axe-core finds no serious violation, and screenshots are kept."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from core.lettering.optout import is_opted_out
@@ -114,7 +116,7 @@ def test_admin_imports_lines_with_progress_and_enters_an_opt_out(offline, live_s
     browser_login(page, live_server.url, "boss")
     page.goto(f"{live_server.url}/admin/lettering/lines/import")
     assert axe_violations(page) == []
-    page.set_input_files("#file", "/work/shared/samples/lines-sample.csv")
+    page.set_input_files("#file", str(Path(__file__).parent / "data" / "lines-sample.csv"))
     page.get_by_role("button", name="가져오기").click()
     page.wait_for_selector(".task .badge-done", timeout=20_000)
     result = page.inner_text(".task")

@@ -21,7 +21,7 @@ from core.timeutil import utcnow
 from extensions import db
 from tests.conftest import csrf_token_from
 
-SAMPLE = Path("/work/shared/samples/lines-sample.csv")
+SAMPLE = Path(__file__).parent / "data" / "lines-sample.csv"  # a copy of samples/lines-sample.csv
 PAGES = ["/admin/lettering/lines", "/admin/lettering/lines/new", "/admin/lettering/calls",
          "/admin/lettering/campaigns", "/admin/lettering/optouts", "/admin/lettering/stats"]
 ADMIN_ONLY = ["/admin/lettering/lines/import", "/admin/lettering/jobs"]
