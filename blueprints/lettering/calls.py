@@ -8,6 +8,7 @@ from sqlalchemy import select
 from blueprints.lettering import bp, labels
 from blueprints.lettering.scope import check_department, department_scope
 from core.audit import record
+from core.lettering.optout import is_opted_out
 from core.lettering.policy import REASONS
 from core.models.calls import Call, CallEvent, CallLog
 from core.models.organization import Department
@@ -84,6 +85,8 @@ def call_detail(call_pk: int):
     # Who looked at which citizen's call is itself a record the privacy law asks for.
     record(db.session, "lettering.call.view", user=current_user, target=call.call_id, ip=request.remote_addr or "")
     db.session.commit()
+    opted_out = bool(call.peer_hash) and is_opted_out(db.session, call.peer_hash)
     return render_template("lettering/call_detail.html", call=call, logs=logs, events=events, labels=labels,
+                           opted_out=opted_out,
                            reasons=REASONS, department=db.session.get(Department, call.department_id)
                            if call.department_id else None)

@@ -203,7 +203,10 @@ def test_call_timeline_shows_every_step_and_is_audited(client, login, users, lin
     for text in ("통신사 응답: 미지원 단말", "알림톡 발송 결정", "레터링 미지원 단말", "전달됨", "r-123",
                  "표시 안 됨", "010-****-4444", "e1", "e2", "대체 발송 판단"):
         assert text in html, text
-    assert "010-3333-4444" not in html
+    assert "010-3333-4444" not in html and "현재 수신 거부 중" not in html
+    db.session.add(OptOut(phone_hash=call.peer_hash, masked=call.peer_masked))
+    db.session.commit()
+    assert "현재 수신 거부 중" in client.get(f"/admin/lettering/calls/{call.id}").get_data(as_text=True)
     assert db.session.scalar(select(AuditLog.target).where(AuditLog.action == "lettering.call.view")) == call.call_id
 
 
