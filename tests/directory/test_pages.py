@@ -70,7 +70,9 @@ def test_detail_records_recent_and_favourite_toggles(directory, staff_client):
     assert db.session.scalar(select(Favourite).filter_by(person_id=pid)) is not None
     home = staff_client.get("/directory").get_data(as_text=True)
     favourites = home.split('id="favourites-heading"', 1)[1].split('id="recents-heading"', 1)[0]
-    assert "김민준" in favourites
+    assert "김민준" in favourites and "fav-mark" in favourites
+    found = staff_client.get("/directory?q=김민준", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "fav-mark" in found.split('<li class="contact">')[1]
 
     off = staff_client.post(f"/directory/{pid}/favourite", data={"csrf_token": token})
     assert off.status_code == 302

@@ -142,3 +142,11 @@ def test_changes_from_another_process_are_seen(directory, monkeypatch):
     db.session.commit()  # end this session's read transaction, as a new request would
     assert "김민수" in names(search_directory(db.session, "김민수"))
     assert "김민준" not in names(search_directory(db.session, "김민준"))
+
+
+def test_orm_edit_in_this_process_is_seen_at_once(directory):
+    assert search_directory(db.session, "김민준")  # builds the index
+    kim = db.session.scalar(sa.select(Person).filter_by(email="minjun@example.go.kr"))
+    kim.duty = "자율주행 실증"
+    db.session.commit()
+    assert names(search_directory(db.session, "자율주행")) == ["김민준"]
