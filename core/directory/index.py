@@ -57,9 +57,6 @@ class Entry:
     text_fields: tuple[tuple[str, int], ...] = ()     # (compact key, weight)
     initial_fields: tuple[tuple[str, int], ...] = ()  # (initial consonants, weight)
     digit_fields: tuple[tuple[str, int], ...] = ()    # (digits, weight)
-    blob: str = ""          # every text key joined, for a fast substring pre-filter
-    initials_blob: str = ""
-    digits_blob: str = ""
     order: tuple = ()
 
     def as_result(self, score: float) -> dict[str, Any]:
@@ -76,6 +73,79 @@ class DepartmentKey:
     name: str
 
 
+class Scanner:
+    """Substring search over one kind of key (text, initials or digits) of every entry at C speed.
+
+    All keys live in one string, each as ``\x01`` + a weight character + an owner character
+    (the entry's position) + the key, so one ``str.find`` loop visits only real hits and reads
+    everything it needs next to them; a hit's tier comes from where it sits in its key (start
+    and end: exact; start: prefix; elsewhere: contains). Exact keys and the one- and
+    two-character prefixes also go into dicts: a query whose exact and prefix hits already
+    fill the page ("김", "주무관") never scans at all.
+    """
+
+    OWNER_BASE = 0xF0000  # supplementary private use plane: room for 65,534 entries
+    SHORT = 2  # prefixes kept in ``prefix`` (``add`` fills lengths 1 and 2)
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self.exact: dict[str, dict[int, int]] = {}
+        self.prefix: dict[str, dict[int, int]] = {}
+        self.text = ""
+
+    def add(self, position: int, fields: tuple[tuple[str, int], ...]) -> None:
+        owner = chr(self.OWNER_BASE + position)
+        for value, weight in fields:
+            if not value:
+                continue
+            self._parts.append("\x01" + chr(weight) + owner + value)
+            self._keep(self.exact, value, position, weight)
+            if len(value) > 1:
+                self._keep(self.prefix, value[:1], position, weight)
+            if len(value) > 2:
+                self._keep(self.prefix, value[:2], position, weight)
+
+    @staticmethod
+    def _keep(table: dict[str, dict[int, int]], key: str, position: int, weight: int) -> None:
+        best = table.get(key)
+        if best is None:
+            table[key] = {position: weight}
+        elif weight > best.get(position, 0):
+            best[position] = weight
+
+    def freeze(self) -> None:
+        self.text = "".join(self._parts) + "\x01"
+        self._parts = []
+
+    def scan(self, query: str) -> dict[int, float]:
+        """Entry position → best ``tier * 100 + weight * 10`` among the keys containing ``query``."""
+        text, n, out, base = self.text, len(query), {}, self.OWNER_BASE
+        find, rfind = text.find, text.rfind
+        at = find(query)
+        while at != -1:
+            marker = rfind("\x01", 0, at)
+            tier = (4 if text[at + n] == "\x01" else 3) if at == marker + 3 else 2
+            score = tier * 100 + ord(text[marker + 1]) * 10
+            owner = ord(text[marker + 2]) - base
+            if score > out.get(owner, 0):
+                out[owner] = score
+            at = find(query, at + 1)
+        return out
+
+    def exact_scores(self, query: str) -> dict[int, float]:
+        return {owner: 400 + weight * 10 for owner, weight in self.exact.get(query, {}).items()}
+
+    def head_scores(self, query: str) -> dict[int, float] | None:
+        """Exact and prefix hits from the dicts alone, or None when ``query`` is too long for them."""
+        if len(query) > self.SHORT:
+            return None
+        scores = {owner: 300 + weight * 10 for owner, weight in self.prefix.get(query, {}).items()}
+        for owner, score in self.exact_scores(query).items():
+            if score > scores.get(owner, 0):
+                scores[owner] = score
+        return scores
+
+
 @dataclass
 class DirectoryIndex:
     entries: list[Entry] = field(default_factory=list)
@@ -87,6 +157,10 @@ class DirectoryIndex:
     name_jamo: list[str] = field(default_factory=list)      # decomposed, aligned with ``names``
     department_keys: list[DepartmentKey] = field(default_factory=list)  # longest key first
     department_names: dict[int, str] = field(default_factory=dict)
+    places: dict[int, int] = field(default_factory=dict)  # person id → place in the default order
+    text: Scanner = field(default_factory=Scanner)
+    initials: Scanner = field(default_factory=Scanner)
+    digits: Scanner = field(default_factory=Scanner)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -133,8 +207,6 @@ def _entry(row: Any, dept_keys_cache: dict[tuple[str, str], list[str]]) -> Entry
         duty=row.duty or "", extension=row.extension or "", phone=format_phone(row.phone or ""),
         mobile=format_phone(row.mobile or ""), email=email,
         text_fields=tuple(text), initial_fields=tuple(initial), digit_fields=tuple(digits),
-        blob="\x01".join(k for k, _ in text), initials_blob="\x01".join(k for k, _ in initial),
-        digits_blob="\x01".join(d for d, _ in digits),
         order=(0 if row.kind == "staff" else 1, name, dept, row.id),
     )
 
@@ -155,6 +227,10 @@ def assemble(people: Iterable[Any], departments: Iterable[Any]) -> DirectoryInde
     dept_keys_cache: dict[tuple[str, str], list[str]] = {}
     for row in people:
         entry = _entry(row, dept_keys_cache)
+        position = len(index.entries)
+        index.text.add(position, entry.text_fields)
+        index.initials.add(position, entry.initial_fields)
+        index.digits.add(position, entry.digit_fields)
         index.entries.append(entry)
         index.by_id[entry.id] = entry
         index.by_name.setdefault(entry.name, []).append(entry)
@@ -162,6 +238,9 @@ def assemble(people: Iterable[Any], departments: Iterable[Any]) -> DirectoryInde
             index.by_given.setdefault(hangul.given_name(entry.name), []).append(entry)
         if entry.department_id is not None:
             index.by_department.setdefault(entry.department_id, []).append(entry)
+    for scanner in (index.text, index.initials, index.digits):
+        scanner.freeze()
+    index.places = {e.id: place for place, e in enumerate(sorted(index.entries, key=lambda e: e.order))}
     index.names = [n for n, people in index.by_name.items() if any(p.kind == "staff" for p in people)]
     index.name_jamo = [hangul.decompose(n) for n in index.names]
     keys: dict[str, DepartmentKey] = {}

@@ -15,7 +15,7 @@ from rapidfuzz.distance import Levenshtein
 from sqlalchemy.orm import Session
 
 from core import hangul
-from core.directory.index import W_GIVEN, W_NAME, DirectoryIndex, Entry, get_index
+from core.directory.index import W_GIVEN, W_NAME, DirectoryIndex, Entry, Scanner, get_index
 
 EXACT, PREFIX, CONTAINS, FUZZY = 4, 3, 2, 1
 MAX_QUERY = 100
@@ -32,11 +32,12 @@ def _tier(value: str, query: str) -> int:
     return 0
 
 
-def _best(fields: tuple[tuple[str, int], ...], query: str) -> float:
+def _field_score(fields: tuple[tuple[str, int], ...], query: str) -> float:
     best = 0.0
     for value, weight in fields:
         if query in value:
-            best = max(best, _tier(value, query) * 100 + weight * 10)
+            tier = EXACT if value == query else PREFIX if value.startswith(query) else CONTAINS
+            best = max(best, tier * 100 + weight * 10)
     return best
 
 
@@ -65,47 +66,61 @@ def _fuzzy_names(index: DirectoryIndex, query: str) -> dict[str, float]:
             if distance > 0 and abs(len(index.names[i]) - len(query)) <= 1}
 
 
-def score_entries(index: DirectoryIndex, query: str) -> dict[int, float]:
-    """Every matching person id with its score; an empty dict when nothing matches."""
+def _by_id(index: DirectoryIndex, scores: dict[int, float]) -> dict[int, float]:
+    entries = index.entries
+    return {entries[position].id: score for position, score in scores.items()}
+
+
+def _scan(scanner: Scanner, query: str, limit: int | None) -> dict[int, float]:
+    """Exact (and for short queries prefix) hits alone when they already fill the page, else a full scan."""
+    if limit is not None:
+        head = scanner.head_scores(query)
+        if head is not None and len(head) >= limit:
+            return head  # contains-matches rank below these and could not make the page
+        exact = scanner.exact_scores(query)
+        if len(exact) >= limit:
+            return exact
+    return scanner.scan(query)
+
+
+def score_entries(index: DirectoryIndex, query: str, limit: int | None = None) -> dict[int, float]:
+    """Matching person ids with their scores (every match, or enough to fill ``limit`` in rank order)."""
     text = hangul.normalize_spacing(query)[:MAX_QUERY]
     q = hangul.compact(text)
     if not q:
         return {}
-    scores: dict[int, float] = {}
 
     digits = _PHONE_PUNCT.sub("", text)
     if digits.isdigit():
-        for e in index.entries:
-            if digits in e.digits_blob:
-                scores[e.id] = _best(e.digit_fields, digits)
-        return scores
+        return _by_id(index, _scan(index.digits, digits, limit))
 
     if hangul.is_initials_query(q):
-        for e in index.entries:
-            if q in e.initials_blob:
-                scores[e.id] = _best(e.initial_fields, q)
-        return scores
+        return _by_id(index, _scan(index.initials, q, limit))
 
     if hangul.has_consonant(q):
         qi = hangul.initials(q)
-        for e in index.entries:
-            if qi in e.initials_blob:
-                tier = _mixed_tier(e.name, e.initial_fields[0][0], q, qi)
-                if tier:
-                    scores[e.id] = tier * 100 + W_NAME * 10
+        scores = {}
+        for position in index.initials.scan(qi):
+            e = index.entries[position]
+            tier = _mixed_tier(e.name, e.initial_fields[0][0], q, qi)
+            if tier:
+                scores[e.id] = tier * 100 + W_NAME * 10
         return scores
 
-    for e in index.entries:
-        if q in e.blob:
-            scores[e.id] = _best(e.text_fields, q)
-    tokens = [t for t in (hangul.compact(w) for w in text.split(" ")) if t]
-    if len(tokens) > 1:
-        # "교통정책과 김민준": every word must match somewhere; the weakest word sets the tier.
-        for e in index.entries:
-            if all(t in e.blob for t in tokens):
-                combined = min(_best(e.text_fields, t) for t in tokens) + len(tokens)
+    scores = _by_id(index, _scan(index.text, q, limit))
+    tokens = sorted({t for t in (hangul.compact(w) for w in text.split(" ")) if t}, key=len, reverse=True)
+    if len(tokens) > 1 and (limit is None or len(scores) < limit):
+        # "교통정책과 김민준": every word must match somewhere and the weakest word sets the tier.
+        # Only the longest word is scanned; the others are checked on its hits alone.
+        for position, first in index.text.scan(tokens[0]).items():
+            e = index.entries[position]
+            rest = [_field_score(e.text_fields, t) for t in tokens[1:]]
+            if all(rest):
+                combined = min(first, *rest) + len(tokens)
                 if combined > scores.get(e.id, 0):
                     scores[e.id] = combined
+    if limit is not None and len(scores) >= limit and min(heapq.nlargest(limit, scores.values())) >= 200:
+        return scores  # a full page of real matches: fuzzy ones could never be shown
     for name, distance in _fuzzy_names(index, q).items():
         for e in index.by_name.get(name, ()):
             if e.id not in scores:
@@ -120,13 +135,14 @@ def score_entries(index: DirectoryIndex, query: str) -> dict[int, float]:
 
 
 def rank(index: DirectoryIndex, scores: dict[int, float], limit: int) -> list[tuple[Entry, float]]:
-    by_id = index.by_id
-    top = heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], by_id[item[0]].order))
+    by_id, places = index.by_id, index.places
+    # One number per hit (score first, then the directory's own order) keeps this cheap for 5,000 hits.
+    top = heapq.nlargest(limit, scores.items(), key=lambda item: item[1] * 1_000_000 - places[item[0]])
     return [(by_id[pid], score) for pid, score in top]
 
 
 def search(index: DirectoryIndex, query: str, limit: int = 20) -> list[tuple[Entry, float]]:
-    return rank(index, score_entries(index, query), limit)
+    return rank(index, score_entries(index, query, limit), limit)
 
 
 def search_directory(session: Session, query: str, limit: int = 20) -> list[dict[str, Any]]:

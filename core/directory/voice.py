@@ -168,11 +168,11 @@ def _candidates(index: DirectoryIndex, parsed: Parsed) -> list[tuple[Entry, floa
         scores[entry.id] = max(scores.get(entry.id, -1e9), score)
 
     if parsed.extension:
-        for entry in index.entries:
-            if entry.extension == parsed.extension:
-                add(entry, 100)
-            elif len(parsed.extension) >= 7 and parsed.extension in entry.digits_blob:
-                add(entry, 90)
+        hits = index.digits.scan(parsed.extension) if len(parsed.extension) >= 7 else {}
+        hits.update(index.digits.exact_scores(parsed.extension))
+        for position in hits:
+            entry = index.entries[position]
+            add(entry, 100 if entry.extension == parsed.extension else 90)
 
     if parsed.query:
         word, names = _names_in(index, parsed.query)
