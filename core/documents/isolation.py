@@ -158,22 +158,30 @@ class RenderPool:
     def _checkin(self, worker: RenderWorker) -> None:
         self._idle.put(worker if worker.alive else None)
 
-    def render(self, pdf: Path, page: int, width: int, *, cache: Path | None = None,
-               reply: bool = True) -> Image.Image | None:
-        """Render a page in a child; returns the RGB image when ``reply`` is set."""
+    def _job(self, job: dict) -> tuple[dict, bytes]:
         worker = self._checkout()
         try:
-            header, payload = worker.call({"op": "render", "pdf": str(pdf), "page": page, "width": width,
-                                           "cache": str(cache) if cache else None, "reply": reply},
-                                          self.limits.timeout)
+            header, payload = worker.call(job, self.limits.timeout)
         finally:
             self._checkin(worker)
         if not header.get("ok"):
-            log.warning("render of %s page %s failed: %s", pdf, page, header.get("error"))
+            log.warning("render of %s page %s failed: %s", job["pdf"], job["page"], header.get("error"))
             raise RenderError("이 쪽을 그리지 못했습니다. 문서가 손상되었을 수 있습니다.")
-        if not reply:
-            return None
-        return Image.frombytes("RGB", (header["w"], header["h"]), payload)
+        return header, payload
+
+    def render(self, pdf: Path, page: int, width: int, *, cache: Path | None = None,
+               reply: bool = True) -> Image.Image | None:
+        """Render a page in a child (and cache it); returns the RGB image when ``reply`` is set."""
+        header, payload = self._job({"op": "render", "pdf": str(pdf), "page": page, "width": width,
+                                     "cache": str(cache) if cache else None, "reply": reply})
+        return Image.frombytes("RGB", (header["w"], header["h"]), payload) if reply else None
+
+    def render_marked(self, pdf: Path, page: int, width: int, mark: tuple[str, str], *,
+                      cache: Path | None = None) -> bytes:
+        """Render, watermark with ``mark`` and encode in the child; returns the JPEG (and caches the page)."""
+        _, payload = self._job({"op": "render", "pdf": str(pdf), "page": page, "width": width,
+                                "cache": str(cache) if cache else None, "mark": list(mark)})
+        return payload
 
     def close(self) -> None:
         with self._lock:

@@ -6,7 +6,7 @@ files), so a hostile file can exhaust only this process. Two modes:
 * ``convert``: one job as JSON on stdin: convert HTML/text/images to PDF, sanitise
   every PDF, write the result, answer JSON on stdout, exit.
 * ``serve``: a long-lived renderer. Framed requests on stdin, framed answers on
-  stdout (4-byte length + JSON header, then raw RGB pixels when asked for).
+  stdout (4-byte length + JSON header, then raw RGB pixels or a watermarked JPEG).
 """
 from __future__ import annotations
 
@@ -62,7 +62,10 @@ def convert(job: dict) -> dict:
 
 def serve() -> None:
     """Answer render requests until stdin closes (the web process went away)."""
+    from PIL import Image
+
     from core.documents.render import PdfRenderer, encode_bitmap, write_atomic
+    from core.documents.watermark import apply_watermark, encode_jpeg
 
     renderer = PdfRenderer()   # imports pypdfium2 now, before the first page is waited for
     renderer.warm()
@@ -77,6 +80,15 @@ def serve() -> None:
                 _answer(stdout, {"ok": True})
                 continue
             width, height, pixels = renderer.render(job["pdf"], int(job["page"]), int(job["width"]))
+            if job.get("mark"):
+                # A reader is waiting for a page that is not cached: watermark and encode right here,
+                # so that only the small JPEG crosses the pipe.
+                image = Image.frombuffer("RGB", (width, height), pixels, "raw", "RGB", 0, 1)
+                body = encode_jpeg(apply_watermark(image, tuple(job["mark"])))
+                _answer(stdout, {"ok": True, "w": width, "h": height, "n": len(body)}, body)
+                if job.get("cache"):
+                    write_atomic(Path(job["cache"]), encode_bitmap(width, height, pixels))
+                continue
             if not job.get("reply"):
                 # Pre-rendering: the answer means "the cache file is there".
                 write_atomic(Path(job["cache"]), encode_bitmap(width, height, pixels))

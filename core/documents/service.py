@@ -174,8 +174,21 @@ def page_bitmap(cfg: ViewerConfig, document: Document, page: int, width: int):
 
 
 def page_image(cfg: ViewerConfig, document: Document, page: int, width: int, identity: Identity) -> bytes:
-    """A JPEG of the page with ``identity`` in its pixels. Callers check access first."""
-    return encode_jpeg(apply_watermark(page_bitmap(cfg, document, page, width), identity))
+    """A JPEG of the page with ``identity`` in its pixels. Callers check access first.
+
+    A cached page is watermarked here; on a miss the render child renders, watermarks and
+    encodes in one go (only the JPEG crosses the pipe) and then caches the clean bitmap.
+    """
+    if width not in WIDTHS or not 1 <= page <= document.page_count:
+        raise DocumentError("없는 쪽입니다.")
+    key = storage_key(document)
+    image = cfg.cache.get(key, page, width)
+    if image is not None:
+        return encode_jpeg(apply_watermark(image, identity))
+    body = cfg.pool.render_marked(cfg.file(document.pdf_path), page, width, identity.lines(),
+                                  cache=cfg.cache.path(key, page, width))
+    cfg.cache.note_write()
+    return body
 
 
 def identity_for(user: User, request_id: str) -> Identity:
