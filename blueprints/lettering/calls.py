@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from blueprints.lettering import bp, labels
+from blueprints.lettering.args import int_arg, page_arg
 from blueprints.lettering.scope import check_department, department_scope
 from core.audit import record
 from core.lettering.optout import is_opted_out
@@ -36,9 +37,9 @@ def calls():
     args = request.args
     day = parse_day(args.get("day"))
     filters = {key: args.get(key, "") for key in ("lettering", "outcome", "alimtalk")}
-    dept_id = args.get("dept", type=int)
+    dept_id = int_arg("dept")
     live = args.get("live") == "1"
-    page = 1 if live else max(args.get("page", 1, type=int), 1)
+    page = 1 if live else page_arg()
     query = select(Call).order_by(Call.created_at.desc(), Call.id.desc())
     scope = department_scope()
     if scope is not None:

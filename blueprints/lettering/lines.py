@@ -5,10 +5,11 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from blueprints.lettering import bp
+from blueprints.lettering.args import int_arg, page_arg
 from blueprints.lettering.forms import LineForm, LinesImportForm
 from blueprints.lettering.scope import check_department, department_scope
 from core.audit import record
-from core.lettering.lines_import import LineError, LinesFileError, import_rows, read_rows, save_line
+from core.lettering.lines_import import LineError, LinesFileError, clean_text, import_rows, read_rows, save_line
 from core.models.lettering import Line
 from core.models.organization import Department
 from core.models.tasks import TaskRun
@@ -31,9 +32,9 @@ def _departments() -> list[Department]:
 
 @bp.get("/lines")
 def lines():
-    q = request.args.get("q", "").strip()[:40]
-    dept_id = request.args.get("dept", type=int)
-    page = max(request.args.get("page", 1, type=int), 1)
+    q = clean_text(request.args.get("q", "")).strip()[:40]
+    dept_id = int_arg("dept")
+    page = page_arg()
     query = select(Line).order_by(Line.department_name, Line.number)
     scope = department_scope()
     if scope is not None:

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from blueprints.lettering import bp
+from blueprints.lettering.args import page_arg
 from blueprints.lettering.forms import OptOutForm
 from core.audit import record
 from core.lettering.optout import opt_out, undo_opt_out
@@ -40,7 +41,7 @@ def optouts():
             return redirect(url_for("lettering.optouts"))
     if request.method == "POST":
         status = 422
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     show_all = request.args.get("all") == "1"
     query = select(OptOut).order_by(OptOut.updated_at.desc(), OptOut.id.desc())
     if not show_all:

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from blueprints.lettering import bp
+from blueprints.lettering.args import int_arg
 from blueprints.lettering.charts import Series, build
 from blueprints.lettering.scope import department_scope
 from core.lettering.stats import daily_stats
@@ -21,7 +22,7 @@ def stats():
     days = request.args.get("days", 14, type=int)
     days = days if days in RANGES else 14
     scope = department_scope()
-    dept_id = scope if scope is not None else (request.args.get("dept", type=int) or None)
+    dept_id = scope if scope is not None else int_arg("dept")
     last = to_kst(utcnow()).date()
     first = last - timedelta(days=days - 1)
     data = daily_stats(db.session, first, last, dept_id)

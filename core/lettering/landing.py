@@ -15,8 +15,8 @@ YOUTUBE_EMBED_ORIGIN = "https://www.youtube-nocookie.com"
 
 
 def campaign_by_token(session: Session, token: str) -> Campaign | None:
-    if not token or len(token) > 32:
-        return None
+    if not token or len(token) > 32 or not all(c.isascii() and (c.isalnum() or c in "-_") for c in token):
+        return None  # tokens are URL-safe; anything else (a NUL byte, say) never reaches the database
     return session.scalar(select(Campaign).where(Campaign.token == token))
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -159,8 +160,14 @@ def _line_number(raw: str) -> str | None:
     return try_normalize(text)
 
 
+def clean_text(value: str | None) -> str:
+    """Text without control characters (a NUL byte cannot even be stored in PostgreSQL)."""
+    return "".join(c for c in (value or "") if c in "\t\n" or unicodedata.category(c) != "Cc")
+
+
 def validate(raw: dict[str, str]) -> LineValues:
     """Check one line's values; raises :class:`LineError` with a Korean message per field."""
+    raw = {key: clean_text(value) for key, value in raw.items()}
     errors: dict[str, str] = {}
     number_text = (raw.get("number") or "").strip()
     number = _line_number(number_text) if number_text else None

@@ -302,7 +302,12 @@ def test_bad_input_never_gives_a_server_error(client, login, users, lines, campa
                  "/admin/lettering/calls/abc", "/admin/lettering/lines/0", "/admin/lettering/optouts?find=%27;--",
                  "/admin/lettering/optouts?page=zz&all=maybe", "/admin/lettering/stats?days=-1&dept=-1",
                  "/admin/lettering/campaigns/0", "/p/" + "x" * 300, "/p/bus2026/go/99999999999999999999",
-                 "/optout/%00", "/verify?n=%00%01", "/verify?n=" + "1" * 5000):
+                 "/optout/%00", "/verify?n=%00%01", "/verify?n=" + "1" * 5000, "/p/%00", "/p/%00/go/0",
+                 "/admin/lettering/calls?page=" + "9" * 40 + "&dept=" + "9" * 40,
+                 "/admin/lettering/lines?page=" + "9" * 40 + "&dept=" + "9" * 30,
+                 "/admin/lettering/optouts?page=" + "9" * 40, "/admin/lettering/stats?dept=" + "9" * 40,
+                 "/admin/lettering/calls/" + "9" * 40, "/admin/lettering/lines/" + "9" * 40,
+                 "/admin/lettering/campaigns/" + "9" * 40):
         assert client.get(path).status_code < 500, path
     html = client.get("/admin/lettering/optouts").get_data(as_text=True)
     token = csrf_token_from(html)
@@ -311,3 +316,11 @@ def test_bad_input_never_gives_a_server_error(client, login, users, lines, campa
     assert client.post("/admin/lettering/optouts/424242/undo", data={"csrf_token": token}).status_code == 404
     assert client.post("/admin/lettering/lines/new", data={"csrf_token": token, "number": "zz",
                                                            "department": "없는 부서"}).status_code == 422
+    assert client.post("/admin/lettering/jobs/" + "9" * 40 + "/retry", data={"csrf_token": token}).status_code == 404
+    html = client.get(f"/admin/lettering/lines/{lines[0].id}").get_data(as_text=True)
+    saved = client.post(f"/admin/lettering/lines/{lines[0].id}", data={
+        "csrf_token": token, "number": "031-8075-9571", "extension": "3005", "department": "대중교통과",
+        "institution": "고양\x00특례시", "message": "안내\x00문구", "active": "y"})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Line, lines[0].id).message == "안내문구"
