@@ -93,8 +93,16 @@ def claim(session: Session, worker_id: str, limit: int = 1, lease_seconds: int =
         pick = pick.where(Job.kind.in_(kinds))
     pick = pick.order_by(Job.run_at, Job.id).limit(limit)
     if _is_postgres(session):
-        pick = pick.with_for_update(skip_locked=True)
-    stmt = (update(Job).where(Job.id.in_(pick.scalar_subquery()), due)
+        # Lock the rows first, in their own statement: PostgreSQL may run a LIMIT subquery inside an
+        # UPDATE more than once and so take more than ``limit`` jobs.
+        ids = list(session.scalars(pick.with_for_update(skip_locked=True)))
+        if not ids:
+            session.commit()
+            return []
+        target = Job.id.in_(ids)
+    else:
+        target = Job.id.in_(pick.scalar_subquery())  # one statement: SQLite serialises writers
+    stmt = (update(Job).where(target, due)
             .values(status="running", attempts=Job.attempts + 1, locked_by=worker_id,
                     lease_until=now + timedelta(seconds=lease_seconds), updated_at=now)
             .returning(Job.id, Job.kind, Job.payload, Job.attempts, Job.max_attempts)

@@ -162,6 +162,7 @@ class Simulator:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes: don't wait for a delayed ACK
     server_version = "LetteringSim/1.0"
     sim: Simulator
     service: str
@@ -169,9 +170,11 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the access log would hold nothing useful and must never hold a number
 
-    def _body(self) -> bytes:
+    def _body(self) -> bytes | None:
+        """The body, or None when the connection broke before all of it arrived (the client died)."""
         length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
+        body = self.rfile.read(length) if length else b""
+        return body if len(body) == length else None
 
     def _send(self, status: int, payload: dict | None = None, headers: dict[str, str] | None = None) -> None:
         raw = json.dumps(payload, ensure_ascii=False).encode() if payload is not None else b""
@@ -204,6 +207,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         raw = self._body()
+        if raw is None:
+            self.close_connection = True  # half a request never reached the provider
+            return
         if self.path == "/_sim/reset":
             self.sim.reset()
             self._send(204)
