@@ -41,3 +41,19 @@ def test_failed_task_keeps_message(app, client, make_user, login):
     login("boss")
     html = client.get(f"/admin/tasks/{task.id}").get_data(as_text=True)
     assert "실패" in html and "읽을 수 없습니다" in html and "every 1s" not in html
+
+
+def _writing_job(session, progress):
+    from core.models.accounts import AuditLog
+
+    session.add(AuditLog(action="bulk"))
+    session.flush()  # holds SQLite's write lock until the task commits
+    for i in range(1, 6):
+        progress(i, 5)
+    return {"written": 1}
+
+
+def test_progress_never_blocks_a_job_holding_the_write_lock(app):
+    factory = sessionmaker(bind=db.engine)
+    task = _wait(start_task(factory, "test", _writing_job))
+    assert task.status == "done" and task.result == {"written": 1} and task.done == 5
