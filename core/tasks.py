@@ -38,9 +38,11 @@ def create_task(session: Session, kind: str, label: str = "", user_id: int | Non
 def run_task(factory: sessionmaker[Session], task_id: int, fn: JobFn) -> TaskRun:
     """Run ``fn(session, progress)``; its return value becomes the task's result."""
     last_write = 0.0
+    latest = {"done": 0, "total": 0}
 
     def progress(done: int, total: int) -> None:
         nonlocal last_write
+        latest.update(done=done, total=total)
         now = time.monotonic()
         if now - last_write < 0.25 and done < total:
             return  # at most four progress writes a second
@@ -72,8 +74,8 @@ def run_task(factory: sessionmaker[Session], task_id: int, fn: JobFn) -> TaskRun
     with factory() as s:
         task = s.get(TaskRun, task_id)
         task.status, task.error, task.result, task.finished_at = status, error, result, utcnow()
-        if status == "done" and task.total:
-            task.done = task.total
+        task.total = latest["total"] or task.total
+        task.done = task.total if status == "done" else latest["done"]
         s.commit()
         return task
 
