@@ -169,6 +169,8 @@ def main() -> int:
     parser.add_argument("--senders", type=int, default=4)
     parser.add_argument("--concurrency", type=int, default=16, help="worker threads")
     parser.add_argument("--carrier-latency-ms", type=float, default=5.0, help="the simulated carrier's latency")
+    parser.add_argument("--reports", action="store_true",
+                        help="let the simulators send delivery receipts back (off the measured path; off by default)")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-lettering-"))
@@ -186,7 +188,7 @@ def main() -> int:
     procs = [
         subprocess.Popen([sys.executable, "-m", "lettering_worker.simulators", "--carrier-port", str(carrier_port),
                           "--kakao-port", str(kakao_port), "--latency-ms", str(args.carrier_latency_ms),
-                          "--report-to", web], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                          "--report-to", web if args.reports else ""], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL),
         subprocess.Popen([str(bindir / "gunicorn"), "--bind", f"127.0.0.1:{web_port}", "--workers", "2", "--threads",
                           "8", "app:create_app()"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,

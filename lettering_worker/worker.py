@@ -23,7 +23,7 @@ from sqlalchemy.orm import sessionmaker
 from core import jobs
 from core.db import engine_options
 from core.lettering import dispatch, retention
-from core.lettering.dispatch import Context, Defer, PermanentError, TransientError
+from core.lettering.dispatch import Context, Defer, PermanentError, Record, TransientError
 from core.timeutil import as_utc, utcnow
 from lettering_worker.providers.carrier import CarrierClient
 from lettering_worker.providers.kakao import KakaoClient
@@ -89,11 +89,30 @@ class Worker:
             except queue.Empty:
                 break
             self._in_flight -= 1
-            (done if outcome is None else others).append((job, outcome))
+            (done if outcome is None or isinstance(outcome, Record) else others).append((job, outcome))
         if not done and not others:
             return
+        try:
+            self._write(done, others)
+        except Exception:  # one bad result must not lose the others: write them one by one
+            log.exception("recording %d results together failed; recording them one by one", len(done) + len(others))
+            for item in done + others:
+                try:
+                    self._write(*(([item], []) if item in done else ([], [item])))
+                except Exception as exc:
+                    log.exception("job %d (%s): recording its result failed", item[0].id, item[0].kind)
+                    with self.factory() as session:
+                        jobs.fail(session, item[0], self.id, f"recording failed: {type(exc).__name__}")
+                        session.commit()
+        self.processed += len(done) + len(others)
+
+    def _write(self, done: list, others: list) -> None:
+        """Results, job completions, retries and deferrals of a batch in one transaction."""
         dead = []
         with self.factory() as session:
+            for _job, outcome in done:
+                if isinstance(outcome, Record):
+                    outcome.apply(session)
             jobs.complete(session, [job.id for job, _ in done], self.id)
             for job, outcome in others:
                 if isinstance(outcome, Defer):
@@ -107,7 +126,6 @@ class Worker:
                     if jobs.fail(session, job, self.id, message, retry_in=retry_in) == "dead":
                         dead.append((job, message))
             session.commit()
-        self.processed += len(done) + len(others)
         for job, message in dead:
             log.warning("job %d (%s) is dead: %s", job.id, job.kind, message)
             dispatch.on_dead(self.factory, self.ctx, job.kind, job.payload, message)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from core import jobs
@@ -45,6 +46,12 @@ CARRIER_STATUSES = ("accepted", "unsupported_device", "not_subscriber")
 def _is_postgres(session: Session) -> bool:
     """Also works for Flask-SQLAlchemy's scoped session (``core.db.is_postgres`` wants a plain one)."""
     return session.get_bind().dialect.name == "postgresql"
+CARRIER_LABELS: dict[str, Callable[[Any], str]] = {
+    "accepted": lambda r: "통신사 레터링 접수: 화면에 표시됨",
+    "unsupported_device": lambda r: "레터링 미지원 단말(예: 아이폰)",
+    "not_subscriber": lambda r: "레터링 미가입 통신사 번호",
+    "failed": lambda r: f"레터링 요청 실패: {r.error}"[:255],
+}
 STATE_LABELS = {"answered": "통화 연결", "missed": "부재중", "ended": "통화 종료"}
 ALIMTALK_LABELS = {"sent": "알림톡 접수됨(전달 대기)", "not_kakao_user": "카카오톡 미사용자라 알림톡을 보내지 못함",
                    "template_error": "알림톡 템플릿 오류(관리자 확인 필요)", "error": "알림톡 발송 실패",
@@ -73,6 +80,14 @@ class Defer:
 
 
 @dataclass(frozen=True)
+class Record:
+    """Done; ``apply(session)`` writes the result. The worker runs it in the same transaction that marks
+    the job done, batched with other jobs' results: one writer instead of one per thread (SQLite)."""
+
+    apply: Callable[[Session], None]
+
+
+@dataclass(frozen=True)
 class CarrierResult:
     status: str                 # accepted | unsupported_device | not_subscriber | failed
     request_id: str = ""
@@ -96,6 +111,9 @@ class KakaoPort(Protocol):
     def send(self, idempotency_key: str, body: dict[str, Any]) -> KakaoResult: ...
 
 
+CAMPAIGN_CACHE_S = 5.0      # campaigns change rarely; every dial would otherwise load them all
+
+
 @dataclass
 class Context:
     settings: dict
@@ -103,9 +121,30 @@ class Context:
     kakao: KakaoPort
     clock: Callable[[], datetime] = utcnow
     guards: Guards = field(init=False)
+    _campaigns: tuple[float, list[Campaign]] = field(init=False, default=(0.0, []))
+    _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.guards = Guards.from_settings(self.settings)
+
+    def campaign_for(self, session: Session, line: Line, now: datetime) -> Campaign | None:
+        """``active_campaign_for`` over a list of active campaigns refreshed every few seconds."""
+        with self._lock:
+            loaded_at, campaigns = self._campaigns
+            if time.monotonic() - loaded_at > CAMPAIGN_CACHE_S:
+                campaigns = list(session.scalars(select(Campaign).where(Campaign.active)
+                                                 .order_by(Campaign.id.desc())))
+                for campaign in campaigns:
+                    session.expunge(campaign)  # kept (with its departments) after the session closes
+                self._campaigns = (time.monotonic(), campaigns)
+        for campaign in campaigns:
+            if campaign.starts_at and as_utc(campaign.starts_at) > now:
+                continue
+            if campaign.ends_at and as_utc(campaign.ends_at) <= now:
+                continue
+            if campaign.target_all or any(d.id == line.department_id for d in campaign.departments):
+                return campaign
+        return None
 
     @property
     def public_base(self) -> str:
@@ -150,7 +189,7 @@ def _waiting_for_dial(call: Call) -> bool:
 
 # ---- dial -------------------------------------------------------------------------------------------
 
-def handle_dial(factory: sessionmaker[Session], ctx: Context, payload: dict) -> Defer | None:
+def handle_dial(factory: sessionmaker[Session], ctx: Context, payload: dict) -> Record | None:
     with factory() as session:
         call = _call(session, payload["call_id"])
         if call.lettering_status != "pending":
@@ -173,27 +212,27 @@ def handle_dial(factory: sessionmaker[Session], ctx: Context, payload: dict) -> 
             session.commit()
             log.info("call %s lettering %s", call.call_id, outcome)
             return None
-        body = lettering_request(call, line, active_campaign_for(session, line, now), callee, ctx.public_base)
+        body = lettering_request(call, line, ctx.campaign_for(session, line, now), callee, ctx.public_base)
         dialed = as_utc(call.dialed_at) if call.dialed_at else now
         session.rollback()  # no transaction stays open while the carrier answers
     ring_left = RING_WINDOW_S - (now - dialed).total_seconds()
     result = ctx.carrier.register(body, time.monotonic() + max(ring_left, 0.0))
-    with factory() as session:
-        call = _call(session, payload["call_id"])
-        if call.lettering_status != "pending":
-            return None
-        call.lettering_status = result.status
-        call.carrier_request_id = result.request_id
-        call.lettering_error = result.error[:255]
-        labels = {"accepted": "통신사 레터링 접수: 화면에 표시됨",
-                  "unsupported_device": "레터링 미지원 단말(예: 아이폰)",
-                  "not_subscriber": "레터링 미가입 통신사 번호",
-                  "failed": f"레터링 요청 실패: {result.error}"}
-        _log(session, call, "carrier", labels[result.status], ctx.clock(), status=result.status,
-             request_id=result.request_id, attempts=result.attempts)
-        session.commit()
     log.info("call %s lettering %s (attempts %d)", payload["call_id"], result.status, result.attempts)
-    return None
+    answered_at = ctx.clock()
+
+    def apply(session: Session) -> None:
+        # One conditional UPDATE: whoever records first wins, a repeat after a crash changes nothing.
+        call_pk = session.execute(
+            update(Call).where(Call.call_id == payload["call_id"], Call.lettering_status == "pending")
+            .values(lettering_status=result.status, carrier_request_id=result.request_id,
+                    lettering_error=result.error[:255], updated_at=utcnow())
+            .returning(Call.id).execution_options(synchronize_session=False)).scalar()
+        if call_pk is not None:
+            session.execute(insert(CallLog).values(
+                call_pk=call_pk, at=answered_at, kind="carrier", summary=CARRIER_LABELS[result.status](result),
+                detail={"status": result.status, "request_id": result.request_id, "attempts": result.attempts}))
+
+    return Record(apply)
 
 
 # ---- call states ------------------------------------------------------------------------------------
@@ -406,7 +445,7 @@ def on_dead(factory: sessionmaker[Session], ctx: Context, kind: str, payload: di
         session.commit()
 
 
-HANDLERS: dict[str, Callable[[sessionmaker[Session], Context, dict], Defer | None]] = {
+HANDLERS: dict[str, Callable[[sessionmaker[Session], Context, dict], Defer | Record | None]] = {
     "lettering.dial": handle_dial,
     "lettering.state": handle_state,
     "lettering.fallback": handle_fallback,
