@@ -83,13 +83,14 @@ def tile_centres(page_size: tuple[int, int], block: tuple[int, int],
 def page_mask(lines: tuple[str, str], size: tuple[int, int]) -> Image.Image:
     """The whole page's watermark alpha (mode L); cached, since a viewing's pages share it."""
     text = _text_mask(lines, size[0])
-    tile = text.rotate(ANGLE, expand=True, resample=Image.Resampling.BILINEAR)
+    shape = text.rotate(ANGLE, expand=True, resample=Image.Resampling.BILINEAR)
+    tile = shape.point(lambda v: v * INK_ALPHA // 255)
     mask = Image.new("L", size, 0)
     half_w, half_h = tile.width // 2, tile.height // 2
     for x, y in tile_centres(size, text.size, tile.size):
-        # Opaque text pasted through itself: neighbouring tiles' empty corners never erase text.
-        mask.paste(tile, (int(x) - half_w, int(y) - half_h), tile)
-    return mask.point(lambda v: v * INK_ALPHA // 255)
+        # Pasted through its opaque shape: neighbouring tiles' empty corners never erase text.
+        mask.paste(tile, (int(x) - half_w, int(y) - half_h), shape)
+    return mask
 
 
 @lru_cache(maxsize=4)
@@ -98,12 +99,13 @@ def _ink(size: tuple[int, int]) -> Image.Image:
 
 
 def apply_watermark(page: Image.Image, identity: Identity | tuple[str, str]) -> Image.Image:
-    """``page`` (RGB) with ``identity`` (or its two lines) laid over it, as a new image.
+    """Lay ``identity`` (or its two lines) over ``page`` (RGB) in place and return it.
 
-    ``Image.composite`` of a plain ink layer is a third faster than pasting a colour through a mask.
+    Pasting a plain ink layer through the mask is about twice as fast as pasting a colour.
     """
     lines = identity.lines() if isinstance(identity, Identity) else identity
-    return Image.composite(_ink(page.size), page, page_mask(lines, page.size))
+    page.paste(_ink(page.size), None, page_mask(lines, page.size))
+    return page
 
 
 def encode_jpeg(page: Image.Image) -> bytes:
