@@ -74,31 +74,50 @@ class DepartmentKey:
 
 
 class Scanner:
-    """Substring search over one kind of key (text, initials or digits) of every entry at C speed.
+    """Substring search over one kind of key (text, initials or digits) of every entry.
 
-    All keys live in one string, each as ``\x01`` + a weight character + an owner character
-    (the entry's position) + the key, so one ``str.find`` loop visits only real hits and reads
-    everything it needs next to them; a hit's tier comes from where it sits in its key (start
-    and end: exact; start: prefix; elsewhere: contains). Exact keys and the one- and
-    two-character prefixes also go into dicts: a query whose exact and prefix hits already
-    fill the page ("김", "주무관") never scans at all.
+    * Exact keys and one/two-character prefixes sit in tables ordered best first: a query
+      whose exact (and prefix) hits already fill the page ("김", "주무관") is answered from them.
+    * Every key is listed under each n-gram it contains; a query of at least ``n`` characters
+      checks only the keys of its rarest n-gram ("김민준" looks at ~80 keys, not 50,000).
+    * Shorter queries fall back to one ``str.find`` pass over all keys joined in a single
+      string, each as ``\x01`` + weight + two owner characters + key.
+
+    A hit's tier comes from where the query sits in the key: whole key exact, start prefix,
+    elsewhere contains.
     """
 
-    OWNER_BASE = 0xF0000  # supplementary private use plane: room for 65,534 entries
+    # The owner is two private-use characters (6,400² positions): staying inside the Basic
+    # Multilingual Plane keeps the joined string at two bytes a character.
+    OWNER_BASE, OWNER_SPAN = 0xE000, 6400
     SHORT = 2  # prefixes kept in ``prefix`` (``add`` fills lengths 1 and 2)
 
-    def __init__(self) -> None:
+    def __init__(self, n: int = 2) -> None:
+        self.n = n
         self._parts: list[str] = []
-        self.exact: dict[str, dict[int, int]] = {}
-        self.prefix: dict[str, dict[int, int]] = {}
+        self.keys: list[tuple[str, int, int]] = []  # (key, weight, entry position)
+        self.grams: dict[str, list[int]] = {}       # n-gram → indexes into ``keys``
+        # key → {entry position: best weight} while adding, [(position, weight)] best first after freeze
+        self.exact: dict[str, Any] = {}
+        self.prefix: dict[str, Any] = {}
         self.text = ""
 
     def add(self, position: int, fields: tuple[tuple[str, int], ...]) -> None:
-        owner = chr(self.OWNER_BASE + position)
+        high, low = divmod(position, self.OWNER_SPAN)
+        owner = chr(self.OWNER_BASE + high) + chr(self.OWNER_BASE + low)
+        n, grams = self.n, self.grams
         for value, weight in fields:
             if not value:
                 continue
             self._parts.append("\x01" + chr(weight) + owner + value)
+            key_id = len(self.keys)
+            self.keys.append((value, weight, position))
+            for gram in {value[i:i + n] for i in range(len(value) - n + 1)}:
+                postings = grams.get(gram)
+                if postings is None:
+                    grams[gram] = [key_id]
+                else:
+                    postings.append(key_id)
             self._keep(self.exact, value, position, weight)
             if len(value) > 1:
                 self._keep(self.prefix, value[:1], position, weight)
@@ -113,37 +132,85 @@ class Scanner:
         elif weight > best.get(position, 0):
             best[position] = weight
 
-    def freeze(self) -> None:
+    def freeze(self, places: list[int]) -> None:
+        """Join the keys; order each exact/prefix table best first (weight, then directory order)."""
         self.text = "".join(self._parts) + "\x01"
         self._parts = []
+        for table in (self.exact, self.prefix):
+            for key, owners in table.items():
+                table[key] = sorted(owners.items(), key=lambda item: (-item[1], places[item[0]]))
+
+    def _postings(self, query: str) -> list[int] | None:
+        """Keys holding the query's rarest n-gram (a superset of the hits), or None if too short."""
+        n = self.n
+        if len(query) < n:
+            return None
+        best: list[int] | None = None
+        for i in range(len(query) - n + 1):
+            postings = self.grams.get(query[i:i + n])
+            if postings is None:
+                return []
+            if best is None or len(postings) < len(best):
+                best = postings
+        return best
+
+    def estimate(self, query: str) -> int:
+        """Roughly how many keys a scan for ``query`` visits (to pick the word to scan first)."""
+        postings = self._postings(query)
+        return len(self.keys) if postings is None else len(postings)
 
     def scan(self, query: str) -> dict[int, float]:
         """Entry position → best ``tier * 100 + weight * 10`` among the keys containing ``query``."""
-        text, n, out, base = self.text, len(query), {}, self.OWNER_BASE
+        postings = self._postings(query)
+        if postings is None:
+            return self._scan_text(query)
+        out: dict[int, float] = {}
+        keys, n = self.keys, len(query)
+        for key_id in postings:
+            value, weight, owner = keys[key_id]
+            at = value.find(query)
+            if at == -1:
+                continue
+            score = ((4 if len(value) == n else 3) if at == 0 else 2) * 100 + weight * 10
+            if score > out.get(owner, 0):
+                out[owner] = score
+        return out
+
+    def _scan_text(self, query: str) -> dict[int, float]:
+        text, n, out, base, span = self.text, len(query), {}, self.OWNER_BASE, self.OWNER_SPAN
         find, rfind = text.find, text.rfind
         at = find(query)
         while at != -1:
             marker = rfind("\x01", 0, at)
-            tier = (4 if text[at + n] == "\x01" else 3) if at == marker + 3 else 2
+            tier = (4 if text[at + n] == "\x01" else 3) if at == marker + 4 else 2
             score = tier * 100 + ord(text[marker + 1]) * 10
-            owner = ord(text[marker + 2]) - base
+            owner = (ord(text[marker + 2]) - base) * span + ord(text[marker + 3]) - base
             if score > out.get(owner, 0):
                 out[owner] = score
             at = find(query, at + 1)
         return out
 
     def exact_scores(self, query: str) -> dict[int, float]:
-        return {owner: 400 + weight * 10 for owner, weight in self.exact.get(query, {}).items()}
+        return {owner: 400 + weight * 10 for owner, weight in self.exact.get(query, ())}
 
-    def head_scores(self, query: str) -> dict[int, float] | None:
-        """Exact and prefix hits from the dicts alone, or None when ``query`` is too long for them."""
-        if len(query) > self.SHORT:
-            return None
-        scores = {owner: 300 + weight * 10 for owner, weight in self.prefix.get(query, {}).items()}
-        for owner, score in self.exact_scores(query).items():
-            if score > scores.get(owner, 0):
-                scores[owner] = score
-        return scores
+    def head(self, query: str, limit: int) -> dict[int, float] | None:
+        """The best ``limit`` hits when exact (then, for short queries, prefix) keys alone fill them.
+
+        Every contains-hit ranks below these, so the page is complete without a scan;
+        None means a scan is needed.
+        """
+        out: dict[int, float] = {}
+        for owner, weight in self.exact.get(query, ()):
+            out[owner] = 400 + weight * 10
+            if len(out) >= limit:
+                return out
+        if len(query) <= self.SHORT:
+            for owner, weight in self.prefix.get(query, ()):
+                if owner not in out:
+                    out[owner] = 300 + weight * 10
+                    if len(out) >= limit:
+                        return out
+        return None
 
 
 @dataclass
@@ -160,7 +227,7 @@ class DirectoryIndex:
     places: dict[int, int] = field(default_factory=dict)  # person id → place in the default order
     text: Scanner = field(default_factory=Scanner)
     initials: Scanner = field(default_factory=Scanner)
-    digits: Scanner = field(default_factory=Scanner)
+    digits: Scanner = field(default_factory=lambda: Scanner(n=3))  # only ten digits: pairs are too common
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -238,9 +305,10 @@ def assemble(people: Iterable[Any], departments: Iterable[Any]) -> DirectoryInde
             index.by_given.setdefault(hangul.given_name(entry.name), []).append(entry)
         if entry.department_id is not None:
             index.by_department.setdefault(entry.department_id, []).append(entry)
-    for scanner in (index.text, index.initials, index.digits):
-        scanner.freeze()
     index.places = {e.id: place for place, e in enumerate(sorted(index.entries, key=lambda e: e.order))}
+    places = [index.places[e.id] for e in index.entries]
+    for scanner in (index.text, index.initials, index.digits):
+        scanner.freeze(places)
     index.names = [n for n, people in index.by_name.items() if any(p.kind == "staff" for p in people)]
     index.name_jamo = [hangul.decompose(n) for n in index.names]
     keys: dict[str, DepartmentKey] = {}

@@ -72,14 +72,11 @@ def _by_id(index: DirectoryIndex, scores: dict[int, float]) -> dict[int, float]:
 
 
 def _scan(scanner: Scanner, query: str, limit: int | None) -> dict[int, float]:
-    """Exact (and for short queries prefix) hits alone when they already fill the page, else a full scan."""
+    """The page straight from the exact/prefix tables when they fill it ("김", "주무관"), else a scan."""
     if limit is not None:
-        head = scanner.head_scores(query)
-        if head is not None and len(head) >= limit:
-            return head  # contains-matches rank below these and could not make the page
-        exact = scanner.exact_scores(query)
-        if len(exact) >= limit:
-            return exact
+        head = scanner.head(query, limit)
+        if head is not None:
+            return head
     return scanner.scan(query)
 
 
@@ -108,10 +105,15 @@ def score_entries(index: DirectoryIndex, query: str, limit: int | None = None) -
         return scores
 
     scores = _by_id(index, _scan(index.text, q, limit))
-    tokens = sorted({t for t in (hangul.compact(w) for w in text.split(" ")) if t}, key=len, reverse=True)
+    tokens = list(dict.fromkeys(t for t in (hangul.compact(w) for w in text.split(" ")) if t))
     if len(tokens) > 1 and (limit is None or len(scores) < limit):
         # "교통정책과 김민준": every word must match somewhere and the weakest word sets the tier.
-        # Only the longest word is scanned; the others are checked on its hits alone.
+        # Only one word is scanned and the others are checked on its hits alone: the longest,
+        # or among equally long ones the rarest ("관리 자료": 관리 is in thousands of duties).
+        longest = max(len(t) for t in tokens)
+        tied = [t for t in tokens if len(t) == longest]
+        first = min(tied, key=index.text.estimate) if len(tied) > 1 else tied[0]
+        tokens = [first, *(t for t in tokens if t != first)]
         for position, first in index.text.scan(tokens[0]).items():
             e = index.entries[position]
             rest = [_field_score(e.text_fields, t) for t in tokens[1:]]
@@ -121,6 +123,8 @@ def score_entries(index: DirectoryIndex, query: str, limit: int | None = None) -
                     scores[e.id] = combined
     if limit is not None and len(scores) >= limit and min(heapq.nlargest(limit, scores.values())) >= 200:
         return scores  # a full page of real matches: fuzzy ones could never be shown
+    if any(score >= EXACT * 100 + W_NAME * 10 for score in scores.values()):
+        return scores  # the name exists as typed: no "did you mean" neighbours
     for name, distance in _fuzzy_names(index, q).items():
         for e in index.by_name.get(name, ()):
             if e.id not in scores:
