@@ -16,6 +16,7 @@ import os
 import resource
 import struct
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 FRAME = struct.Struct("<I")
@@ -65,10 +66,11 @@ def serve() -> None:
     from PIL import Image
 
     from core.documents.render import PdfRenderer, encode_bitmap, write_atomic
-    from core.documents.watermark import apply_watermark, encode_jpeg
+    from core.documents.watermark import apply_watermark, encode_jpeg, page_mask
 
     renderer = PdfRenderer()   # imports pypdfium2 now, before the first page is waited for
     renderer.warm()
+    helper = ThreadPoolExecutor(max_workers=1)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while True:
         head = stdin.read(FRAME.size)
@@ -79,12 +81,18 @@ def serve() -> None:
             if job.get("op") == "ping":
                 _answer(stdout, {"ok": True})
                 continue
-            width, height, pixels = renderer.render(job["pdf"], int(job["page"]), int(job["width"]))
+            mask = None
             if job.get("mark"):
+                # pdfium runs without the GIL: build this viewing's watermark mask meanwhile.
+                lines = tuple(job["mark"])
+                mask = helper.submit(page_mask, lines, renderer.size(job["pdf"], int(job["page"]), int(job["width"])))
+            width, height, pixels = renderer.render(job["pdf"], int(job["page"]), int(job["width"]))
+            if mask is not None:
+                mask.result()
                 # A reader is waiting for a page that is not cached: watermark and encode right here,
                 # so that only the small JPEG crosses the pipe.
                 image = Image.frombuffer("RGB", (width, height), pixels, "raw", "RGB", 0, 1)
-                body = encode_jpeg(apply_watermark(image, tuple(job["mark"])))
+                body = encode_jpeg(apply_watermark(image, lines))
                 _answer(stdout, {"ok": True, "w": width, "h": height, "n": len(body)}, body)
                 if job.get("cache"):
                     write_atomic(Path(job["cache"]), encode_bitmap(width, height, pixels))
