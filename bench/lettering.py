@@ -6,7 +6,7 @@ separate processes on a temporary SQLite database, then:
    the POST to the carrier simulator's receipt of the lettering request (both clocks are this machine's);
 2. throughput: as fast as possible, in PBX batches from several senders;
 3. baseline: the same carrier requests sent straight to the simulator by bare httpx loops, one per worker
-   thread (the worker's concurrency), so ``ratio`` is the share of the carrier's raw rate the project keeps.
+   thread (processes x concurrency), so ``ratio`` is the share of the carrier's raw rate the project keeps.
 
 Prints one JSON object: events, rate, p50_ms, p95_ms, p99_ms, throughput_eps, baseline_eps, ratio, lost,
 duplicates (any repeat arrival at the carrier counts). Targets (2 cores, SQLite): p99 < 150 ms at 50/s,
@@ -127,14 +127,14 @@ def carrier_log(carrier: str) -> list[dict]:
     return httpx.get(f"{carrier}/_sim/requests", timeout=60).json()["requests"]
 
 
-def wait_for(carrier: str, ids: list[str], seconds: float) -> list[dict]:
-    wanted = set(ids)
+def wait_for(carrier: str, expected_keys: int, seconds: float) -> list[dict]:
+    """Wait (watching the cheap counters) until the carrier has seen ``expected_keys`` distinct keys."""
     deadline = time.monotonic() + seconds
-    while True:
-        log = carrier_log(carrier)
-        if wanted <= {r["key"] for r in log if r["kind"] == "lettering"} or time.monotonic() > deadline:
-            return log
-        time.sleep(0.5)
+    while httpx.get(f"{carrier}/_sim/stats", timeout=30).json()["keys"] < expected_keys:
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    return carrier_log(carrier)
 
 
 def baseline(carrier: str, api_key: str, bodies: list[dict], threads: int) -> float:
@@ -167,7 +167,8 @@ def main() -> int:
     parser.add_argument("--throughput-events", type=int, default=10000)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--senders", type=int, default=4)
-    parser.add_argument("--concurrency", type=int, default=16, help="worker threads")
+    parser.add_argument("--concurrency", type=int, default=16, help="threads per worker process")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (they share the queue safely)")
     parser.add_argument("--carrier-latency-ms", type=float, default=5.0, help="the simulated carrier's latency")
     parser.add_argument("--reports", action="store_true",
                         help="let the simulators send delivery receipts back (off the measured path; off by default)")
@@ -193,21 +194,21 @@ def main() -> int:
         subprocess.Popen([str(bindir / "gunicorn"), "--bind", f"127.0.0.1:{web_port}", "--workers", "2", "--threads",
                           "8", "app:create_app()"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL),
-        subprocess.Popen([sys.executable, "-m", "lettering_worker", "--concurrency", str(args.concurrency),
-                          "--log-level", "WARNING"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL),
     ]
+    procs += [subprocess.Popen([sys.executable, "-m", "lettering_worker", "--concurrency", str(args.concurrency),
+                                "--log-level", "WARNING"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL) for _ in range(args.workers)]
     try:
         wait_http(f"{carrier}/_sim/config")
         wait_http(f"{web}/login")
         sender = Sender(f"{web}/api/pbx/events", settings["PBX_WEBHOOK_SECRET"])
         sent = latency_phase(sender, args.latency_events, args.rate)
-        log = wait_for(carrier, list(sent), 60)
+        log = wait_for(carrier, len(sent), 60)
         arrival = {r["key"]: r["at"] for r in log if r["kind"] == "lettering" and not r.get("replay")}
         latencies = [(arrival[k] - t) * 1000 for k, t in sent.items() if k in arrival]
 
         started, ids = throughput_phase(sender, args.throughput_events, args.batch, args.senders)
-        log = wait_for(carrier, ids, 120)
+        log = wait_for(carrier, len(sent) + len(ids), 120)
         lettering = [r for r in log if r["kind"] == "lettering"]
         thr_arrivals = [r["at"] for r in lettering if r["key"].startswith("thr-")]
         throughput = len(set(r["key"] for r in lettering if r["key"].startswith("thr-"))) / (
@@ -218,7 +219,7 @@ def main() -> int:
         duplicates = sum(n - 1 for n in keys.values())
 
         bodies = [{**r["body"], "callId": "base-" + r["key"]} for r in lettering[:4000]]
-        base = baseline(carrier, settings["CARRIER_API_KEY"], bodies, args.concurrency)
+        base = baseline(carrier, settings["CARRIER_API_KEY"], bodies, args.concurrency * args.workers)
     finally:
         for proc in procs:
             proc.send_signal(signal.SIGTERM)

@@ -3,10 +3,10 @@
 Semantics:
 - ``enqueue`` adds a job in the caller's transaction, so a job exists exactly when the data it
   works on was committed. On PostgreSQL it also sends ``NOTIFY jobs`` (delivered at commit).
-- ``claim`` takes due jobs with a lease: one ``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP
-  LOCKED) RETURNING`` on PostgreSQL, the same single write statement on SQLite (whose writers are
-  serialised, so two claimers never take one job). A job whose lease expired (its worker was killed)
-  is claimable again.
+- ``claim`` takes due jobs with a lease: ``SELECT ... FOR UPDATE SKIP LOCKED`` then ``UPDATE ... WHERE id IN
+  (...) AND <still due> RETURNING`` on PostgreSQL; on SQLite a lock-free SELECT, then the same short
+  write statement, which re-checks under SQLite's single write lock that each job is still due, so two
+  claimers never take one job. A job whose lease expired (its worker was killed) is claimable again.
 - ``fail`` retries with exponential backoff and jitter; after ``max_attempts`` the job is dead.
   ``retry_dead`` puts a dead job back in the queue (the console's retry button).
 - ``defer`` reschedules without counting an attempt (the job waits for another one to finish);
@@ -92,17 +92,17 @@ def claim(session: Session, worker_id: str, limit: int = 1, lease_seconds: int =
     if kinds:
         pick = pick.where(Job.kind.in_(kinds))
     pick = pick.order_by(Job.run_at, Job.id).limit(limit)
+    # Pick first, then take: PostgreSQL locks the picked rows (SKIP LOCKED: other workers pick others, and
+    # a LIMIT subquery inside the UPDATE could run twice and take too many). On SQLite the read takes no
+    # lock, so an idle poll never blocks the web app's writes; the UPDATE re-checks ``due`` under the
+    # write lock, so a job another worker took in between is simply not taken.
     if _is_postgres(session):
-        # Lock the rows first, in their own statement: PostgreSQL may run a LIMIT subquery inside an
-        # UPDATE more than once and so take more than ``limit`` jobs.
-        ids = list(session.scalars(pick.with_for_update(skip_locked=True)))
-        if not ids:
-            session.commit()
-            return []
-        target = Job.id.in_(ids)
-    else:
-        target = Job.id.in_(pick.scalar_subquery())  # one statement: SQLite serialises writers
-    stmt = (update(Job).where(target, due)
+        pick = pick.with_for_update(skip_locked=True)
+    ids = list(session.scalars(pick))
+    if not ids:
+        session.commit()
+        return []
+    stmt = (update(Job).where(Job.id.in_(ids), due)
             .values(status="running", attempts=Job.attempts + 1, locked_by=worker_id,
                     lease_until=now + timedelta(seconds=lease_seconds), updated_at=now)
             .returning(Job.id, Job.kind, Job.payload, Job.attempts, Job.max_attempts)

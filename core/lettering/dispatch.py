@@ -17,15 +17,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import func, insert, select, text, update
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy import exists, func, insert, select, text, update
+from sqlalchemy.orm import Session, aliased, lazyload, sessionmaker
 
 from core import jobs
 from core.lettering.campaigns import active_campaign_for
 from core.lettering.optout import is_opted_out
 from core.lettering.policy import Decision, Guards, Situation, decide
 from core.models.calls import Call, CallLog
-from core.models.lettering import AlimTalkTemplate, Campaign, Line
+from core.models.lettering import AlimTalkTemplate, Campaign, Line, OptOut
 from core.phone import format_korean, to_domestic_digits
 from core.privacy import decrypt_phone, optout_token
 from core.timeutil import as_utc, utcnow
@@ -191,16 +191,22 @@ def _waiting_for_dial(call: Call) -> bool:
 
 def handle_dial(factory: sessionmaker[Session], ctx: Context, payload: dict) -> Record | None:
     with factory() as session:
-        call = _call(session, payload["call_id"])
+        # The call, its line and the opt-out check in one query: this is the hot path.
+        opted_out = exists().where(OptOut.phone_hash == Call.peer_hash, OptOut.active).correlate(Call)
+        found = session.execute(select(Call, Line, opted_out).outerjoin(Line, Line.id == Call.line_id)
+                                .options(lazyload(Line.department))
+                                .where(Call.call_id == payload["call_id"])).first()
+        if found is None:
+            raise PermanentError(f"unknown call {payload['call_id']}")
+        call, line, is_opted = found
         if call.lettering_status != "pending":
             return None  # already answered (a repeat after a crash)
         now = ctx.clock()
-        line = session.get(Line, call.line_id) if call.line_id else None
         callee = decrypt_phone(call.peer_encrypted, ctx.settings["PHONE_ENCRYPTION_KEY"]) \
             if call.peer_encrypted else None
         if line is None or not line.active:
             outcome, summary = "no_line", "등록되지 않았거나 사용하지 않는 회선이라 레터링을 보내지 않음"
-        elif is_opted_out(session, call.peer_hash):
+        elif is_opted:
             outcome, summary = "opted_out", "수신 거부한 번호라 레터링을 보내지 않음"
         elif callee is None:
             outcome, summary = "failed", "수신 번호를 복호화할 수 없어 레터링을 보내지 못함"

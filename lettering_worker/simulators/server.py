@@ -4,7 +4,8 @@ servers on loopback, with the providers' idempotency rules, fault injection and 
 Which phones are unsupported (iPhone-like) or not on a lettering carrier, and who does not use KakaoTalk,
 follows from a hash of the number, so a number behaves the same in every run (``device_status``,
 ``uses_kakao``). Inspection endpoints on both ports, for tests and the benchmark:
-``GET /_sim/requests`` (every request that arrived, with its Idempotency-Key and body), ``GET /_sim/reports``
+``GET /_sim/requests[?since=N]`` (every request that arrived, with its Idempotency-Key and body; ``since`` skips
+the first N of the log), ``GET /_sim/stats`` (counts), ``GET /_sim/reports``
 (the reports sent back), ``POST /_sim/config`` (change rates at run time) and ``POST /_sim/reset``.
 Nothing here logs a phone number.
 """
@@ -24,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
@@ -194,9 +196,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if self.path.startswith("/_sim/requests"):
+            since = int(parse_qs(urlsplit(self.path).query).get("since", ["0"])[0] or 0)
             with self.sim.lock:
-                items = [r for r in self.sim.requests if r["service"] == self.service]
+                items = [r for r in self.sim.requests[since:] if r["service"] == self.service]
             self._send(200, {"requests": items})
+        elif self.path.startswith("/_sim/stats"):
+            with self.sim.lock:
+                mine = [r for r in self.sim.requests if r["service"] == self.service]
+                self._send(200, {"requests": len(mine), "keys": len({r["key"] for r in mine})})
         elif self.path.startswith("/_sim/reports"):
             with self.sim.reporter._lock:
                 self._send(200, {"reports": list(self.sim.reporter.sent)})
