@@ -164,6 +164,7 @@ class Worker:
         pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="lettering")
         log.info("worker %s started (concurrency %d)", self.id, self.concurrency)
         try:
+            self._purge_when_due()
             while not self._stop.is_set():
                 self._record()
                 claimed = self._claim()

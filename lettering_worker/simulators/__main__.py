@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="the project's base URL for delivery reports ('' to send none)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per report would drown the rest
     config = SimConfig(carrier_api_key=settings["CARRIER_API_KEY"],
                        carrier_receipt_secret=settings["CARRIER_RECEIPT_SECRET"],
                        kakao_app_key=settings["KAKAO_APP_KEY"], kakao_secret_key=settings["KAKAO_SECRET_KEY"],
