@@ -15,7 +15,8 @@ from __future__ import annotations
 import threading
 import time
 import weakref
-from collections.abc import Iterable
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,8 +97,8 @@ class Scanner:
         self.n = n
         self._parts: list[str] = []
         self.keys: list[tuple[str, int, int]] = []  # (key, weight, entry position)
-        self.grams: dict[str, list[int]] = {}       # n-gram → indexes into ``keys``
-        # key → {entry position: best weight} while adding, [(position, weight)] best first after freeze
+        self.grams: dict[str, Any] = {}             # n-gram → indexes into ``keys`` (an array once frozen)
+        # key → {entry position: best weight} while adding; once frozen, position * 16 + weight, best first
         self.exact: dict[str, Any] = {}
         self.prefix: dict[str, Any] = {}
         self.text = ""
@@ -136,16 +137,21 @@ class Scanner:
         """Join the keys; order each exact/prefix table best first (weight, then directory order)."""
         self.text = "".join(self._parts) + "\x01"
         self._parts = []
+        # Packed arrays hold the ~400,000 postings in a tenth of the memory of lists of ints.
+        self.grams = {gram: array("I", postings) for gram, postings in self.grams.items()}
+        # Each (position, weight) pair packs into one unsigned int, best first: 50,000 small lists
+        # of tuples would take several times the memory.
         for table in (self.exact, self.prefix):
             for key, owners in table.items():
-                table[key] = sorted(owners.items(), key=lambda item: (-item[1], places[item[0]]))
+                ordered = sorted(owners.items(), key=lambda item: (-item[1], places[item[0]]))
+                table[key] = array("I", [position * 16 + weight for position, weight in ordered])
 
-    def _postings(self, query: str) -> list[int] | None:
+    def _postings(self, query: str) -> Sequence[int] | None:
         """Keys holding the query's rarest n-gram (a superset of the hits), or None if too short."""
         n = self.n
         if len(query) < n:
             return None
-        best: list[int] | None = None
+        best: Sequence[int] | None = None
         for i in range(len(query) - n + 1):
             postings = self.grams.get(query[i:i + n])
             if postings is None:
@@ -190,8 +196,12 @@ class Scanner:
             at = find(query, at + 1)
         return out
 
+    @staticmethod
+    def _unpack(codes: Sequence[int]) -> Iterator[tuple[int, int]]:
+        return (divmod(code, 16) for code in codes)
+
     def exact_scores(self, query: str) -> dict[int, float]:
-        return {owner: 400 + weight * 10 for owner, weight in self.exact.get(query, ())}
+        return {owner: 400 + weight * 10 for owner, weight in self._unpack(self.exact.get(query, ()))}
 
     def head(self, query: str, limit: int) -> dict[int, float] | None:
         """The best ``limit`` hits when exact (then, for short queries, prefix) keys alone fill them.
@@ -200,12 +210,12 @@ class Scanner:
         None means a scan is needed.
         """
         out: dict[int, float] = {}
-        for owner, weight in self.exact.get(query, ()):
+        for owner, weight in self._unpack(self.exact.get(query, ())):
             out[owner] = 400 + weight * 10
             if len(out) >= limit:
                 return out
         if len(query) <= self.SHORT:
-            for owner, weight in self.prefix.get(query, ()):
+            for owner, weight in self._unpack(self.prefix.get(query, ())):
                 if owner not in out:
                     out[owner] = 300 + weight * 10
                     if len(out) >= limit:
