@@ -135,7 +135,7 @@ def serve(workdir: Path, *, in_process: bool, app) -> Iterator[Client]:
     env = {**os.environ, "INSTANCE_PATH": str(workdir), "DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}",
            "APP_ENV": "development"}
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-                               "--log-level", "warning", "app:create_app()"], cwd=ROOT, env=env)
+                               "--threads", "4", "--log-level", "warning", "app:create_app()"], cwd=ROOT, env=env)
     client = Client(base_url=f"http://127.0.0.1:{port}")
     try:
         deadline = time.monotonic() + 60

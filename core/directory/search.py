@@ -22,16 +22,6 @@ MAX_QUERY = 100
 _PHONE_PUNCT = re.compile(r"[\s\-().+]")
 
 
-def _tier(value: str, query: str) -> int:
-    if value == query:
-        return EXACT
-    if value.startswith(query):
-        return PREFIX
-    if query in value:
-        return CONTAINS
-    return 0
-
-
 def _field_score(fields: tuple[tuple[str, int], ...], query: str) -> float:
     best = 0.0
     for value, weight in fields:
