@@ -104,11 +104,11 @@ def score_entries(index: DirectoryIndex, query: str, limit: int | None = None) -
         tied = [t for t in tokens if len(t) == longest]
         first = min(tied, key=index.text.estimate) if len(tied) > 1 else tied[0]
         tokens = [first, *(t for t in tokens if t != first)]
-        for position, first in index.text.scan(tokens[0]).items():
+        for position, lead in index.text.scan(tokens[0]).items():
             e = index.entries[position]
             rest = [_field_score(e.text_fields, t) for t in tokens[1:]]
             if all(rest):
-                combined = min(first, *rest) + len(tokens)
+                combined = min(lead, *rest) + len(tokens)
                 if combined > scores.get(e.id, 0):
                     scores[e.id] = combined
     if limit is not None and len(scores) >= limit and min(heapq.nlargest(limit, scores.values())) >= 200:

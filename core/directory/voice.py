@@ -33,7 +33,7 @@ CALL_MIN_SCORE = 80.0
 CALL_MARGIN = 15.0
 
 # Where the request itself starts; everything from the last one on is dropped.
-ACTION_WORDS = ("전화", "통화", "연결", "연락", "걸어", "바꿔", "돌려", "이어", "콜")
+ACTION_WORDS = ("전화", "통화", "연결", "연락", "걸어", "바꿔", "돌려")  # not 콜: 콜센터
 LEADING_FILLERS = ("저기요", "저기", "혹시", "그럼", "음", "좀")  # not 아/어: 아동청소년과
 TRAILING_FILLERS = ("좀", "빨리", "지금", "부탁", "으로", "로")
 DIGIT_MARKERS = ("내선번호", "내선", "번호")
@@ -205,7 +205,11 @@ def _candidates(index: DirectoryIndex, parsed: Parsed) -> list[tuple[Entry, floa
         for entry, score in search(index, phrase, CANDIDATES):
             add(entry, min(score / 6, 75))
         if in_dept and parsed.query:
-            scores = {pid: s for pid, s in scores.items() if index.by_id[pid].department_id in in_dept} or scores
+            inside = {pid: s for pid, s in scores.items() if index.by_id[pid].department_id in in_dept}
+            if len(inside) == 1:
+                # The named department holds exactly one match ("교통정책과 대표전화"): sure enough to dial.
+                inside = {pid: max(s, CALL_MIN_SCORE) for pid, s in inside.items()}
+            scores = inside or scores
 
     ordered = sorted(scores.items(), key=lambda item: (-item[1], index.by_id[item[0]].order))
     return [(index.by_id[pid], score) for pid, score in ordered[:CANDIDATES]]
