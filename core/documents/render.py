@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 import struct
+from collections.abc import Callable
 from pathlib import Path
 
 import lz4.block
@@ -40,15 +41,20 @@ class PdfRenderer:
             self._open.pop(oldest).close()
         return doc
 
-    def render(self, path: str, page_no: int, width: int) -> tuple[int, int, bytes | memoryview]:
+    def render(self, path: str, page_no: int, width: int,
+               on_size: Callable[[tuple[int, int]], None] | None = None) -> tuple[int, int, bytes | memoryview]:
         """Render 1-based ``page_no`` at ``width`` pixels: (width, height, packed RGB bytes).
 
+        ``on_size`` learns the pixel size just before pdfium starts (to prepare work meanwhile).
         pdfium writes RGB directly (``rev_byteorder``), so the pixels go out without a copy.
         """
         doc = self.document(path)
         page = doc[page_no - 1]
         try:
-            scale = _scale(page.get_size(), width)
+            page_w, page_h = page.get_size()
+            scale = _scale((page_w, page_h), width)
+            if on_size:
+                on_size((math.ceil(page_w * scale), math.ceil(page_h * scale)))   # pypdfium2 rounds up
             bitmap = page.render(scale=scale, draw_annots=True, may_draw_forms=False, rev_byteorder=True)
             if bitmap.mode == "RGB" and bitmap.stride == bitmap.width * 3:
                 return bitmap.width, bitmap.height, memoryview(bitmap.buffer).cast("B")
@@ -56,17 +62,6 @@ class PdfRenderer:
             return image.width, image.height, image.tobytes()
         finally:
             page.close()
-
-
-    def size(self, path: str, page_no: int, width: int) -> tuple[int, int]:
-        """The pixel size :meth:`render` will produce (pypdfium2 rounds up)."""
-        page = self.document(path)[page_no - 1]
-        try:
-            page_w, page_h = page.get_size()
-        finally:
-            page.close()
-        scale = _scale((page_w, page_h), width)
-        return math.ceil(page_w * scale), math.ceil(page_h * scale)
 
 
 def _scale(page_size: tuple[float, float], width: int) -> float:

@@ -63,10 +63,7 @@ def convert(job: dict) -> dict:
 
 def serve() -> None:
     """Answer render requests until stdin closes (the web process went away)."""
-    from PIL import Image
-
-    from core.documents.render import PdfRenderer, encode_bitmap, write_atomic
-    from core.documents.watermark import apply_watermark, encode_jpeg, page_mask
+    from core.documents.render import PdfRenderer
 
     renderer = PdfRenderer()   # imports pypdfium2 now, before the first page is waited for
     renderer.warm()
@@ -78,38 +75,47 @@ def serve() -> None:
             return
         job = json.loads(stdin.read(FRAME.unpack(head)[0]))
         try:
-            if job.get("op") == "ping":
-                _answer(stdout, {"ok": True})
-                continue
-            mask = None
-            if job.get("mark"):
-                # pdfium runs without the GIL: build this viewing's watermark mask meanwhile.
-                lines = tuple(job["mark"])
-                mask = helper.submit(page_mask, lines, renderer.size(job["pdf"], int(job["page"]), int(job["width"])))
-            width, height, pixels = renderer.render(job["pdf"], int(job["page"]), int(job["width"]))
-            if mask is not None:
-                mask.result()
-                # A reader is waiting for a page that is not cached: watermark and encode right here,
-                # so that only the small JPEG crosses the pipe.
-                image = Image.frombuffer("RGB", (width, height), pixels, "raw", "RGB", 0, 1)
-                body = encode_jpeg(apply_watermark(image, lines))
-                _answer(stdout, {"ok": True, "w": width, "h": height, "n": len(body)}, body)
-                if job.get("cache"):
-                    write_atomic(Path(job["cache"]), encode_bitmap(width, height, pixels))
-                continue
-            if not job.get("reply"):
-                # Pre-rendering: the answer means "the cache file is there".
-                write_atomic(Path(job["cache"]), encode_bitmap(width, height, pixels))
-                _answer(stdout, {"ok": True, "w": width, "h": height, "n": 0})
-                continue
-            _answer(stdout, {"ok": True, "w": width, "h": height, "n": len(pixels)}, pixels)
-            # A reader is waiting: the cache file is written after the answer, while the web process watermarks.
-            if job.get("cache"):
-                write_atomic(Path(job["cache"]), encode_bitmap(width, height, pixels))
+            _render_job(job, renderer, helper, stdout)
         except MemoryError:
             _answer(stdout, {"ok": False, "error": "memory"})
         except Exception as exc:  # noqa: BLE001 - a broken page must not end the renderer
             _answer(stdout, {"ok": False, "error": f"{exc.__class__.__name__}: {exc}"[:300]})
+
+
+def _render_job(job: dict, renderer, helper: ThreadPoolExecutor, stdout) -> None:
+    from PIL import Image
+
+    from core.documents.render import encode_bitmap, write_atomic
+    from core.documents.watermark import apply_watermark, encode_jpeg, page_mask
+
+    if job.get("op") == "ping":
+        _answer(stdout, {"ok": True})
+        return
+    lines, masks = tuple(job.get("mark") or ()), []
+
+    def prepare(size: tuple[int, int]) -> None:
+        # pdfium runs without the GIL: build this viewing's watermark mask meanwhile.
+        masks.append(helper.submit(page_mask, lines, size))
+
+    width, height, pixels = renderer.render(job["pdf"], int(job["page"]), int(job["width"]),
+                                            prepare if lines else None)
+    cache = Path(job["cache"]) if job.get("cache") else None
+    if lines:
+        # A reader is waiting for a page that is not cached: watermark and encode right here,
+        # so that only the small JPEG crosses the pipe; cache the clean page afterwards.
+        masks[0].result()
+        image = Image.frombuffer("RGB", (width, height), pixels, "raw", "RGB", 0, 1)
+        body = encode_jpeg(apply_watermark(image, lines))
+        _answer(stdout, {"ok": True, "w": width, "h": height, "n": len(body)}, body)
+    elif not job.get("reply"):
+        # Pre-rendering: the answer means "the cache file is there".
+        write_atomic(cache, encode_bitmap(width, height, pixels))
+        _answer(stdout, {"ok": True, "w": width, "h": height, "n": 0})
+        return
+    else:
+        _answer(stdout, {"ok": True, "w": width, "h": height, "n": len(pixels)}, pixels)
+    if cache:
+        write_atomic(cache, encode_bitmap(width, height, pixels))
 
 
 def _answer(stdout, header: dict, payload: bytes | memoryview = b"") -> None:
