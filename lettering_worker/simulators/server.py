@@ -55,6 +55,7 @@ class SimConfig:
     rate_5xx: float = 0.0
     rate_timeout: float = 0.0
     timeout_s: float = 2.5          # how long a "timeout" answer takes (the project gives up at 2 s)
+    fail_first: int = 0             # answer the first N requests of every key with a 503 (deterministic)
     report_delay_ms: float = 200.0
     templates: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(TEMPLATES))
 
@@ -129,6 +130,7 @@ class Simulator:
         self.lock = threading.Lock()
         self.carrier_keys: dict[str, tuple[str, int, dict]] = {}
         self.kakao_keys: dict[str, tuple[float, dict]] = {}
+        self.failures: dict[str, int] = {}
         self.requests: list[dict[str, Any]] = []
         self.reporter = Reporter()
         self._request_seq = itertools.count(1)
@@ -143,12 +145,18 @@ class Simulator:
         with self.lock:
             self.carrier_keys.clear()
             self.kakao_keys.clear()
+            self.failures.clear()
             self.requests.clear()
         self.reporter.reset()
 
-    def fault(self) -> str:
+    def fault(self, key: str = "") -> str:
         """'' or the fault to inject into this answer: 429, 5xx or timeout."""
         c = self.config
+        if c.fail_first and key:
+            with self.lock:
+                seen = self.failures[key] = self.failures.get(key, 0) + 1
+            if seen <= c.fail_first:
+                return "5xx"
         roll = random.random()
         if roll < c.rate_429:
             return "429"
@@ -265,7 +273,7 @@ class CarrierHandler(_Handler):
         body = _json(raw)
         entry = {"service": "carrier", "kind": "lettering", "key": key, "body": body,
                  "body_sha": hashlib.sha256(raw).hexdigest()}
-        fault = self.sim.fault()
+        fault = self.sim.fault(f"carrier:{key}")
         if fault in ("429", "5xx"):
             self.sim.record({**entry, "answer": fault})
             self._latency()
@@ -385,7 +393,7 @@ class KakaoHandler(_Handler):
             self.sim.record({**entry, "answer": "401"})
             self._result(401, -1000, "Unauthorized")
             return
-        fault = self.sim.fault()
+        fault = self.sim.fault(f"kakao:{key}")
         if fault in ("429", "5xx"):
             self.sim.record({**entry, "answer": fault})
             self._latency()

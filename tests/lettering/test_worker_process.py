@@ -80,7 +80,7 @@ def assert_each_call_reached_the_carrier_once(sim, ids: list[str]) -> None:
 
 def test_sigterm_finishes_the_work_in_flight_and_releases_leases(app, sim, post_events, line, tmp_path):
     sim.configure(latency_ms=300)
-    ids = post_dials(post_events, 40)
+    ids = post_dials(post_events, 100)
     proc = start_worker(app, sim, "--concurrency", "4", log_path=tmp_path / "worker.log")
     wait_until(lambda: len(sim.requests("carrier")) >= 2, 30, "the first requests")
     proc.send_signal(signal.SIGTERM)
