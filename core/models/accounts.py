@@ -31,7 +31,7 @@ class User(Base):
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    department = relationship("Department", lazy="joined")
+    department = relationship("Department")  # loaded on use: most requests never need it
 
     # flask-login protocol, kept here so the model needs no Flask import.
     @property
