@@ -15,8 +15,9 @@
     ``ended_at``, ``duration_s``.
   - ``fallback_decision``: send | hold | skip | drop (NULL until decided); ``fallback_reason``: a code,
     see ``core.lettering.policy.REASONS`` for the Korean label.
-  - ``alimtalk_status``: queued | held | sent | delivered | failed | not_kakao_user | template_error |
-    dropped | error (NULL when none was due). ``alimtalk_result_code``: the provider's code
+  - ``alimtalk_status``: queued | held | sending | sent | delivered | failed | not_kakao_user |
+    template_error | dropped | error (NULL when none was due; "error" = its job died, a retry sends it).
+    ``alimtalk_result_code``: the provider's code
     (0, -1005, -2001, -3001, -9000). ``alimtalk_request_id``; ``alimtalk_sent_at`` (counts for the cap).
   - ``receipt_status``: the carrier's best receipt: not_displayed < displayed < after_call_displayed.
 
