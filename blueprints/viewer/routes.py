@@ -13,7 +13,7 @@ from blueprints.viewer.common import VIEWER_CSP, client, viewer_config
 from core.documents import DocumentError
 from core.documents.isolation import RenderError
 from core.documents.service import PAGE_WIDTH, WIDTHS, ZOOM_WIDTH, identity_for, new_request_id, page_image, record_view
-from core.documents.sharing import can_manage, can_read, shared_documents
+from core.documents.sharing import can_manage, is_audience, shared_documents
 from core.documents.signing import PageGrant, make_grant, sign, verify
 from core.models.documents import Document, DocumentView
 from extensions import db
@@ -33,16 +33,18 @@ def _nonce() -> str:
 def _readable(doc_id: int):
     """The document if the current user may read it now, else an error response."""
     document = db.session.get(Document, doc_id)
-    if document is None:
+    manager = document is not None and can_manage(current_user, document)
+    # Someone outside the audience learns nothing, not even that a document was revoked.
+    if document is None or not (manager or is_audience(db.session, current_user, document)):
         return None, error_response(404, _("문서를 찾을 수 없습니다."))
     if document.status == "revoked":
         return None, error_response(410, _("회수된 문서입니다. 더 이상 볼 수 없습니다."))
-    if document.status != "ready" and can_manage(current_user, document):
+    if document.status != "ready":
+        if not manager:
+            return None, error_response(404, _("문서를 찾을 수 없습니다."))
         message = _("아직 변환 중인 문서입니다.") if document.status == "converting" else \
             _("변환에 실패한 문서입니다: %(error)s", error=document.error)
         return None, error_response(409, message)
-    if not can_read(db.session, current_user, document):
-        return None, error_response(404, _("문서를 찾을 수 없습니다."))
     return document, None
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -161,7 +162,7 @@ def prerender(session: Session, cfg: ViewerConfig, document: Document, progress:
 
 # --- reading --------------------------------------------------------------------------------
 
-def page_bitmap(cfg: ViewerConfig, document: Document, page: int, width: int):
+def page_bitmap(cfg: ViewerConfig, document: Document, page: int, width: int) -> Image.Image:
     """The un-watermarked page from the cache, rendered in the sandbox on a miss."""
     if width not in WIDTHS or not 1 <= page <= document.page_count:
         raise DocumentError("없는 쪽입니다.")

@@ -34,12 +34,8 @@ def can_manage(user: User, document: Document) -> bool:
         or (document.department_id is not None and document.department_id == user.department_id))
 
 
-def can_read(session: Session, user: User, document: Document) -> bool:
-    """Readers of a ready document: its audience, and those who manage it (to check it)."""
-    if document.status != "ready":
-        return False
-    if can_manage(user, document):
-        return True
+def is_audience(session: Session, user: User, document: Document) -> bool:
+    """Whether a share of ``document`` reaches ``user`` (whatever the document's status)."""
     return bool(session.scalar(select(Document.id).where(Document.id == document.id, _shared_with(user))))
 
 

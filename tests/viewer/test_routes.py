@@ -143,3 +143,17 @@ def test_pages_outside_the_document_are_refused(client, login, reader, add_docum
     assert client.get(f"/viewer/{document.id}/pages/2?v={view}").status_code == 404
     assert client.get(f"/viewer/{document.id}/img/1?w=4000&e=1&s=x").status_code == 400
     assert client.get("/viewer/999").status_code == 404
+
+
+def test_outsiders_learn_nothing_about_a_revoked_document(app, client, login, reader, other, departments,
+                                                          add_document):
+    from core.documents.service import revoke
+
+    document = add_document("notice.html", KOREAN_HTML.encode(), share_all=False,
+                            department_ids=[departments["교통정책과"].id])
+    revoke(db.session, ViewerConfig.from_settings(app.config), document)
+    login("reader")
+    assert client.get(f"/viewer/{document.id}").status_code == 410
+    outsider = client.application.test_client()
+    login("other", test_client=outsider)
+    assert outsider.get(f"/viewer/{document.id}").status_code == 404
