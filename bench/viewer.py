@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 import resource
 import shutil
 import statistics
@@ -152,6 +153,9 @@ def main() -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(result))
+    # Timings on a shared machine swing with its load; say what it was.
+    print(f"load average during the run: {Path('/proc/loadavg').read_text().split()[0]} "
+          f"on {os.cpu_count()} CPUs", file=sys.stderr)
     missed = [key for key, limit in TARGETS.items()
               if (result[key] < limit if key == "pages_per_s_warm" else result[key] > limit)]
     if missed:
