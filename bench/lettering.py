@@ -2,7 +2,8 @@
 
 Runs the web app in gunicorn, the worker (``python -m lettering_worker``) and the provider simulators as
 separate processes on a temporary SQLite database, then:
-1. latency: signed single-event ``dial`` POSTs at a steady rate (default 50/s); for each, the time from
+1. latency: after a short warm-up that is not measured, signed single-event ``dial`` POSTs at a steady
+   rate (default 50/s); for each, the time from
    the POST to the carrier simulator's receipt of the lettering request (both clocks are this machine's);
 2. throughput: as fast as possible, in PBX batches from several senders;
 3. baseline: the same carrier requests sent straight to the simulator by bare httpx loops, one per worker
@@ -95,13 +96,13 @@ class Sender:
             raise RuntimeError(f"ingest answered {response.status_code}: {response.text[:200]}")
 
 
-def latency_phase(sender: Sender, count: int, rate: float) -> dict[str, float]:
+def latency_phase(sender: Sender, count: int, rate: float, prefix: str = "lat") -> dict[str, float]:
     sent: dict[str, float] = {}
     start = time.monotonic()
     pool = ThreadPoolExecutor(8)
     futures = []
     for i in range(count):
-        call_id = f"lat-{i:06d}"
+        call_id = f"{prefix}-{i:06d}"
         target = start + i / rate
         if (pause := target - time.monotonic()) > 0:
             time.sleep(pause)
@@ -162,6 +163,7 @@ def percentile(values: list[float], p: float) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--warmup-events", type=int, default=200, help="sent first and not measured")
     parser.add_argument("--latency-events", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--throughput-events", type=int, default=10000)
@@ -202,18 +204,21 @@ def main() -> int:
         wait_http(f"{carrier}/_sim/config")
         wait_http(f"{web}/login")
         sender = Sender(f"{web}/api/pbx/events", settings["PBX_WEBHOOK_SECRET"])
+        # Warm-up, not measured: gunicorn's workers, the app's first requests, connection pools.
+        warm = latency_phase(sender, args.warmup_events, args.rate, prefix="warm")
+        wait_for(carrier, len(warm), 60)
         sent = latency_phase(sender, args.latency_events, args.rate)
-        log = wait_for(carrier, len(sent), 60)
+        log = wait_for(carrier, len(warm) + len(sent), 60)
         arrival = {r["key"]: r["at"] for r in log if r["kind"] == "lettering" and not r.get("replay")}
         latencies = [(arrival[k] - t) * 1000 for k, t in sent.items() if k in arrival]
 
         started, ids = throughput_phase(sender, args.throughput_events, args.batch, args.senders)
-        log = wait_for(carrier, len(sent) + len(ids), 120)
+        log = wait_for(carrier, len(warm) + len(sent) + len(ids), 120)
         lettering = [r for r in log if r["kind"] == "lettering"]
         thr_arrivals = [r["at"] for r in lettering if r["key"].startswith("thr-")]
         throughput = len(set(r["key"] for r in lettering if r["key"].startswith("thr-"))) / (
             max(thr_arrivals) - started)
-        all_ids = set(sent) | set(ids)
+        all_ids = set(warm) | set(sent) | set(ids)
         keys = Counter(r["key"] for r in lettering)
         lost = len(all_ids - set(keys))
         duplicates = sum(n - 1 for n in keys.values())

@@ -31,6 +31,7 @@ from lettering_worker.providers.kakao import KakaoClient
 log = logging.getLogger("lettering.worker")
 IDLE_WAIT_S = 1.0
 PURGE_EVERY_S = 3600
+CHECKPOINT_EVERY_S = 1.0
 
 
 def build_context(settings: dict, clock=None) -> Context:
@@ -150,6 +151,16 @@ class Worker:
         if any(counts.values()):
             log.info("retention purge: %s", counts)
 
+    def _checkpoint_loop(self) -> None:
+        """SQLite only: copy the WAL back into the database every second from this side thread, so that
+        no committing request (ingest, a batch of results) pays for a big automatic checkpoint."""
+        while not self._stop.wait(CHECKPOINT_EVERY_S):
+            try:
+                with self.engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            except Exception:  # a busy database only postpones the checkpoint
+                log.debug("WAL checkpoint postponed", exc_info=True)
+
     def _idle_timeout(self) -> float:
         """How long to sleep when nothing is due: until the next scheduled job, at most a second."""
         with self.factory() as session:
@@ -162,6 +173,8 @@ class Worker:
         """Work until stopped (or, with ``once``, until no job is due). Returns the jobs processed."""
         self._waker = jobs.Waker(self.engine)
         pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="lettering")
+        if self.engine.dialect.name == "sqlite":
+            threading.Thread(target=self._checkpoint_loop, daemon=True, name="wal-checkpoint").start()
         log.info("worker %s started (concurrency %d)", self.id, self.concurrency)
         try:
             self._purge_when_due()
