@@ -83,8 +83,6 @@ def serve() -> None:
 
 
 def _render_job(job: dict, renderer, helper: ThreadPoolExecutor, stdout) -> None:
-    from PIL import Image
-
     from core.documents.render import encode_bitmap, write_atomic
     from core.documents.watermark import apply_watermark, encode_jpeg, page_mask
 
@@ -97,17 +95,21 @@ def _render_job(job: dict, renderer, helper: ThreadPoolExecutor, stdout) -> None
         # pdfium runs without the GIL: build this viewing's watermark mask meanwhile.
         masks.append(helper.submit(page_mask, lines, size))
 
-    width, height, pixels = renderer.render(job["pdf"], int(job["page"]), int(job["width"]),
-                                            prepare if lines else None)
+    pdf, page, width = job["pdf"], int(job["page"]), int(job["width"])
     cache = Path(job["cache"]) if job.get("cache") else None
     if lines:
-        # A reader is waiting for a page that is not cached: watermark and encode right here,
-        # so that only the small JPEG crosses the pipe; cache the clean page afterwards.
+        # A reader is waiting for a page that is not cached: render, watermark in place and encode
+        # right here, so that only the small JPEG crosses the pipe. The clean page for the cache
+        # is rendered again after the answer, off the reader's clock.
+        image = renderer.render_image(pdf, page, width, prepare)
         masks[0].result()
-        image = Image.frombuffer("RGB", (width, height), pixels, "raw", "RGB", 0, 1)
         body = encode_jpeg(apply_watermark(image, lines))
-        _answer(stdout, {"ok": True, "w": width, "h": height, "n": len(body)}, body)
-    elif not job.get("reply"):
+        _answer(stdout, {"ok": True, "w": image.width, "h": image.height, "n": len(body)}, body)
+        if cache:
+            write_atomic(cache, encode_bitmap(*renderer.render(pdf, page, width)))
+        return
+    width, height, pixels = renderer.render(pdf, page, width)
+    if not job.get("reply"):
         # Pre-rendering: the answer means "the cache file is there".
         write_atomic(cache, encode_bitmap(width, height, pixels))
         _answer(stdout, {"ok": True, "w": width, "h": height, "n": 0})

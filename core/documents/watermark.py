@@ -94,17 +94,17 @@ def page_mask(lines: tuple[str, str], size: tuple[int, int]) -> Image.Image:
 
 
 @lru_cache(maxsize=4)
-def _ink(size: tuple[int, int]) -> Image.Image:
-    return Image.new("RGB", size, INK)
+def _ink(mode: str, size: tuple[int, int]) -> Image.Image:
+    return Image.new(mode, size, INK)
 
 
 def apply_watermark(page: Image.Image, identity: Identity | tuple[str, str]) -> Image.Image:
-    """Lay ``identity`` (or its two lines) over ``page`` (RGB) in place and return it.
+    """Lay ``identity`` (or its two lines) over ``page`` (RGB or RGBX) in place and return it.
 
     Pasting a plain ink layer through the mask is about twice as fast as pasting a colour.
     """
     lines = identity.lines() if isinstance(identity, Identity) else identity
-    page.paste(_ink(page.size), None, page_mask(lines, page.size))
+    page.paste(_ink(page.mode, page.size), None, page_mask(lines, page.size))
     return page
 
 
