@@ -85,3 +85,29 @@ def test_served_page_differs_per_reader(cfg, add_document):
     assert kim.size == clean.size == (1080, 1528)
     assert _count(_changed(kim, lee, 40)) > 3000
     assert _count(_changed(clean, kim, 40)) > 10000
+
+
+def test_cache_keeps_clean_pages_after_a_cold_watermarked_render(cfg, add_document):
+    """A cache miss answers a watermarked page, yet what lands in the cache carries no mark."""
+    import time
+
+    import pypdfium2 as pdfium
+
+    from core.documents.service import ZOOM_WIDTH, storage_key
+
+    document = add_document("notice.html", KOREAN_HTML.encode())
+    key = storage_key(document)
+    assert not cfg.cache.has(key, 1, ZOOM_WIDTH)   # only the phone width is pre-rendered
+    page_image(cfg, document, 1, ZOOM_WIDTH, KIM)
+    for _ in range(200):
+        if cfg.cache.has(key, 1, ZOOM_WIDTH):
+            break
+        time.sleep(0.05)
+    cached = cfg.cache.get(key, 1, ZOOM_WIDTH)
+    pdf = pdfium.PdfDocument(str(cfg.file(document.pdf_path)))
+    page = pdf[0]
+    direct = page.render(scale=ZOOM_WIDTH / page.get_size()[0], may_draw_forms=False).to_pil().convert("RGB")
+    page.close()
+    pdf.close()
+    assert cached.size == direct.size
+    assert _count(_changed(cached, direct, 0)) == 0
