@@ -1,7 +1,7 @@
 """The worker loop: claim due jobs with a lease, run their handlers on a thread pool, record outcomes.
 
-One loop thread claims as many jobs as it has free threads, so a job is leased only while a thread
-is about to run it. Finished jobs are marked done in batches (a crash before that only makes a
+One loop thread claims jobs for the thread pool (at most two per thread, so a job is leased only
+shortly before a thread runs it). Finished jobs are marked done in batches (a crash before that only makes a
 handler run again, and every handler is idempotent). ``stop()`` (SIGTERM) stops claiming, lets the
 jobs in flight finish, and releases any lease still held.
 """
@@ -111,9 +111,9 @@ class Worker:
         """Results, job completions, retries and deferrals of a batch in one transaction."""
         dead = []
         with self.factory() as session:
-            for _job, outcome in done:
-                if isinstance(outcome, Record):
-                    outcome.apply(session)
+            timeline = [row for _job, outcome in done if isinstance(outcome, Record) for row in outcome.apply(session)]
+            if timeline:
+                session.execute(dispatch.LOG_INSERT, timeline)
             jobs.complete(session, [job.id for job, _ in done], self.id)
             for job, outcome in others:
                 if isinstance(outcome, Defer):
@@ -132,9 +132,11 @@ class Worker:
             dispatch.on_dead(self.factory, self.ctx, job.kind, job.payload, message)
 
     def _claim(self) -> list[jobs.ClaimedJob]:
-        free = self.concurrency - self._in_flight
-        if free <= 0:
+        """Keep up to two jobs per thread leased (one running, one waiting), refilling when half are used:
+        fewer, larger claims leave the loop thread time to record results."""
+        if self._in_flight > self.concurrency:
             return []
+        free = 2 * self.concurrency - self._in_flight
         with self.factory() as session:
             claimed = jobs.claim(session, self.id, limit=free, lease_seconds=self.lease_seconds)
         self._in_flight += len(claimed)
@@ -192,7 +194,8 @@ class Worker:
                 timeout = 0.05 if self._in_flight else self._idle_timeout()
                 self._waker.wait(timeout)
         finally:
-            pool.shutdown(wait=True)  # SIGTERM: the jobs in flight finish
+            # SIGTERM: the jobs in flight finish; leased jobs not started yet are released below.
+            pool.shutdown(wait=True, cancel_futures=True)
             self._record()
             with self.factory() as session:
                 released = jobs.release(session, self.id)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import exists, func, insert, select, text, update
+from sqlalchemy import bindparam, exists, func, select, text, update
 from sqlalchemy.orm import Session, aliased, lazyload, sessionmaker
 
 from core import jobs
@@ -81,10 +81,11 @@ class Defer:
 
 @dataclass(frozen=True)
 class Record:
-    """Done; ``apply(session)`` writes the result. The worker runs it in the same transaction that marks
-    the job done, batched with other jobs' results: one writer instead of one per thread (SQLite)."""
+    """Done; ``apply(session)`` writes the result and returns timeline rows (``call_logs`` values). The
+    worker runs it in the same transaction that marks the job done, batched with other jobs' results and
+    their timeline rows in one INSERT: one writer instead of one per thread (SQLite)."""
 
-    apply: Callable[[Session], None]
+    apply: Callable[[Session], list[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -189,13 +190,25 @@ def _waiting_for_dial(call: Call) -> bool:
 
 # ---- dial -------------------------------------------------------------------------------------------
 
+# The hot path's statements, built once: building and caching SQL expressions per job costs more CPU
+# than running them. Core tables, so no ORM bookkeeping happens for a row we only update.
+_calls, _logs = Call.__table__, CallLog.__table__
+_DIAL_READ = (select(Call, Line, exists().where(OptOut.phone_hash == Call.peer_hash, OptOut.active)
+                     .correlate(Call))
+              .outerjoin(Line, Line.id == Call.line_id).options(lazyload(Line.department))
+              .where(Call.call_id == bindparam("call_id")))
+_DIAL_WRITE = (_calls.update()
+               .where(_calls.c.call_id == bindparam("key"), _calls.c.lettering_status == "pending")
+               .values(lettering_status=bindparam("status"), carrier_request_id=bindparam("request_id"),
+                       lettering_error=bindparam("error"), updated_at=bindparam("now"))
+               .returning(_calls.c.id))
+LOG_INSERT = _logs.insert()
+
+
 def handle_dial(factory: sessionmaker[Session], ctx: Context, payload: dict) -> Record | None:
     with factory() as session:
-        # The call, its line and the opt-out check in one query: this is the hot path.
-        opted_out = exists().where(OptOut.phone_hash == Call.peer_hash, OptOut.active).correlate(Call)
-        found = session.execute(select(Call, Line, opted_out).outerjoin(Line, Line.id == Call.line_id)
-                                .options(lazyload(Line.department))
-                                .where(Call.call_id == payload["call_id"])).first()
+        # The call, its line and the opt-out check in one query.
+        found = session.execute(_DIAL_READ, {"call_id": payload["call_id"]}).first()
         if found is None:
             raise PermanentError(f"unknown call {payload['call_id']}")
         call, line, is_opted = found
@@ -226,17 +239,16 @@ def handle_dial(factory: sessionmaker[Session], ctx: Context, payload: dict) -> 
     log.info("call %s lettering %s (attempts %d)", payload["call_id"], result.status, result.attempts)
     answered_at = ctx.clock()
 
-    def apply(session: Session) -> None:
+    def apply(session: Session) -> list[dict[str, Any]]:
         # One conditional UPDATE: whoever records first wins, a repeat after a crash changes nothing.
-        call_pk = session.execute(
-            update(Call).where(Call.call_id == payload["call_id"], Call.lettering_status == "pending")
-            .values(lettering_status=result.status, carrier_request_id=result.request_id,
-                    lettering_error=result.error[:255], updated_at=utcnow())
-            .returning(Call.id).execution_options(synchronize_session=False)).scalar()
-        if call_pk is not None:
-            session.execute(insert(CallLog).values(
-                call_pk=call_pk, at=answered_at, kind="carrier", summary=CARRIER_LABELS[result.status](result),
-                detail={"status": result.status, "request_id": result.request_id, "attempts": result.attempts}))
+        call_pk = session.execute(_DIAL_WRITE, {"key": payload["call_id"], "status": result.status,
+                                                "request_id": result.request_id, "error": result.error[:255],
+                                                "now": utcnow()}).scalar()
+        if call_pk is None:
+            return []
+        return [{"call_pk": call_pk, "at": answered_at, "kind": "carrier",
+                 "summary": CARRIER_LABELS[result.status](result),
+                 "detail": {"status": result.status, "request_id": result.request_id, "attempts": result.attempts}}]
 
     return Record(apply)
 
