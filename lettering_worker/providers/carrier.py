@@ -6,10 +6,9 @@ import random
 import time
 from typing import Any
 
-import httpx
-
 from core.lettering.dispatch import CarrierResult, TransientError
 from lettering_worker.providers import dumps
+from lettering_worker.providers.transport import Answer, KeepAlive, Timeout, Unreachable
 
 log = logging.getLogger("lettering.carrier")
 
@@ -18,18 +17,17 @@ FIRST_BACKOFF_S = 0.1
 STATUSES = ("accepted", "unsupported_device", "not_subscriber")
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def _retry_after(response: Answer) -> float | None:
     try:
-        return max(0.0, float(response.headers.get("Retry-After", "")))
+        return max(0.0, float(response.headers.get("retry-after", "")))
     except ValueError:
         return None
 
 
 class CarrierClient:
-    def __init__(self, base_url: str, api_key: str, client: httpx.Client | None = None) -> None:
-        self.base = base_url.rstrip("/")
+    def __init__(self, base_url: str, api_key: str) -> None:
         self.api_key = api_key
-        self.http = client or httpx.Client(timeout=TIMEOUT_S, limits=httpx.Limits(max_connections=64))
+        self.http = KeepAlive(base_url)
 
     def _headers(self, key: str | None = None) -> dict[str, str]:
         headers = {"Authorization": f"Bearer {self.api_key}", "Content-Type": "application/json"}
@@ -48,12 +46,11 @@ class CarrierClient:
             attempt += 1
             wait: float | None = None
             try:
-                response = self.http.post(f"{self.base}/v1/lettering", content=content,
-                                          headers=self._headers(call_id), timeout=TIMEOUT_S)
-            except httpx.TimeoutException:
+                response = self.http.post("/v1/lettering", content, self._headers(call_id), TIMEOUT_S)
+            except Timeout:
                 error = "통신사 응답 시간 초과(2초)"
-            except httpx.TransportError as exc:
-                error = f"통신사 연결 실패({type(exc).__name__})"
+            except Unreachable as exc:
+                error = f"통신사 연결 실패({exc})"
             else:
                 code = response.status_code
                 if code == 200:
@@ -86,9 +83,9 @@ class CarrierClient:
     def report_state(self, call_id: str, state: str, at: str) -> None:
         """POST /v1/lettering/{callId}/state. Transient failures raise TransientError (the job retries)."""
         try:
-            response = self.http.post(f"{self.base}/v1/lettering/{call_id}/state",
-                                      content=dumps({"state": state, "at": at}), headers=self._headers())
-        except httpx.TransportError as exc:
+            response = self.http.post(f"/v1/lettering/{call_id}/state", dumps({"state": state, "at": at}),
+                                      self._headers(), TIMEOUT_S)
+        except (Timeout, Unreachable) as exc:
             raise TransientError(f"carrier state: {type(exc).__name__}") from exc
         if response.status_code == 429:
             raise TransientError("carrier state: 429", retry_after=_retry_after(response))
@@ -98,7 +95,7 @@ class CarrierClient:
             log.warning("call %s state %s refused: HTTP %d", call_id, state, response.status_code)
 
 
-def _json(response: httpx.Response) -> dict:
+def _json(response: Answer) -> dict:
     try:
         data = response.json()
     except ValueError:

@@ -232,6 +232,16 @@ def test_when_the_call_no_longer_rings_lettering_fails_and_the_fallback_decides(
     assert (call_row("c-30").fallback_reason, call_row("c-30").alimtalk_status) == ("failed", "sent")
 
 
+def test_a_carrier_that_does_not_answer_in_2_seconds_is_given_up(post_events, drain, sim, line, clock):
+    sim.configure(rate_timeout=1.0)  # the simulator registers the call but answers after 2.5 s
+    post_events([event("c-28", "dial", peer=supported_number(), at=clock() - timedelta(seconds=9))])
+    drain()
+    call = call_row("c-28")
+    assert call.lettering_status == "failed"
+    assert "시간 초과" in call.lettering_error
+    assert [r["key"] for r in sim.requests("carrier", "lettering")] == ["c-28"]
+
+
 def test_an_idempotency_conflict_is_recorded(post_events, drain, sim, line, app):
     peer = supported_number()
     other_body = {"callId": "c-31", "caller": "+823180751234", "callee": normalize(peer),
