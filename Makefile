@@ -16,7 +16,7 @@ $(VENV)/.installed: requirements.txt | $(BIN)/activate
 	touch $@
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -d translations -f -q || true
+	$(BIN)/pybabel compile -d translations --statistics
 
 setup: $(VENV)/.installed translations
 
