@@ -5,7 +5,7 @@ import time
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask import Flask, current_app, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
 from core.accounts import user_for_token
@@ -35,7 +35,6 @@ def _unauthorized():
     if request.headers.get("HX-Request"):
         # A partial request after expiry must send the whole window to the login page.
         return "", 401, {"HX-Redirect": url_for("auth.login", next=request.path)}
-    flash("로그인이 필요합니다.", "info")
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
