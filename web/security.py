@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, g, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -15,14 +16,14 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 _csrf_exempt: set[str] = set()
 
 ERROR_MESSAGES = {
-    400: "요청이 올바르지 않습니다.",
-    401: "로그인이 필요합니다.",
-    403: "이 작업을 할 권한이 없습니다.",
-    404: "페이지를 찾을 수 없습니다.",
-    405: "허용되지 않는 요청 방식입니다.",
-    413: "보낸 데이터가 너무 큽니다.",
-    429: "요청이 너무 많습니다. 잠시 후 다시 시도해 주세요.",
-    500: "서버 오류가 발생했습니다. 잠시 후 다시 시도해 주세요.",
+    400: _l("요청이 올바르지 않습니다."),
+    401: _l("로그인이 필요합니다."),
+    403: _l("이 작업을 할 권한이 없습니다."),
+    404: _l("페이지를 찾을 수 없습니다."),
+    405: _l("허용되지 않는 요청 방식입니다."),
+    413: _l("보낸 데이터가 너무 큽니다."),
+    429: _l("요청이 너무 많습니다. 잠시 후 다시 시도해 주세요."),
+    500: _l("서버 오류가 발생했습니다. 잠시 후 다시 시도해 주세요."),
 }
 
 
@@ -36,7 +37,7 @@ def wants_json() -> bool:
 
 
 def error_response(status: int, message: str | None = None, **extra) -> tuple[Response, int] | tuple[str, int]:
-    message = message or ERROR_MESSAGES.get(status, "오류가 발생했습니다.")
+    message = str(message or ERROR_MESSAGES.get(status, _l("오류가 발생했습니다.")))
     if wants_json():
         return jsonify({"error": message, "status": status, **extra}), status
     return render_template("error.html", status=status, message=message), status
@@ -74,8 +75,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError):
-        return error_response(400, "보안 토큰이 만료되었거나 올바르지 않습니다. "
-                                   "페이지를 새로 고친 뒤 다시 시도해 주세요.")
+        return error_response(400, _l("보안 토큰이 만료되었거나 올바르지 않습니다. "
+                                      "페이지를 새로 고친 뒤 다시 시도해 주세요."))
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
