@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: setup system-deps db run test test-sqlite test-postgres bench lint translations clean
+.PHONY: setup system-deps run-deps db run test test-sqlite test-postgres bench lint translations clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -21,13 +21,16 @@ translations: $(VENV)/.installed
 setup: $(VENV)/.installed translations
 
 system-deps:
-	./scripts/system-deps.sh
+	./scripts/system-deps.sh test
+
+run-deps:
+	./scripts/system-deps.sh run
 
 db: setup
 	$(FLASK) db upgrade heads
 	$(FLASK) seed-demo
 
-run: setup system-deps db
+run: setup run-deps db
 	$(BIN)/python scripts/run_stack.py
 
 test: setup system-deps

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Debian packages the tests and PDF rendering need: Chromium for browser tests,
-# a Korean font for WeasyPrint and the watermark, poppler for pdftotext/pdftoppm.
+# Debian packages the app and its tests need. `run`: a Korean font for WeasyPrint and the
+# watermark. `test` (the default) adds Chromium for browser tests and poppler (pdftotext/pdftoppm).
 set -euo pipefail
 need=()
-[ -x /usr/bin/chromium ] || need+=(chromium)
 fc-list 2>/dev/null | grep -qi nanum || need+=(fonts-nanum)
-command -v pdftotext >/dev/null || need+=(poppler-utils)
+if [ "${1:-test}" = "test" ]; then
+  [ -x /usr/bin/chromium ] || need+=(chromium)
+  command -v pdftotext >/dev/null || need+=(poppler-utils)
+fi
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "installing Debian packages: ${need[*]}"
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
