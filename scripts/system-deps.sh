@@ -3,7 +3,7 @@
 # watermark. `test` (the default) adds Chromium for browser tests and poppler (pdftotext/pdftoppm).
 set -euo pipefail
 need=()
-fc-list 2>/dev/null | grep -qi nanum || need+=(fonts-nanum)
+[ -d /usr/share/fonts/truetype/nanum ] || need+=(fonts-nanum)
 if [ "${1:-test}" = "test" ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   command -v pdftotext >/dev/null || need+=(poppler-utils)
