@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
+
 WIDTH, HEIGHT = 640, 240
 LEFT, RIGHT, TOP, BOTTOM = 44, 8, 12, 36
 
@@ -98,4 +100,5 @@ def build(chart_id: str, kind: str, title: str, x_labels: list[str], series: lis
 
 
 def _describe(title: str, series: list[Series]) -> str:
-    return f"{title}: " + ", ".join(f"{s.label} 합계 {sum(s.values)}" for s in series)
+    total = gettext("합계")
+    return f"{title}: " + ", ".join(f"{s.label} {total} {sum(s.values)}" for s in series)

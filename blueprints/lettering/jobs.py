@@ -1,6 +1,7 @@
 """Console: dead jobs of the durable queue, with a retry button (core.jobs.retry_dead)."""
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -12,8 +13,8 @@ from extensions import db
 from web.sessions import roles_required
 
 PAGE_SIZE = 100
-KINDS = {"lettering.dial": "통신사 레터링 요청", "lettering.state": "통화 상태 전달",
-         "lettering.fallback": "대체 발송 판단", "lettering.alimtalk": "알림톡 발송"}
+KINDS = {"lettering.dial": _l("통신사 레터링 요청"), "lettering.state": _l("통화 상태 전달"),
+         "lettering.fallback": _l("대체 발송 판단"), "lettering.alimtalk": _l("알림톡 발송")}
 
 
 @bp.get("/jobs")
