@@ -9,12 +9,9 @@ from blueprints.auth.forms import LoginForm, PasswordForm
 from core import audit
 from core.accounts import AccountError, SignIn, authenticate, set_password, verify_password
 from extensions import db
+from web.client import client_info
 from web.i18n import LOCALES
 from web.sessions import start_session
-
-
-def _client() -> dict:
-    return {"ip": request.remote_addr or "", "user_agent": request.user_agent.string}
 
 
 def _safe_next(target: str | None) -> str:
@@ -37,13 +34,13 @@ def login():
         result, user = authenticate(db.session, form.username.data, form.password.data,
                                     max_failures=cfg["LOGIN_MAX_FAILURES"], lock_minutes=cfg["LOGIN_LOCK_MINUTES"])
         if result is SignIn.OK:
-            audit.record(db.session, "login", user=user, **_client())
+            audit.record(db.session, "login", user=user, **client_info())
             db.session.commit()
             login_user(user)
             start_session()
             return redirect(_safe_next(request.args.get("next")))
         audit.record(db.session, f"login_{result.value}", user=user, username=form.username.data[:64],
-                     **_client())
+                     **client_info())
         db.session.commit()
         status = 423 if result is SignIn.LOCKED else 401
         if result is SignIn.LOCKED:
@@ -61,7 +58,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    audit.record(db.session, "logout", user=current_user, **_client())
+    audit.record(db.session, "logout", user=current_user, **client_info())
     db.session.commit()
     logout_user()
     session.clear()
@@ -82,7 +79,7 @@ def change_password():
             except AccountError as exc:
                 form.new.errors.append(str(exc))
             else:
-                audit.record(db.session, "password_changed", user=current_user, **_client())
+                audit.record(db.session, "password_changed", user=current_user, **client_info())
                 db.session.commit()
                 flash(_("비밀번호를 바꾸었습니다."), "success")
                 return redirect(url_for("main.more"))

@@ -16,6 +16,7 @@ from core.directory.voice import match
 from core.models.tasks import TaskRun
 from extensions import db
 from web import tasks
+from web.client import client_info
 from web.sessions import roles_required
 
 PAGE_RESULTS = 30
@@ -116,7 +117,7 @@ def import_page():
 
             # Audit first: on SQLite this request must not write while the import holds the lock.
             audit.record(db.session, "directory.import", user=current_user, target=filename,
-                         ip=request.remote_addr or "", user_agent=request.user_agent.string, rows=len(rows))
+                         rows=len(rows), **client_info())
             db.session.commit()
             task_id = tasks.start("directory_import", job, label=_("연락처 가져오기: %(name)s", name=filename))
             task = db.session.get(TaskRun, task_id)

@@ -15,6 +15,7 @@ from core.models.calls import Call, CallEvent, CallLog
 from core.models.organization import Department
 from core.timeutil import KST
 from extensions import db
+from web.client import client_info
 
 PAGE_SIZE = 50
 
@@ -84,7 +85,7 @@ def call_detail(call_pk: int):
     events = list(db.session.scalars(select(CallEvent).where(CallEvent.call_id == call.call_id)
                                      .order_by(CallEvent.at, CallEvent.id)))
     # Who looked at which citizen's call is itself a record the privacy law asks for.
-    record(db.session, "lettering.call.view", user=current_user, target=call.call_id, ip=request.remote_addr or "")
+    record(db.session, "lettering.call.view", user=current_user, target=call.call_id, **client_info())
     db.session.commit()
     opted_out = bool(call.peer_hash) and is_opted_out(db.session, call.peer_hash)
     return render_template("lettering/call_detail.html", call=call, logs=logs, events=events, labels=labels,

@@ -1,5 +1,5 @@
 """Console: dead jobs of the durable queue, with a retry button (core.jobs.retry_dead)."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -10,6 +10,7 @@ from core import jobs as queue
 from core.audit import record
 from core.models.jobs import Job
 from extensions import db
+from web.client import client_info
 from web.sessions import roles_required
 
 PAGE_SIZE = 100
@@ -29,7 +30,7 @@ def dead_jobs():
 @roles_required("admin")
 def retry_job(job_id: int):
     if queue.retry_dead(db.session, job_id):
-        record(db.session, "lettering.job.retry", user=current_user, target=str(job_id), ip=request.remote_addr or "")
+        record(db.session, "lettering.job.retry", user=current_user, target=str(job_id), **client_info())
         db.session.commit()
         flash(_("작업 %(id)s을(를) 다시 대기열에 넣었습니다.", id=job_id), "success")
     else:

@@ -16,6 +16,7 @@ from core.models.tasks import TaskRun
 from core.phone import digits, format_korean
 from extensions import db
 from web import tasks
+from web.client import client_info
 from web.sessions import roles_required
 
 PAGE_SIZE = 50
@@ -83,7 +84,7 @@ def _save(form: LineForm, line: Line | None):
                 getattr(form, name).errors = [*getattr(form, name).errors, message]
         else:
             record(db.session, "lettering.line.save", user=current_user, target=saved.number,
-                   created=line is None, ip=request.remote_addr or "")
+                   created=line is None, **client_info())
             db.session.commit()
             flash(_("회선 %(number)s을(를) 저장했습니다.", number=format_korean(saved.number)), "success")
             return redirect(url_for("lettering.lines", q=saved.extension or format_korean(saved.number)))
@@ -120,7 +121,7 @@ def lines_import():
             error = str(exc)
         else:
             record(db.session, "lettering.lines.import", user=current_user, target=upload.filename or "",
-                   rows=len(rows), ip=request.remote_addr or "")
+                   rows=len(rows), **client_info())
             db.session.commit()
             task_id = tasks.start("lines_import", lambda session, progress: import_rows(session, rows, progress),
                                   label=_("회선 가져오기: %(name)s", name=upload.filename or ""))

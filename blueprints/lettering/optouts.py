@@ -15,6 +15,7 @@ from core.models.lettering import OptOut
 from core.phone import mask, try_normalize
 from core.privacy import phone_hash
 from extensions import db
+from web.client import client_info
 from web.sessions import roles_required
 
 PAGE_SIZE = 50
@@ -35,7 +36,7 @@ def optouts():
         else:
             row = opt_out(db.session, _hash(e164), masked=mask(e164), source="admin")
             record(db.session, "lettering.optout.add", user=current_user, target=row.masked,
-                   ip=request.remote_addr or "")
+                   **client_info())
             db.session.commit()
             flash(_("%(number)s 번호를 수신 거부 목록에 넣었습니다.", number=row.masked), "success")
             return redirect(url_for("lettering.optouts"))
@@ -68,7 +69,7 @@ def optout_undo(optout_id: int):
     row = db.session.get(OptOut, optout_id) or abort(404)
     if undo_opt_out(db.session, row.phone_hash):
         record(db.session, "lettering.optout.undo", user=current_user, target=row.masked,
-               ip=request.remote_addr or "")
+               **client_info())
         db.session.commit()
         flash(_("%(number)s 번호의 수신 거부를 취소했습니다.", number=row.masked or _("(번호 미상)")), "success")
     return redirect(url_for("lettering.optouts"))

@@ -9,6 +9,7 @@ from blueprints.pwa.forms import OfflineSettingsForm
 from core import app_settings, audit, offline_snapshot
 from core.timeutil import utcnow
 from extensions import db
+from web.client import client_info
 from web.sessions import roles_required
 
 # Pages the worker tries to keep for offline use; they need a signed-in user.
@@ -110,8 +111,8 @@ def offline_settings():
         if wanted != current:
             app_settings.set(db.session, app_settings.OFFLINE_INCLUDE_MOBILE, wanted)
             audit.record(db.session, "setting_changed", user=current_user,
-                         target=app_settings.OFFLINE_INCLUDE_MOBILE, ip=request.remote_addr or "",
-                         user_agent=request.user_agent.string, old=current, new=wanted)
+                         target=app_settings.OFFLINE_INCLUDE_MOBILE, **client_info(),
+                         old=current, new=wanted)
             db.session.commit()
         flash(_("설정을 저장했습니다. 직원 휴대전화의 오프라인 사본은 다음 동기화 때 바뀝니다."), "success")
         return redirect(url_for("pwa.offline_settings"))

@@ -1,7 +1,7 @@
 """Helpers shared by the reader's and the console's views."""
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app
 
 from core.documents.service import ViewerConfig
 
@@ -14,6 +14,3 @@ VIEWER_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 
 def viewer_config() -> ViewerConfig:
     return ViewerConfig.from_settings(current_app.config)
 
-
-def client() -> dict[str, str]:
-    return {"ip": request.remote_addr or "", "user_agent": request.user_agent.string}

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from blueprints.viewer import bp
-from blueprints.viewer.common import client, viewer_config
+from blueprints.viewer.common import viewer_config
 from core import audit
 from core.documents import DocumentError
 from core.documents.groups import GroupError, create_group, delete_group
@@ -19,6 +19,7 @@ from core.models.organization import Department
 from core.models.tasks import TaskRun
 from extensions import db
 from web import tasks
+from web.client import client_info
 from web.sessions import roles_required
 
 
@@ -59,7 +60,7 @@ def console_upload():
         set_shares(db.session, document, all_staff=request.form.get("share_all") == "1",
                    department_ids=_ids("departments"), group_ids=_ids("groups"))
         audit.record(db.session, "document.upload", user=current_user, target=f"document:{document.id}",
-                     title=document.title, type=document.original_type, size=document.original_size, **client())
+                     title=document.title, type=document.original_type, size=document.original_size, **client_info())
         db.session.commit()
     except DocumentError as exc:
         db.session.rollback()
@@ -95,7 +96,7 @@ def console_shares(doc_id: int):
     set_shares(db.session, document, all_staff=request.form.get("share_all") == "1",
                department_ids=_ids("departments"), group_ids=_ids("groups"))
     audit.record(db.session, "document.share", user=current_user, target=f"document:{document.id}",
-                 shares=[f"{s.scope}:{s.department_id or s.group_id or ''}" for s in document.shares], **client())
+                 shares=[f"{s.scope}:{s.department_id or s.group_id or ''}" for s in document.shares], **client_info())
     db.session.commit()
     flash(_("공유 대상을 저장했습니다."), "success")
     return redirect(url_for("viewer.console_document", doc_id=doc_id))
@@ -108,7 +109,7 @@ def console_revoke(doc_id: int):
     if document.status != "revoked":
         revoke(db.session, viewer_config(), document, by=current_user)
         audit.record(db.session, "document.revoke", user=current_user, target=f"document:{document.id}",
-                     title=document.title, **client())
+                     title=document.title, **client_info())
         db.session.commit()
     flash(_("문서를 회수했습니다. 이제 아무도 볼 수 없습니다."), "success")
     return redirect(url_for("viewer.console_document", doc_id=doc_id))
@@ -129,7 +130,7 @@ def console_group_create():
         group = create_group(db.session, request.form.get("name", ""), usernames,
                              description=request.form.get("description", ""), created_by=current_user)
         audit.record(db.session, "group.create", user=current_user, target=f"group:{group.id}",
-                     name=group.name, members=len(group.members), **client())
+                     name=group.name, members=len(group.members), **client_info())
         db.session.commit()
         flash(_("그룹을 만들었습니다."), "success")
     except GroupError as exc:
@@ -145,7 +146,7 @@ def console_group_delete(group_id: int):
     if not current_user.has_role("admin") and group.created_by != current_user.id:
         abort(403)
     audit.record(db.session, "group.delete", user=current_user, target=f"group:{group.id}", name=group.name,
-                 **client())
+                 **client_info())
     delete_group(db.session, group)
     db.session.commit()
     flash(_("그룹을 삭제했습니다."), "success")

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from blueprints.viewer import bp
-from blueprints.viewer.common import VIEWER_CSP, client, viewer_config
+from blueprints.viewer.common import VIEWER_CSP, viewer_config
 from core.documents import DocumentError
 from core.documents.isolation import RenderError
 from core.documents.service import PAGE_WIDTH, WIDTHS, ZOOM_WIDTH, identity_for, new_request_id, page_image, record_view
@@ -17,6 +17,7 @@ from core.documents.sharing import can_manage, is_audience, shared_documents
 from core.documents.signing import PageGrant, make_grant, sign, verify
 from core.models.documents import Document, DocumentView
 from extensions import db
+from web.client import client_info
 from web.security import error_response
 
 NONCE_KEY = "viewer_nonce"
@@ -64,7 +65,7 @@ def view(doc_id: int):
     _nonce()
     # This viewing's request id goes into every page's watermark and every page's log row.
     view_id = new_request_id()
-    record_view(db.session, document, current_user, kind="view", request_id=view_id, **client())
+    record_view(db.session, document, current_user, kind="view", request_id=view_id, **client_info())
     db.session.commit()
     g.csp = VIEWER_CSP
     response = make_response(render_template("viewer/viewer.html", document=document, view_id=view_id))
@@ -120,7 +121,7 @@ def page_image_view(doc_id: int, page: int):
     except DocumentError as exc:
         return error_response(404, str(exc))
     record_view(db.session, document, current_user, kind="page", page=page, width=width, request_id=request_id,
-                **client())
+                **client_info())
     db.session.commit()
     response = make_response(body)
     response.headers.update({
