@@ -19,13 +19,12 @@ HOST, PORT = "127.0.0.1", int(os.environ.get("PORT", "5000"))
 
 
 def processes() -> dict[str, list[str]]:
-    procs = {"web": [str(BIN / "gunicorn"), "--bind", f"{HOST}:{PORT}", "--workers", "2", "--threads", "8",
-                     "--access-logfile", "-", "app:create_app()"]}
-    if (ROOT / "lettering_worker" / "simulators").exists():
-        procs["simulators"] = [sys.executable, "-m", "lettering_worker.simulators"]
-    if (ROOT / "lettering_worker" / "__main__.py").exists():
-        procs["worker"] = [sys.executable, "-m", "lettering_worker"]
-    return procs
+    return {
+        "web": [str(BIN / "gunicorn"), "--bind", f"{HOST}:{PORT}", "--workers", "2", "--threads", "8",
+                "--access-logfile", "-", "app:create_app()"],
+        "simulators": [sys.executable, "-m", "lettering_worker.simulators"],
+        "worker": [sys.executable, "-m", "lettering_worker"],
+    }
 
 
 def pump(name: str, stream) -> None:
