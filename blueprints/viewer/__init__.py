@@ -7,8 +7,10 @@ bp = Blueprint("viewer", __name__)
 
 def init_app(app: Flask) -> None:
     from blueprints.viewer.cli import documents_cli
+    from core.documents.allocator import keep_large_buffers
     from web.console import register_console_link
 
+    keep_large_buffers()   # this process decodes and watermarks cached page bitmaps
     register_console_link("viewer.console_documents", _l("문서"), order=40)
     register_console_link("viewer.console_groups", _l("직원 그룹"), order=41)
     app.cli.add_command(documents_cli)

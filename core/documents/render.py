@@ -7,10 +7,8 @@ page (zlib needs 7, PNG 13) and 3 ms to pack, at a seventh to a twelfth of the r
 """
 from __future__ import annotations
 
-import math
 import os
 import struct
-from collections.abc import Callable
 from pathlib import Path
 
 import lz4.block
@@ -41,36 +39,30 @@ class PdfRenderer:
             self._open.pop(oldest).close()
         return doc
 
-    def render(self, path: str, page_no: int, width: int,
-               on_size: Callable[[tuple[int, int]], None] | None = None) -> tuple[int, int, bytes | memoryview]:
+    def render(self, path: str, page_no: int, width: int) -> tuple[int, int, bytes | memoryview]:
         """Render 1-based ``page_no`` at ``width`` pixels: (width, height, packed RGB bytes).
 
-        ``on_size`` learns the pixel size just before pdfium starts (to prepare work meanwhile).
         pdfium writes RGB directly (``rev_byteorder``), so the pixels go out without a copy.
         """
-        bitmap = self._bitmap(path, page_no, width, on_size, padded=False)
+        bitmap = self._bitmap(path, page_no, width, padded=False)
         if bitmap.mode == "RGB" and bitmap.stride == bitmap.width * 3:
             return bitmap.width, bitmap.height, memoryview(bitmap.buffer).cast("B")
         image = bitmap.to_pil().convert("RGB")
         return image.width, image.height, image.tobytes()
 
-    def render_image(self, path: str, page_no: int, width: int,
-                     on_size: Callable[[tuple[int, int]], None] | None = None) -> Image.Image:
+    def render_image(self, path: str, page_no: int, width: int) -> Image.Image:
         """Render into a writable RGBX image that shares the bitmap's memory: no copy at all.
 
         The buffer is allocated by pypdfium2 through ctypes, so it lives as long as the image.
         """
-        return self._bitmap(path, page_no, width, on_size, padded=True).to_pil()
+        return self._bitmap(path, page_no, width, padded=True).to_pil()
 
-    def _bitmap(self, path: str, page_no: int, width: int, on_size, *, padded: bool):
+    def _bitmap(self, path: str, page_no: int, width: int, *, padded: bool):
         import pypdfium2.raw as pdfium_c
 
         page = self.document(path)[page_no - 1]
         try:
-            page_w, page_h = page.get_size()
-            scale = _scale((page_w, page_h), width)
-            if on_size:
-                on_size((math.ceil(page_w * scale), math.ceil(page_h * scale)))   # pypdfium2 rounds up
+            scale = _scale(page.get_size(), width)
             # rev_byteorder: pdfium writes RGB(X) itself, sparing a channel swap.
             return page.render(scale=scale, draw_annots=True, may_draw_forms=False, rev_byteorder=True,
                                force_bitmap_format=pdfium_c.FPDFBitmap_BGRx if padded else None)

@@ -16,7 +16,6 @@ import os
 import resource
 import struct
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 FRAME = struct.Struct("<I")
@@ -67,7 +66,6 @@ def serve() -> None:
 
     renderer = PdfRenderer()   # imports pypdfium2 now, before the first page is waited for
     renderer.warm()
-    helper = ThreadPoolExecutor(max_workers=1)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while True:
         head = stdin.read(FRAME.size)
@@ -75,34 +73,28 @@ def serve() -> None:
             return
         job = json.loads(stdin.read(FRAME.unpack(head)[0]))
         try:
-            _render_job(job, renderer, helper, stdout)
+            _render_job(job, renderer, stdout)
         except MemoryError:
             _answer(stdout, {"ok": False, "error": "memory"})
         except Exception as exc:  # noqa: BLE001 - a broken page must not end the renderer
             _answer(stdout, {"ok": False, "error": f"{exc.__class__.__name__}: {exc}"[:300]})
 
 
-def _render_job(job: dict, renderer, helper: ThreadPoolExecutor, stdout) -> None:
+def _render_job(job: dict, renderer, stdout) -> None:
     from core.documents.render import encode_bitmap, write_atomic
-    from core.documents.watermark import apply_watermark, encode_jpeg, page_mask
+    from core.documents.watermark import apply_watermark, encode_jpeg
 
     if job.get("op") == "ping":
         _answer(stdout, {"ok": True})
         return
-    lines, masks = tuple(job.get("mark") or ()), []
-
-    def prepare(size: tuple[int, int]) -> None:
-        # pdfium runs without the GIL: build this viewing's watermark mask meanwhile.
-        masks.append(helper.submit(page_mask, lines, size))
-
+    lines = tuple(job.get("mark") or ())
     pdf, page, width = job["pdf"], int(job["page"]), int(job["width"])
     cache = Path(job["cache"]) if job.get("cache") else None
     if lines:
         # A reader is waiting for a page that is not cached: render, watermark in place and encode
         # right here, so that only the small JPEG crosses the pipe. The clean page for the cache
         # is rendered again after the answer, off the reader's clock.
-        image = renderer.render_image(pdf, page, width, prepare)
-        masks[0].result()
+        image = renderer.render_image(pdf, page, width)
         body = encode_jpeg(apply_watermark(image, lines))
         _answer(stdout, {"ok": True, "w": image.width, "h": image.height, "n": len(body)}, body)
         if cache:
@@ -136,6 +128,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     apply_limits(args.memory_mb, args.cpu_seconds or None)
     if args.mode == "serve":
+        from core.documents.allocator import keep_large_buffers
+
+        keep_large_buffers()
         serve()
         return
     result = convert(json.loads(sys.stdin.read()))
