@@ -25,6 +25,10 @@ ERROR_MESSAGES = {
     429: _l("요청이 너무 많습니다. 잠시 후 다시 시도해 주세요."),
     500: _l("서버 오류가 발생했습니다. 잠시 후 다시 시도해 주세요."),
 }
+# The machine-readable ``code`` of a JSON error when the caller names none: stable, never translated.
+ERROR_CODES = {400: "bad_request", 401: "login_required", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 409: "conflict", 410: "gone", 413: "body_too_large",
+               429: "too_many_requests", 500: "server_error", 503: "unavailable"}
 
 
 def csrf_exempt(name: str) -> None:
@@ -36,10 +40,14 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def error_response(status: int, message: str | None = None, **extra) -> tuple[Response, int] | tuple[str, int]:
+def error_response(status: int, message: str | None = None, code: str | None = None,
+                   **extra) -> tuple[Response, int] | tuple[str, int]:
+    """JSON ``{"error": message, "code": code, "status": status, ...}`` under /api/ (the message in the
+    negotiated language, the code stable for machines), an error page elsewhere."""
     message = str(message or ERROR_MESSAGES.get(status, _l("오류가 발생했습니다.")))
     if wants_json():
-        return jsonify({"error": message, "status": status, **extra}), status
+        return jsonify({"error": message, "code": code or ERROR_CODES.get(status, "error"), "status": status,
+                        **extra}), status
     return render_template("error.html", status=status, message=message), status
 
 
@@ -76,7 +84,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError):
         return error_response(400, _l("보안 토큰이 만료되었거나 올바르지 않습니다. "
-                                      "페이지를 새로 고친 뒤 다시 시도해 주세요."))
+                                      "페이지를 새로 고친 뒤 다시 시도해 주세요."), code="csrf_failed")
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import jsonify, request
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from blueprints.directory import bp
@@ -20,9 +21,10 @@ def api_search():
     q = request.args.get("q", "")
     raw_limit = request.args.get("limit", "20").strip()
     if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
-        return error_response(400, f"limit은 1부터 {MAX_LIMIT} 사이의 정수여야 합니다.")
+        return error_response(400, _("limit은 1부터 %(max)s 사이의 정수여야 합니다.", max=MAX_LIMIT),
+                              code="invalid_limit")
     if len(q) > MAX_QUERY:
-        return error_response(400, f"검색어가 너무 깁니다 (최대 {MAX_QUERY}자).")
+        return error_response(400, _("검색어가 너무 깁니다 (최대 %(max)s자).", max=MAX_QUERY), code="query_too_long")
     found = search(get_index(db.session), q, int(raw_limit)) if q.strip() else []
     return jsonify({"results": [entry.as_result(score) for entry, score in found]})
 
@@ -33,7 +35,9 @@ def api_voice_dial():
     body = request.get_json(silent=True)
     transcript = body.get("transcript") if isinstance(body, dict) else None
     if not isinstance(transcript, str) or not transcript.strip():
-        return error_response(400, "transcript(음성 인식 문장)를 JSON 문자열로 보내 주세요.")
+        return error_response(400, _("transcript(음성 인식 문장)를 JSON 문자열로 보내 주세요."),
+                              code="missing_transcript")
     if len(transcript) > MAX_TRANSCRIPT:
-        return error_response(400, f"문장이 너무 깁니다 (최대 {MAX_TRANSCRIPT}자).")
+        return error_response(400, _("문장이 너무 깁니다 (최대 %(max)s자).", max=MAX_TRANSCRIPT),
+                              code="transcript_too_long")
     return jsonify(match(get_index(db.session), transcript))

@@ -103,3 +103,30 @@ def test_voice_dial_not_json(directory, staff_client):
     response = staff_client.post("/api/voice-dial", data="김민준", content_type="text/plain",
                                  headers={"X-CSRFToken": token})
     assert response.status_code == 400 and response.is_json
+
+
+def test_errors_have_a_stable_code_and_the_users_language(directory, client, make_user, login):
+    make_user("eng", role="staff", locale="en")
+    login("eng")
+    limit = client.get("/api/directory/search?q=김&limit=0").get_json()
+    assert limit == {"error": "limit must be a whole number from 1 to 100.", "code": "invalid_limit",
+                     "status": 400}
+    long_query = client.get("/api/directory/search?q=" + "가" * 101).get_json()
+    assert long_query["code"] == "query_too_long"
+    assert long_query["error"] == "The search text is too long (maximum 100 characters)."
+    token = csrf_token_from(client.get("/directory").get_data(as_text=True))
+    empty = client.post("/api/voice-dial", json={}, headers={"X-CSRFToken": token}).get_json()
+    assert empty["code"] == "missing_transcript" and empty["error"].startswith("Send transcript")
+    long_sentence = client.post("/api/voice-dial", json={"transcript": "가" * 201}, headers={"X-CSRFToken": token})
+    assert long_sentence.get_json()["code"] == "transcript_too_long"
+    assert long_sentence.get_json()["error"] == "The sentence is too long (maximum 200 characters)."
+    no_csrf = client.post("/api/voice-dial", json={"transcript": "김민준"}).get_json()
+    assert no_csrf["code"] == "csrf_failed" and "security token" in no_csrf["error"].lower()
+
+
+def test_errors_are_korean_by_default_with_the_same_codes(directory, staff_client, client):
+    limit = staff_client.get("/api/directory/search?q=김&limit=abc").get_json()
+    assert limit["code"] == "invalid_limit" and limit["error"] == "limit은 1부터 100 사이의 정수여야 합니다."
+    anonymous = client.application.test_client().get("/api/directory/search?q=김")
+    assert anonymous.status_code == 401
+    assert anonymous.get_json() == {"error": "로그인이 필요합니다.", "code": "login_required", "status": 401}
