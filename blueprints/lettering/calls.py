@@ -8,9 +8,9 @@ from sqlalchemy import select
 from blueprints.lettering import bp, labels
 from blueprints.lettering.args import int_arg, page_arg
 from blueprints.lettering.scope import check_department, department_scope
+from blueprints.lettering.timeline import describe
 from core.audit import record
 from core.lettering.optout import is_opted_out
-from core.lettering.policy import REASONS
 from core.models.calls import Call, CallEvent, CallLog
 from core.models.organization import Department
 from core.timeutil import KST
@@ -67,7 +67,7 @@ def calls():
     return render_template(template, rows=rows[:PAGE_SIZE], has_next=len(rows) > PAGE_SIZE and not live, page=page,
                            live=live,
                            day=day, dept_id=dept_id, filters=filters, departments=departments, names=names,
-                           labels=labels, reasons=REASONS, query_args=query_args)
+                           labels=labels, query_args=query_args)
 
 
 def _names(ids: list[int | None]) -> dict[int, str]:
@@ -89,6 +89,6 @@ def call_detail(call_pk: int):
     db.session.commit()
     opted_out = bool(call.peer_hash) and is_opted_out(db.session, call.peer_hash)
     return render_template("lettering/call_detail.html", call=call, logs=logs, events=events, labels=labels,
-                           opted_out=opted_out,
-                           reasons=REASONS, department=db.session.get(Department, call.department_id)
+                           opted_out=opted_out, describe=describe,
+                           department=db.session.get(Department, call.department_id)
                            if call.department_id else None)

@@ -1,6 +1,8 @@
 """Korean labels for the call states the engine records (core.models.calls)."""
 from flask_babel import lazy_gettext as _l
 
+from core.lettering.policy import REASONS
+
 LETTERING = {
     "pending": _l("처리 중"), "accepted": _l("표시됨"), "unsupported_device": _l("미지원 단말"),
     "not_subscriber": _l("미가입"), "failed": _l("실패"), "opted_out": _l("수신 거부"), "no_line": _l("미등록 회선"),
@@ -17,3 +19,5 @@ RECEIPT = {"not_displayed": _l("표시 안 됨"), "displayed": _l("표시됨"),
            "after_call_displayed": _l("통화 후 화면까지 표시")}
 LOG_KIND = {"event": _l("PBX"), "carrier": _l("통신사"), "state": _l("통화 상태"), "fallback": _l("대체 발송 판단"),
             "alimtalk": _l("알림톡"), "receipt": _l("수신 확인")}
+# Why the fallback was decided as it was: the msgids live in core, marked for extraction.
+REASON = {code: _l(label) for code, label in REASONS.items()}

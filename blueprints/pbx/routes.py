@@ -5,6 +5,7 @@ import threading
 import time
 
 from flask import current_app, jsonify, request
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.pbx import bp
@@ -39,18 +40,22 @@ def _read_body() -> bytes | None:
 def events():
     body = _read_body()
     if body is None:
-        return error_response(413, "본문이 1 MiB를 넘습니다.")
+        return error_response(413, _("본문이 1 MiB를 넘습니다."), code="body_too_large")
     if not ingest.verify_signature(current_app.config["PBX_WEBHOOK_SECRET"], request.headers.get("X-PBX-Timestamp"),
                                    request.headers.get("X-PBX-Signature"), body):
-        return error_response(401, "서명이 올바르지 않거나 타임스탬프가 허용 범위(300초)를 벗어났습니다.")
+        return error_response(401, _("서명이 올바르지 않거나 타임스탬프가 허용 범위(300초)를 벗어났습니다."),
+                              code="bad_signature")
     limit = int(current_app.config.get("LETTERING_MAX_BACKLOG", 50000))
     if limit and _queue_backlog() > limit:
-        response, status = error_response(429, "처리 대기 중인 작업이 많습니다. 잠시 후 다시 보내 주세요.")
+        response, status = error_response(429, _("처리 대기 중인 작업이 많습니다. 잠시 후 다시 보내 주세요."),
+                                          code="busy")
         response.headers["Retry-After"] = "5"
         return response, status
     parsed, errors = ingest.parse_body(body)
     if errors:
-        return jsonify({"errors": errors}), 400
+        # Exactly the body PROTOCOLS.md §1 fixes: the field names the problem, the message says it.
+        return jsonify({"errors": [{"index": e.index, "field": e.field, "message": _(e.message, **e.params)}
+                                   for e in errors]}), 400
     for attempt in range(1, STORE_ATTEMPTS + 1):
         try:
             accepted, duplicates = ingest.store_events(db.session, parsed, current_app.config)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from flask import current_app, request
+from flask_babel import gettext as _
 
 from blueprints.providers import bp
 from core.lettering import reports
@@ -15,16 +16,16 @@ MAX_REPORT_BYTES = 64 * 1024
 
 def _signed_json(secret_name: str, header: str) -> tuple[dict | None, tuple | None]:
     if (request.content_length or 0) > MAX_REPORT_BYTES:
-        return None, error_response(413)
+        return None, error_response(413, code="body_too_large")
     raw = request.get_data(cache=False)
     if not reports.valid_signature(current_app.config[secret_name], raw, request.headers.get(header)):
-        return None, error_response(401, "서명이 올바르지 않습니다.")
+        return None, error_response(401, _("서명이 올바르지 않습니다."), code="bad_signature")
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        return None, error_response(400, "본문이 올바른 JSON이 아닙니다.")
+        return None, error_response(400, _("본문이 올바른 JSON이 아닙니다."), code="invalid_json")
     if not isinstance(data, dict):
-        return None, error_response(400, "본문은 JSON 객체여야 합니다.")
+        return None, error_response(400, _("본문은 JSON 객체여야 합니다."), code="not_an_object")
     return data, None
 
 
@@ -36,7 +37,7 @@ def carrier_receipt():
     error = reports.apply_carrier_receipt(db.session, data)
     if error:
         db.session.rollback()
-        return error_response(400, error)
+        return error_response(400, _(reports.PROBLEMS[error]), code=error)
     db.session.commit()
     return "", 204
 
@@ -49,6 +50,6 @@ def kakao_report():
     error = reports.apply_kakao_report(db.session, data)
     if error:
         db.session.rollback()
-        return error_response(400, error)
+        return error_response(400, _(reports.PROBLEMS[error]), code=error)
     db.session.commit()
     return "", 204

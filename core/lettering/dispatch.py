@@ -21,9 +21,10 @@ from sqlalchemy import bindparam, exists, func, select, text, update
 from sqlalchemy.orm import Session, aliased, lazyload, sessionmaker
 
 from core import jobs
+from core.i18n import N_
 from core.lettering.campaigns import active_campaign_for
 from core.lettering.optout import is_opted_out
-from core.lettering.policy import Decision, Guards, Situation, decide
+from core.lettering.policy import REASONS, Decision, Guards, Situation, decide
 from core.models.calls import Call, CallLog
 from core.models.lettering import AlimTalkTemplate, Campaign, Line, OptOut
 from core.phone import format_korean, to_domestic_digits
@@ -46,17 +47,43 @@ CARRIER_STATUSES = ("accepted", "unsupported_device", "not_subscriber")
 def _is_postgres(session: Session) -> bool:
     """Also works for Flask-SQLAlchemy's scoped session (``core.db.is_postgres`` wants a plain one)."""
     return session.get_bind().dialect.name == "postgresql"
-CARRIER_LABELS: dict[str, Callable[[Any], str]] = {
-    "accepted": lambda r: "통신사 레터링 접수: 화면에 표시됨",
-    "unsupported_device": lambda r: "레터링 미지원 단말(예: 아이폰)",
-    "not_subscriber": lambda r: "레터링 미가입 통신사 번호",
-    "failed": lambda r: f"레터링 요청 실패: {r.error}"[:255],
+
+
+# The timeline's summaries, stored in Korean in ``CallLog.summary``. The console shows each row again in the
+# reader's language from its kind and detail (blueprints/lettering/timeline.py), so every summary's detail
+# tells which of these it is and carries its parameters.
+CARRIER_LABELS = {  # detail: status, request_id, attempts (and error when it failed)
+    "accepted": N_("통신사 레터링 접수: 화면에 표시됨"),
+    "unsupported_device": N_("레터링 미지원 단말(예: 아이폰)"),
+    "not_subscriber": N_("레터링 미가입 통신사 번호"),
+    "failed": N_("레터링 요청 실패: %(error)s"),
 }
-STATE_LABELS = {"answered": "통화 연결", "missed": "부재중", "ended": "통화 종료"}
-ALIMTALK_LABELS = {"sent": "알림톡 접수됨(전달 대기)", "not_kakao_user": "카카오톡 미사용자라 알림톡을 보내지 못함",
-                   "template_error": "알림톡 템플릿 오류(관리자 확인 필요)", "error": "알림톡 발송 실패",
-                   "delivered": "알림톡 접수됨(전달 완료 보고가 먼저 도착)",
-                   "failed": "알림톡 접수됨(전달 실패 보고가 먼저 도착)"}
+NOT_LETTERED = {  # nothing asked of the carrier; detail: status only
+    "no_line": N_("등록되지 않았거나 사용하지 않는 회선이라 레터링을 보내지 않음"),
+    "opted_out": N_("수신 거부한 번호라 레터링을 보내지 않음"),
+    "failed": N_("수신 번호를 복호화할 수 없어 레터링을 보내지 못함"),
+}
+STATE_LABELS = {"answered": N_("통화 연결"), "missed": N_("부재중"), "ended": N_("통화 종료")}
+STATE_REPORTED = N_("통신사에 통화 상태 전달: %(state)s")  # detail: state
+FALLBACK_LABELS = {"send": N_("대체 발송(알림톡) 결정"), "hold": N_("대체 발송 보류"), "skip": N_("대체 발송 안 함"),
+                   "drop": N_("대체 발송 폐기")}  # followed by the reason; detail: action, reason, send_at
+ALIMTALK_LABELS = {  # the provider's answer; detail: status, code, request_id
+    "sent": N_("알림톡 접수됨(전달 대기)"), "not_kakao_user": N_("카카오톡 미사용자라 알림톡을 보내지 못함"),
+    "template_error": N_("알림톡 템플릿 오류(관리자 확인 필요)"), "error": N_("알림톡 발송 실패"),
+    "delivered": N_("알림톡 접수됨(전달 완료 보고가 먼저 도착)"),
+    "failed": N_("알림톡 접수됨(전달 실패 보고가 먼저 도착)")}
+ALIMTALK_REPEATED = N_("이미 접수된 요청")  # appended in brackets for code -1005
+ALIMTALK_DROPPED = N_("알림톡 보내지 않음: %(reason)s")  # detail: status dropped, reason
+ALIMTALK_PROBLEMS = {  # nothing sent to the provider; detail: status, problem (and error)
+    "no_template": N_("승인된 알림톡 템플릿이 없음"),
+    "no_recipient": N_("회선 또는 수신 번호가 없어 보낼 수 없음"),
+    "template": N_("알림톡 템플릿 오류: %(error)s"),
+}
+GAVE_UP = {  # a job died (on_dead); detail: gave_up
+    "carrier": N_("레터링 작업이 재시도 한도를 넘어 중단됨"),
+    "alimtalk": N_("알림톡 작업이 재시도 한도를 넘어 중단됨"),
+    "state": N_("통신사에 통화 상태를 전달하지 못함(재시도 한도 초과)"),
+}
 
 
 class TransientError(Exception):
@@ -218,16 +245,16 @@ def handle_dial(factory: sessionmaker[Session], ctx: Context, payload: dict) -> 
         callee = decrypt_phone(call.peer_encrypted, ctx.settings["PHONE_ENCRYPTION_KEY"]) \
             if call.peer_encrypted else None
         if line is None or not line.active:
-            outcome, summary = "no_line", "등록되지 않았거나 사용하지 않는 회선이라 레터링을 보내지 않음"
+            outcome = "no_line"
         elif is_opted:
-            outcome, summary = "opted_out", "수신 거부한 번호라 레터링을 보내지 않음"
+            outcome = "opted_out"
         elif callee is None:
-            outcome, summary = "failed", "수신 번호를 복호화할 수 없어 레터링을 보내지 못함"
+            outcome = "failed"
         else:
-            outcome, summary = "", ""
+            outcome = ""
         if outcome:
             call.lettering_status = outcome
-            _log(session, call, "carrier", summary, now, status=outcome)
+            _log(session, call, "carrier", NOT_LETTERED[outcome], now, status=outcome)
             session.commit()
             log.info("call %s lettering %s", call.call_id, outcome)
             return None
@@ -246,9 +273,12 @@ def handle_dial(factory: sessionmaker[Session], ctx: Context, payload: dict) -> 
                                                 "now": utcnow()}).scalar()
         if call_pk is None:
             return []
+        detail: dict[str, Any] = {"status": result.status, "request_id": result.request_id,
+                                  "attempts": result.attempts}
+        if result.status == "failed":
+            detail["error"] = result.error
         return [{"call_pk": call_pk, "at": answered_at, "kind": "carrier",
-                 "summary": CARRIER_LABELS[result.status](result),
-                 "detail": {"status": result.status, "request_id": result.request_id, "attempts": result.attempts}}]
+                 "summary": (CARRIER_LABELS[result.status] % {"error": result.error})[:255], "detail": detail}]
 
     return Record(apply)
 
@@ -266,7 +296,7 @@ def handle_state(factory: sessionmaker[Session], ctx: Context, payload: dict) ->
     ctx.carrier.report_state(payload["call_id"], payload["state"], payload["at"])
     with factory() as session:
         call = _call(session, payload["call_id"])
-        _log(session, call, "state", f"통신사에 통화 상태 전달: {STATE_LABELS.get(payload['state'], '')}",
+        _log(session, call, "state", STATE_REPORTED % {"state": STATE_LABELS.get(payload["state"], "")},
              ctx.clock(), state=payload["state"])
         session.commit()
     return None
@@ -301,9 +331,8 @@ def handle_fallback(factory: sessionmaker[Session], ctx: Context, payload: dict)
             return Defer(utcnow() + timedelta(seconds=WAIT_FOR_DIAL_S), "레터링 응답 대기")
         decision = decide(_situation(session, call, now), ctx.guards)
         call.fallback_decision, call.fallback_reason = decision.action, decision.reason
-        summary = {"send": "대체 발송(알림톡) 결정", "hold": "대체 발송 보류", "skip": "대체 발송 안 함",
-                   "drop": "대체 발송 폐기"}[decision.action]
-        _log(session, call, "fallback", f"{summary}: {decision.label}", now, action=decision.action,
+        _log(session, call, "fallback", f"{FALLBACK_LABELS[decision.action]}: {decision.label}", now,
+             action=decision.action,
              reason=decision.reason, send_at=decision.send_at.isoformat() if decision.send_at else None)
         if decision.action in ("send", "hold"):
             call.alimtalk_status = "queued" if decision.action == "send" else "held"
@@ -393,14 +422,15 @@ def handle_alimtalk(factory: sessionmaker[Session], ctx: Context, payload: dict)
                 return Defer(decision.send_at, "야간 발송 제한: 아침까지 보류")
             if decision.action in ("skip", "drop"):
                 call.fallback_reason = decision.reason
-                _finish_alimtalk(session, call, "dropped", f"알림톡 보내지 않음: {decision.label}", now,
+                _finish_alimtalk(session, call, "dropped", ALIMTALK_DROPPED % {"reason": decision.label}, now,
                                  reason=decision.reason)
                 session.commit()
                 return None
             if not _reserve(session, call, ctx.guards.cap_per_day, now):
                 session.rollback()
                 call = _call(session, payload["call_id"])
-                _finish_alimtalk(session, call, "dropped", "알림톡 보내지 않음: 발송 빈도 제한 초과", now, reason="cap")
+                _finish_alimtalk(session, call, "dropped", ALIMTALK_DROPPED % {"reason": REASONS["cap"]}, now,
+                                 reason="cap")
                 session.commit()
                 return None
             session.commit()
@@ -409,20 +439,22 @@ def handle_alimtalk(factory: sessionmaker[Session], ctx: Context, payload: dict)
         line = session.get(Line, call.line_id) if call.line_id else None
         recipient = decrypt_phone(call.peer_encrypted, ctx.settings["PHONE_ENCRYPTION_KEY"]) \
             if call.peer_encrypted else None
-        problem = None
+        problem: tuple[str, str, str] | None = None  # status, problem, error
         if template is None or template.status != "approved":
-            problem = ("template_error", "승인된 알림톡 템플릿이 없음")
+            problem = ("template_error", "no_template", "")
         elif line is None or recipient is None:
-            problem = ("error", "회선 또는 수신 번호가 없어 보낼 수 없음")
+            problem = ("error", "no_recipient", "")
         body = None
         if problem is None:
             try:
                 body = alimtalk_request(call, line, active_campaign_for(session, line, now), template, recipient,
                                         ctx.settings)
             except PermanentError as exc:
-                problem = ("template_error", f"알림톡 템플릿 오류: {exc}")
+                problem = ("template_error", "template", str(exc))
         if problem is not None:
-            _finish_alimtalk(session, call, problem[0], problem[1], now)
+            status, kind, error = problem
+            _finish_alimtalk(session, call, status, ALIMTALK_PROBLEMS[kind] % {"error": error}, now, problem=kind,
+                             **({"error": error} if error else {}))
             session.commit()
             return None
         session.rollback()
@@ -437,7 +469,7 @@ def handle_alimtalk(factory: sessionmaker[Session], ctx: Context, payload: dict)
         if result.request_id:
             call.alimtalk_request_id = result.request_id
         call.alimtalk_result_code = result.code
-        summary = ALIMTALK_LABELS[status] + (" (이미 접수된 요청)" if result.code == -1005 else "")
+        summary = ALIMTALK_LABELS[status] + (f" ({ALIMTALK_REPEATED})" if result.code == -1005 else "")
         _finish_alimtalk(session, call, status, summary, ctx.clock(), code=result.code,
                          request_id=result.request_id)
         session.commit()
@@ -454,12 +486,12 @@ def on_dead(factory: sessionmaker[Session], ctx: Context, kind: str, payload: di
         now = ctx.clock()
         if kind == "lettering.dial" and call.lettering_status == "pending":
             call.lettering_status, call.lettering_error = "failed", error[:255]
-            _log(session, call, "carrier", "레터링 작업이 재시도 한도를 넘어 중단됨", now)
+            _log(session, call, "carrier", GAVE_UP["carrier"], now, gave_up=True)
         elif kind == "lettering.alimtalk" and call.alimtalk_status in ("queued", "held", "sending"):
             call.alimtalk_status, call.alimtalk_sent_at = "error", None
-            _log(session, call, "alimtalk", "알림톡 작업이 재시도 한도를 넘어 중단됨", now)
+            _log(session, call, "alimtalk", GAVE_UP["alimtalk"], now, gave_up=True)
         elif kind == "lettering.state":
-            _log(session, call, "state", "통신사에 통화 상태를 전달하지 못함(재시도 한도 초과)", now)
+            _log(session, call, "state", GAVE_UP["state"], now, gave_up=True)
         session.commit()
 
 

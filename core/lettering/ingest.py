@@ -19,6 +19,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from core import jobs
+from core.i18n import N_
 from core.lettering.lookup import find_lines
 from core.models.calls import Call, CallEvent, CallLog
 from core.phone import format_korean, mask, try_normalize
@@ -40,14 +41,17 @@ JOBS_FOR = {
     "ended": ("lettering.state", "lettering.fallback"),
 }
 
+# The timeline's summaries (Korean, see core.lettering.dispatch); the detail of an event's row holds the
+# type and the parameters, so that the console can show it in the reader's language.
 SUMMARIES = {
-    "dial": "발신 시작: {line} → {peer}",
-    "ringing": "상대방 전화벨 울림",
-    "answered": "통화 연결됨",
-    "missed": "부재중(받지 않음)",
-    "ended": "통화 종료",
-    "incoming": "수신 전화: {peer} → {line}",
+    "dial": N_("발신 시작: %(line)s → %(peer)s"),
+    "ringing": N_("상대방 전화벨 울림"),
+    "answered": N_("통화 연결됨"),
+    "missed": N_("부재중(받지 않음)"),
+    "ended": N_("통화 종료"),
+    "incoming": N_("수신 전화: %(peer)s → %(line)s"),
 }
+ENDED_AFTER = N_("통화 종료 (%(seconds)s초)")
 
 
 @dataclass(frozen=True)
@@ -83,38 +87,50 @@ def sign(secret: str, body: bytes, timestamp: int | None = None) -> dict[str, st
     return {"Content-Type": "application/json", "X-PBX-Timestamp": stamp, "X-PBX-Signature": signature}
 
 
-def _error(index: int, field: str, message: str) -> dict[str, Any]:
-    return {"index": index, "field": field, "message": message}
+@dataclass(frozen=True)
+class FieldError:
+    """One entry of a 400 answer: the web layer sends ``{"index", "field", "message"}``, the message being
+    ``message % params`` in the sender's language (Korean by default)."""
+
+    index: int
+    field: str
+    message: str                 # a Korean msgid with %(name)s parameters
+    params: dict[str, Any]
+
+
+def _error(index: int, field: str, message: str, **params: Any) -> FieldError:
+    return FieldError(index, field, message, params)
 
 
 def _check_id(item: dict, field: str, index: int, errors: list) -> str:
     value = item.get(field)
     if not isinstance(value, str) or not value.strip():
-        errors.append(_error(index, field, f"{field}은(는) 비어 있지 않은 문자열이어야 합니다."))
+        errors.append(_error(index, field, N_("%(name)s은(는) 비어 있지 않은 문자열이어야 합니다."), name=field))
         return ""
     if len(value) > ID_MAX:
-        errors.append(_error(index, field, f"{field}은(는) {ID_MAX}자 이하여야 합니다."))
+        errors.append(_error(index, field, N_("%(name)s은(는) %(max)s자 이하여야 합니다."), name=field, max=ID_MAX))
     return value
 
 
 def _parse_event(item: Any, index: int, errors: list) -> PbxEvent | None:
     if not isinstance(item, dict):
-        errors.append(_error(index, "event", "이벤트는 JSON 객체여야 합니다."))
+        errors.append(_error(index, "event", N_("이벤트는 JSON 객체여야 합니다.")))
         return None
     before = len(errors)
     event_id = _check_id(item, "event_id", index, errors)
     call_id = _check_id(item, "call_id", index, errors)
     kind = item.get("type")
     if kind not in EVENT_TYPES:
-        errors.append(_error(index, "type", "type은 " + ", ".join(EVENT_TYPES) + " 중 하나여야 합니다."))
+        errors.append(_error(index, "type", N_("type은 %(types)s 중 하나여야 합니다."), types=", ".join(EVENT_TYPES)))
     line = item.get("line")
     if not isinstance(line, str) or not _LINE_TEXT.fullmatch(line.strip()):
-        errors.append(_error(index, "line", "line은 회선 번호(예: 031-8075-1234) 또는 내선번호(예: 1234)여야 합니다."))
+        errors.append(_error(index, "line",
+                             N_("line은 회선 번호(예: 031-8075-1234) 또는 내선번호(예: 1234)여야 합니다.")))
     peer_raw = item.get("peer")
     peer = try_normalize(peer_raw) if isinstance(peer_raw, str) else None
     if peer is None or not peer.startswith("+82"):
         # The message never repeats the number: error answers may end up in someone's logs.
-        errors.append(_error(index, "peer", "peer는 유효한 국내 전화번호여야 합니다."))
+        errors.append(_error(index, "peer", N_("peer는 유효한 국내 전화번호여야 합니다.")))
     at = None
     raw_at = item.get("at")
     if isinstance(raw_at, str):
@@ -123,10 +139,10 @@ def _parse_event(item: Any, index: int, errors: list) -> PbxEvent | None:
         except ValueError:
             at = None
     if at is None or at.tzinfo is None:
-        errors.append(_error(index, "at", "at은 시간대(오프셋)가 있는 ISO 8601 시각이어야 합니다."))
+        errors.append(_error(index, "at", N_("at은 시간대(오프셋)가 있는 ISO 8601 시각이어야 합니다.")))
     duration = item.get("duration_s")
     if duration is not None and (isinstance(duration, bool) or not isinstance(duration, int) or duration < 0):
-        errors.append(_error(index, "duration_s", "duration_s는 0 이상의 정수여야 합니다."))
+        errors.append(_error(index, "duration_s", N_("duration_s는 0 이상의 정수여야 합니다.")))
     if len(errors) > before:
         return None
     # Stored in UTC: SQLite keeps the wall time and drops the offset.
@@ -134,21 +150,21 @@ def _parse_event(item: Any, index: int, errors: list) -> PbxEvent | None:
                     duration_s=duration if kind == "ended" else None)
 
 
-def parse_body(body: bytes) -> tuple[list[PbxEvent], list[dict[str, Any]]]:
+def parse_body(body: bytes) -> tuple[list[PbxEvent], list[FieldError]]:
     """Events and per-field errors; any error means the whole request is refused."""
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        return [], [_error(0, "body", "본문이 올바른 JSON이 아닙니다.")]
+        return [], [_error(0, "body", N_("본문이 올바른 JSON이 아닙니다."))]
     if isinstance(data, dict) and "events" in data:
         items = data["events"]
         if not isinstance(items, list) or not items:
-            return [], [_error(0, "events", "events는 비어 있지 않은 배열이어야 합니다.")]
+            return [], [_error(0, "events", N_("events는 비어 있지 않은 배열이어야 합니다."))]
         if len(items) > MAX_EVENTS:
-            return [], [_error(0, "events", f"한 번에 최대 {MAX_EVENTS}개의 이벤트만 보낼 수 있습니다.")]
+            return [], [_error(0, "events", N_("한 번에 최대 %(max)s개의 이벤트만 보낼 수 있습니다."), max=MAX_EVENTS)]
     else:
         items = [data]
-    errors: list[dict[str, Any]] = []
+    errors: list[FieldError] = []
     events = [e for i, item in enumerate(items) if (e := _parse_event(item, i, errors)) is not None]
     return (events if not errors else []), errors
 
@@ -215,12 +231,15 @@ def store_events(session: Session, events: list[PbxEvent], settings: dict) -> tu
             detail["duration_s"] = event.duration_s
         event_rows.append({"event_id": event.event_id, "call_id": event.call_id, "type": event.type, "at": event.at,
                            "received_at": received, "detail": detail})
-        summary = SUMMARIES[event.type].format(line=format_korean(call.line_number) or event.line,
-                                               peer=call.peer_masked)
-        if event.type == "ended" and event.duration_s is not None:
-            summary += f" ({event.duration_s}초)"
+        log_detail: dict[str, Any] = {"type": event.type, "event_id": event.event_id}
+        if event.type in ("dial", "incoming"):
+            log_detail.update(line=format_korean(call.line_number) or event.line, peer=call.peer_masked)
+        elif event.type == "ended":
+            log_detail["seconds"] = event.duration_s
+        summary = (ENDED_AFTER if event.type == "ended" and event.duration_s is not None
+                   else SUMMARIES[event.type]) % log_detail
         log_rows.append({"call_pk": call.id, "at": event.at, "kind": "event", "summary": summary,
-                         "detail": {"type": event.type, "event_id": event.event_id}})
+                         "detail": log_detail})
         if call.lettering_status == "incoming":
             continue
         for kind in JOBS_FOR.get(event.type, ()):

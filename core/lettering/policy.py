@@ -12,25 +12,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from core.i18n import N_
 from core.timeutil import KST, as_utc
 
 POLICIES = ("missed_only", "always", "never")
 FALLBACK_STATUSES = ("unsupported_device", "not_subscriber", "failed")
 
-# Korean labels for the console's timeline and the dispatch log.
+# Korean labels of the reason codes: stored in the timeline's summaries, translated where the console shows
+# them (blueprints/lettering/labels.py REASON).
 REASONS = {
-    "opted_out": "수신 거부한 번호",
-    "lettered": "레터링이 표시되어 대체 발송 불필요",
-    "no_line": "등록되지 않은 회선",
-    "no_number": "수신 번호가 보관 기간 경과로 삭제됨",
-    "policy_never": "대체 발송 정책: 보내지 않음",
-    "answered": "통화가 연결되어 부재중 정책상 발송하지 않음",
-    "cap": "발송 빈도 제한(부서별 24시간) 초과",
-    "stale": "발송 시한이 지나 폐기",
-    "quiet_hours": "야간 발송 제한 시간이라 아침까지 보류",
-    "unsupported_device": "레터링 미지원 단말",
-    "not_subscriber": "레터링 미가입 통신사",
-    "failed": "레터링 요청 실패",
+    "opted_out": N_("수신 거부한 번호"),
+    "lettered": N_("레터링이 표시되어 대체 발송 불필요"),
+    "no_line": N_("등록되지 않은 회선"),
+    "no_number": N_("수신 번호가 보관 기간 경과로 삭제됨"),
+    "policy_never": N_("대체 발송 정책: 보내지 않음"),
+    "answered": N_("통화가 연결되어 부재중 정책상 발송하지 않음"),
+    "cap": N_("발송 빈도 제한(부서별 24시간) 초과"),
+    "stale": N_("발송 시한이 지나 폐기"),
+    "quiet_hours": N_("야간 발송 제한 시간이라 아침까지 보류"),
+    "unsupported_device": N_("레터링 미지원 단말"),
+    "not_subscriber": N_("레터링 미가입 통신사"),
+    "failed": N_("레터링 요청 실패"),
 }
 
 

@@ -17,17 +17,25 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from core.i18n import N_
 from core.models.calls import Call, CallLog
 from core.timeutil import as_utc, utcnow
 
 RECEIPT_LADDER = ("not_displayed", "displayed", "after_call_displayed")
-RECEIPT_LABELS = {"not_displayed": "통신사 보고: 레터링이 표시되지 않음",
-                  "displayed": "통신사 보고: 통화 화면에 레터링 표시됨",
-                  "after_call_displayed": "통신사 보고: 통화 후 안내 화면 표시됨"}
+# Timeline summaries (Korean, see core.lettering.dispatch); the row's detail holds the status.
+RECEIPT_LABELS = {"not_displayed": N_("통신사 보고: 레터링이 표시되지 않음"),
+                  "displayed": N_("통신사 보고: 통화 화면에 레터링 표시됨"),
+                  "after_call_displayed": N_("통신사 보고: 통화 후 안내 화면 표시됨")}
 KAKAO_BELOW = {"FAILED": ("queued", "held", "sending", "sent"), "DELIVERED": ("queued", "held", "sending", "sent",
                                                                               "failed")}
 KAKAO_STATUS = {"FAILED": "failed", "DELIVERED": "delivered"}
-KAKAO_LABELS = {"FAILED": "카카오 보고: 알림톡 전달 실패", "DELIVERED": "카카오 보고: 알림톡 전달 완료"}
+KAKAO_LABELS = {"FAILED": N_("카카오 보고: 알림톡 전달 실패"), "DELIVERED": N_("카카오 보고: 알림톡 전달 완료")}
+# Why a report was refused: the code goes on the wire as is, the message in the sender's language.
+PROBLEMS = {
+    "invalid_receipt": N_("callId와 status(displayed, after_call_displayed, not_displayed)가 필요합니다."),
+    "invalid_status": N_("status는 DELIVERED 또는 FAILED여야 합니다."),
+    "missing_call": N_("recipientGroupingKey 또는 requestId가 필요합니다."),
+}
 
 
 def valid_signature(secret: str, raw: bytes, signature: str | None) -> bool:
@@ -47,10 +55,10 @@ def _when(value: Any) -> datetime:
 
 
 def apply_carrier_receipt(session: Session, data: dict[str, Any]) -> str:
-    """Apply a carrier receipt; returns an error message for a malformed one, '' otherwise."""
+    """Apply a carrier receipt; returns a key of PROBLEMS for a malformed one, '' otherwise."""
     status, call_id = data.get("status"), data.get("callId")
     if status not in RECEIPT_LADDER or not isinstance(call_id, str):
-        return "callId와 status(displayed, after_call_displayed, not_displayed)가 필요합니다."
+        return "invalid_receipt"
     lower = RECEIPT_LADDER[:RECEIPT_LADDER.index(status)]
     changed = session.execute(
         update(Call).where(Call.call_id == call_id,
@@ -63,17 +71,17 @@ def apply_carrier_receipt(session: Session, data: dict[str, Any]) -> str:
 
 
 def apply_kakao_report(session: Session, data: dict[str, Any]) -> str:
-    """Apply a Kakao delivery report; returns an error message for a malformed one, '' otherwise."""
+    """Apply a Kakao delivery report; returns a key of PROBLEMS for a malformed one, '' otherwise."""
     status = data.get("status")
     if status not in KAKAO_STATUS:
-        return "status는 DELIVERED 또는 FAILED여야 합니다."
+        return "invalid_status"
     key, request_id = data.get("recipientGroupingKey"), data.get("requestId")
     if isinstance(key, str) and key:
         match = Call.call_id == key
     elif isinstance(request_id, str) and request_id:
         match = Call.alimtalk_request_id == request_id
     else:
-        return "recipientGroupingKey 또는 requestId가 필요합니다."
+        return "missing_call"
     values: dict[str, Any] = {"alimtalk_status": KAKAO_STATUS[status], "updated_at": utcnow()}
     if isinstance(data.get("resultCode"), int) and status == "FAILED":
         values["alimtalk_result_code"] = data["resultCode"]

@@ -14,7 +14,7 @@
   - ``outcome``: answered | missed | ended (NULL while ringing). ``dialed_at``, ``answered_at``,
     ``ended_at``, ``duration_s``.
   - ``fallback_decision``: send | hold | skip | drop (NULL until decided); ``fallback_reason``: a code,
-    see ``core.lettering.policy.REASONS`` for the Korean label.
+    see ``core.lettering.policy.REASONS`` for the label.
   - ``alimtalk_status``: queued | held | sending | sent | delivered | failed | not_kakao_user |
     template_error | dropped | error (NULL when none was due; "error" = its job died, a retry sends it).
     ``alimtalk_result_code``: the provider's code
@@ -27,7 +27,8 @@ number: line, duration_s; emptied by the retention purge).
 
 ``CallLog`` (``call_logs``) — the call's timeline for the console, oldest first: ``call_pk`` (calls.id),
 ``at``, ``kind`` (event | carrier | state | fallback | alimtalk | receipt), ``summary`` (Korean, masked
-numbers only) and ``detail`` (JSON, never a whole number).
+numbers only: the record as written) and ``detail`` (JSON, never a whole number: the codes and parameters of
+the summary, from which the console shows the row in the reader's language, blueprints/lettering/timeline.py).
 """
 from __future__ import annotations
 

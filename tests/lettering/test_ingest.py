@@ -227,3 +227,39 @@ def test_event_and_job_share_one_transaction(post_events, line):
     assert response.get_json()["error"]
     assert nothing_stored()
     assert post_events([event("c-1", "dial")]).status_code == 202
+
+
+def test_field_errors_speak_the_senders_language_in_the_fixed_shape(client, app, line):
+    bad = event("c-1", "dial")
+    bad.update(type="ring", event_id="")
+    body = json.dumps({"events": [event("c-0", "dial"), bad]}).encode()
+    headers = ingest.sign(app.config["PBX_WEBHOOK_SECRET"], body)
+    english = client.post("/api/pbx/events", data=body, headers={**headers, "Accept-Language": "en"})
+    korean = client.post("/api/pbx/events", data=body, headers=headers)
+    assert english.status_code == korean.status_code == 400
+    # PROTOCOLS.md §1 fixes the body: {"errors": [{"index", "field", "message"}]} and nothing else.
+    assert set(english.get_json()) == {"errors"}
+    assert {frozenset(e) for e in english.get_json()["errors"]} == {frozenset({"index", "field", "message"})}
+    by_field = {e["field"]: e for e in english.get_json()["errors"]}
+    assert by_field["event_id"] == {"index": 1, "field": "event_id",
+                                    "message": "event_id must be a non-empty string."}
+    assert by_field["type"]["message"] == "type must be one of dial, ringing, answered, missed, ended, incoming."
+    messages = {e["field"]: e["message"] for e in korean.get_json()["errors"]}
+    assert messages == {"event_id": "event_id은(는) 비어 있지 않은 문자열이어야 합니다.",
+                        "type": "type은 dial, ringing, answered, missed, ended, incoming 중 하나여야 합니다."}
+    assert nothing_stored()
+
+
+def test_refusals_carry_a_stable_code_and_a_translated_message(client, app, line):
+    body = json.dumps(event("c-1", "dial")).encode()
+    headers = {**ingest.sign("not-the-secret", body), "Accept-Language": "en"}
+    english = client.post("/api/pbx/events", data=body, headers=headers).get_json()
+    assert english["code"] == "bad_signature" and english["status"] == 401
+    assert english["error"].startswith("The signature is invalid")
+    korean = client.post("/api/pbx/events", data=body, headers={**headers, "Accept-Language": "ko"}).get_json()
+    assert korean["code"] == "bad_signature" and korean["error"].startswith("서명이 올바르지 않거나")
+    huge = b"x" * (ingest.MAX_BODY_BYTES + 1)
+    signed = {**ingest.sign(app.config["PBX_WEBHOOK_SECRET"], huge), "Accept-Language": "en"}
+    too_big = client.post("/api/pbx/events", data=huge, headers=signed)
+    assert too_big.status_code == 413
+    assert too_big.get_json() == {"code": "body_too_large", "error": "The body is larger than 1 MiB.", "status": 413}

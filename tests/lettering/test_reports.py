@@ -128,3 +128,40 @@ def test_the_simulators_reports_reach_the_project(post_events, drain, sim, line,
     reports = sim.reports()
     assert {r["status"] for r in reports} == {204}
     assert sorted(r["body"]["status"] for r in reports) == ["DELIVERED", "after_call_displayed", "displayed"]
+
+
+def test_refused_reports_carry_a_code_and_a_message_in_the_senders_language(client, app, call):
+    secret, header = app.config["CARRIER_RECEIPT_SECRET"], "X-Carrier-Signature"
+    raw = json.dumps({"callId": "c-1", "status": "shown"}).encode()
+    signature = hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+
+    def post(data: bytes, language: str, sig: str | None = None):
+        return client.post("/api/providers/carrier/receipts", data=data,
+                           headers={"Content-Type": "application/json", header: sig or signature,
+                                    "Accept-Language": language})
+
+    english = post(raw, "en")
+    assert english.status_code == 400
+    assert english.get_json()["code"] == "invalid_receipt"
+    assert english.get_json()["error"] == ("callId and status (displayed, after_call_displayed, not_displayed) "
+                                           "are required.")
+    korean = post(raw, "ko").get_json()
+    assert korean["code"] == "invalid_receipt" and korean["error"].endswith("가 필요합니다.")
+    forged = post(raw, "en", sig="0" * 64)
+    assert forged.status_code == 401
+    assert forged.get_json()["code"] == "bad_signature" and forged.get_json()["error"] == "The signature is invalid."
+    not_json = b"{nope"
+    answer = post(not_json, "en", sig=hmac.new(secret.encode(), not_json, hashlib.sha256).hexdigest())
+    assert answer.status_code == 400 and answer.get_json()["code"] == "invalid_json"
+    assert answer.get_json()["error"] == "The body is not valid JSON."
+    assert call_row("c-1").receipt_status is None
+
+
+def test_a_report_without_a_call_key_is_named_in_korean_by_default(client, app, call):
+    raw = json.dumps({"status": "DELIVERED"}).encode()
+    signature = hmac.new(app.config["KAKAO_REPORT_SECRET"].encode(), raw, hashlib.sha256).hexdigest()
+    answer = client.post("/api/providers/kakao/reports", data=raw,
+                         headers={"Content-Type": "application/json", "X-Provider-Signature": signature})
+    assert answer.status_code == 400
+    assert answer.get_json()["code"] == "missing_call"
+    assert answer.get_json()["error"] == "recipientGroupingKey 또는 requestId가 필요합니다."
