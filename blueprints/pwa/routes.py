@@ -1,6 +1,7 @@
 import gzip
 
 from flask import Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -20,16 +21,17 @@ GZIP_MIN_BYTES = 1024
 
 @bp.get("/manifest.webmanifest")
 def manifest():
+    """In the reader's language: pages link it with credentials, so the user's choice applies (web.i18n)."""
     def icon(name: str, size: int, purpose: str) -> dict:
         return {"src": url_for("static", filename=f"icons/{name}"), "sizes": f"{size}x{size}",
                 "type": "image/png", "purpose": purpose}
 
     body = {
         "id": "/",
-        "name": "고양 스마트행정",
-        "short_name": "스마트행정",
-        "description": "고양특례시 직원용 모바일 스마트행정 포털: 게시판, 연락처 검색, 근무표",
-        "lang": "ko",
+        "name": _("고양 스마트행정"),
+        "short_name": _("스마트행정"),
+        "description": _("고양특례시 직원용 모바일 스마트행정 포털: 게시판, 연락처 검색, 근무표"),
+        "lang": str(get_locale() or "ko"),
         "dir": "ltr",
         "start_url": "/",
         "scope": "/",
@@ -40,12 +42,13 @@ def manifest():
         "categories": ["productivity", "government"],
         "icons": [icon("icon-192.png", 192, "any"), icon("icon-512.png", 512, "any"),
                   icon("icon-maskable-192.png", 192, "maskable"), icon("icon-maskable-512.png", 512, "maskable")],
-        "shortcuts": [{"name": "연락처 검색", "short_name": "연락처", "url": "/directory",
+        "shortcuts": [{"name": _("연락처 검색"), "short_name": _("연락처"), "url": "/directory",
                        "icons": [icon("icon-192.png", 192, "any")]}],
     }
     response = jsonify(body)
     response.mimetype = "application/manifest+json"
     response.headers["Cache-Control"] = "no-cache"
+    response.vary.update(("Cookie", "Accept-Language"))
     response.add_etag()
     return response.make_conditional(request)
 

@@ -36,7 +36,28 @@ def test_manifest_icons_exist_with_their_declared_sizes(client):
 
 def test_every_page_links_the_manifest(client):
     html = client.get("/login").get_data(as_text=True)
-    assert '<link rel="manifest" href="/manifest.webmanifest">' in html
+    # With credentials, so that the manifest follows the language the user chose.
+    assert '<link rel="manifest" href="/manifest.webmanifest" crossorigin="use-credentials">' in html
+
+
+def test_manifest_follows_the_request_language(client):
+    english = client.get("/manifest.webmanifest", headers={"Accept-Language": "en"})
+    manifest = json.loads(english.get_data())
+    assert manifest["lang"] == "en"
+    assert (manifest["name"], manifest["short_name"]) == ("Goyang Smart Admin", "Smart Admin")
+    assert manifest["description"].startswith("Mobile smart administration portal")
+    assert manifest["shortcuts"][0]["name"] == "Contact search"
+    assert {"Cookie", "Accept-Language"} <= set(english.vary)
+    korean = json.loads(client.get("/manifest.webmanifest", headers={"Accept-Language": "ko"}).get_data())
+    assert (korean["lang"], korean["name"], korean["shortcuts"][0]["name"]) == ("ko", "고양 스마트행정", "연락처 검색")
+    assert english.headers["ETag"] != client.get("/manifest.webmanifest").headers["ETag"]
+
+
+def test_manifest_follows_the_users_language_choice(client, make_user, login):
+    make_user("eng", locale="en")
+    login("eng")
+    manifest = json.loads(client.get("/manifest.webmanifest", headers={"Accept-Language": "ko"}).get_data())
+    assert (manifest["lang"], manifest["short_name"]) == ("en", "Smart Admin")
 
 
 def test_service_worker_is_served_from_the_root_with_root_scope(client):
