@@ -40,7 +40,7 @@ DEFAULTS: dict[str, Any] = {
     "RETENTION_DAYS": 30,
     "WORKER_CONCURRENCY": 4,
     "LETTERING_MAX_BACKLOG": 50000,           # queued jobs above which the PBX webhook answers 429
-    "VERIFY_RATE_PER_MINUTE": 20,             # citizens' /verify look-ups per IP per minute (per process)
+    "VERIFY_RATE_PER_MINUTE": 20,             # citizens' /verify look-ups per IP per minute (all processes)
     # Secure document viewer
     "DOCUMENT_MAX_BYTES": 30 * 1024 * 1024,
     "DOCUMENT_MAX_PAGES": 300,

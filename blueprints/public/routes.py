@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from blueprints.public import bp
+from core import ratelimit
 from core.lettering import landing
 from core.lettering.optout import is_opted_out, opt_out, undo_opt_out
 from core.lettering.verify import verify_number
@@ -12,13 +13,16 @@ from core.privacy import hash_from_optout_token, optout_token, phone_hash
 from extensions import db
 from web.security import CSP
 
+LOOKUP_SCOPE = "public.lookup"  # /verify and /optout by number share one allowance
+
 
 def _limited() -> tuple[str, int, dict] | None:
     """The Korean 429 page when this client has used up its look-ups, else None."""
-    allowed, retry_after = current_app.extensions["public_ratelimit"].hit(request.remote_addr or "-")
+    limit = int(current_app.config["VERIFY_RATE_PER_MINUTE"])
+    allowed, retry_after = ratelimit.hit(db.engine, LOOKUP_SCOPE, request.remote_addr or "-", limit=limit,
+                                         window_s=60, hash_key=current_app.config["PHONE_HASH_KEY"])
     if allowed:
         return None
-    limit = current_app.config["VERIFY_RATE_PER_MINUTE"]
     return (render_template("public/ratelimited.html", retry_after=retry_after, limit=limit), 429,
             {"Retry-After": str(retry_after)})
 

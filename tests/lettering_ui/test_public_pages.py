@@ -148,23 +148,6 @@ def test_verify_accepts_number_from_alimtalk_button_and_staff_direct_lines(clien
     assert "공식 번호가 아닙니다" in mobile  # a member of staff's own mobile is not an official line
 
 
-def test_verify_is_rate_limited_per_ip_with_a_korean_page(app, client, lines):
-    limit = app.config["VERIFY_RATE_PER_MINUTE"]
-    for _ in range(limit):
-        assert client.get("/verify?n=031-8075-9571").status_code == 200
-    blocked = client.get("/verify?n=031-8075-9571")
-    assert blocked.status_code == 429
-    assert int(blocked.headers["Retry-After"]) >= 1
-    assert "잠시 후 다시 시도해 주세요" in blocked.get_data(as_text=True)
-    # Typing numbers on the opt-out page draws on the same allowance.
-    form = client.get("/optout").get_data(as_text=True)
-    assert client.post("/optout", data={"csrf_token": _csrf(form), "number": "010-1111-2222"}).status_code == 429
-    # Another client address still gets answers; the bare form is never limited.
-    other = client.get("/verify?n=031-8075-9571", environ_base={"REMOTE_ADDR": "10.0.0.9"})
-    assert other.status_code == 200
-    assert client.get("/verify").status_code == 200
-
-
 def test_public_pages_need_no_login_and_have_no_inline_scripts(client, campaign):
     for path in ("/p/bus2026", "/verify", "/optout"):
         response = client.get(path)
