@@ -225,17 +225,28 @@
     var org = e.organization + (e.department && e.department !== e.organization ? " · " + e.department : "");
     main.appendChild(el("span", "contact-org", org));
     if (e.duty) main.appendChild(el("span", "contact-duty", e.duty));
-    if (e.extension) main.appendChild(el("span", "contact-ext", "내선 " + e.extension));
+    if (e.extension) main.appendChild(el("span", "contact-ext", say("ext", {ext: e.extension})));
     li.appendChild(main);
     var actions = el("div", "contact-actions");
-    if (e.phone) actions.appendChild(action("tel:" + digits(e.phone), e.name + " 직통전화 " + e.phone + " 걸기", e.phone, "btn btn-call"));
+    var who = {name: e.name, phone: e.phone};
+    if (e.phone) actions.appendChild(action("tel:" + digits(e.phone), say("call", who), e.phone, "btn btn-call"));
     if (e.mobile) {
       // The accessible name contains the visible word ("휴대"), as WCAG 2.5.3 asks.
-      actions.appendChild(action("tel:" + digits(e.mobile), e.name + " 휴대 " + e.mobile + " 걸기", "휴대", "btn"));
-      actions.appendChild(action("sms:" + digits(e.mobile), e.name + "에게 문자 보내기", "문자", "btn"));
+      who = {name: e.name, phone: e.mobile};
+      actions.appendChild(action("tel:" + digits(e.mobile), say("callMobile", who), say("mobile"), "btn"));
+      actions.appendChild(action("sms:" + digits(e.mobile), say("smsLabel", who), say("sms"), "btn"));
     }
     li.appendChild(actions);
     return li;
+  }
+
+  // The words come from the directory page (data-offline-text), in the reader's language.
+  function say(key, values) {
+    var form = document.getElementById("directory-search");
+    var text = JSON.parse((form && form.dataset.offlineText) || "{}")[key] || "";
+    return text.replace(/\{(\w+)\}/g, function (slot, name) {
+      return values && name in values ? String(values[name]) : slot;
+    });
   }
 
   function kst(iso) {
@@ -266,20 +277,18 @@
       results.textContent = "";
       if (!current) {
         hideInfo();
-        results.appendChild(el("p", "muted", "인터넷에 연결되어 있지 않고, 이 휴대전화에 저장된 연락처 사본도 없습니다. " +
-          "네트워크에 연결된 상태에서 연락처 화면을 한 번 열어 주세요."));
+        results.appendChild(el("p", "muted", say("noCopy")));
         return;
       }
-      showInfo("연락처 오프라인 사본: " + kst(current.generated_at) + " 기준");
+      showInfo(say("copyOf", {time: kst(current.generated_at)}));
       if (!compact(query)) return;
       var found = search(query, current.entries);
       var q = query.trim();
       if (!found.length) {
-        results.appendChild(el("p", "empty", "‘" + q + "’에 맞는 연락처가 오프라인 사본에 없습니다. " +
-          "이름, 초성(ㄱㅁㅈ), 부서, 담당업무, 번호로 찾아 보세요."));
+        results.appendChild(el("p", "empty", say("none", {q: q})));
         return;
       }
-      results.appendChild(el("p", "small muted result-count", "‘" + q + "’ 오프라인 검색 결과 " + found.length + "건"));
+      results.appendChild(el("p", "small muted result-count", say(found.length === 1 ? "foundOne" : "found", {q: q, n: found.length})));
       var list = el("ul", "contacts");
       found.forEach(function (e) { list.appendChild(renderEntry(e)); });
       results.appendChild(list);

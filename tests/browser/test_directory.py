@@ -111,3 +111,28 @@ def test_search_falls_back_to_the_snapshot_when_the_server_cannot_be_reached(bro
         assert page.locator("#snapshot-info").is_visible()
     finally:
         context.close()
+
+
+def test_offline_search_speaks_the_readers_language(page, live_server, make_user, staff_directory):
+    make_user("lee", locale="en")
+    browser_login(page, live_server.url, "lee")
+    wait_for_controlling_worker(page)
+    page.goto(f"{live_server.url}/directory")
+    page.evaluate("async () => await window.directoryOffline.sync(false)")
+    page.context.set_offline(True)
+    page.fill("#directory-q", "ㄱㅁㅈ")
+    page.wait_for_function("() => { const n = document.querySelector('#directory-results .contact-name');"
+                           " return n && n.textContent === '김민준'; }")
+    assert page.locator("#snapshot-info").inner_text().startswith("Offline copy of the contacts as of ")
+    kim = page.locator("#directory-results li.contact").first
+    assert kim.locator("a[href^='sms:']").inner_text() == "Text"
+    assert "김민준" in kim.locator("a.btn-call").get_attribute("aria-label")
+    assert not re.search(r"[가-힣]", kim.locator("a.btn-call").get_attribute("aria-label").replace("김민준", ""))
+    page.fill("#directory-q", "정하늘")
+    page.wait_for_function("() => { const n = document.querySelector('#directory-results .contact-name');"
+                           " return n && n.textContent === '정하늘'; }")
+    assert page.locator(".result-count").inner_text() == "1 result for ‘정하늘’ in the offline copy"
+    screenshot(page, "directory-offline-english")
+    page.fill("#directory-q", "없는사람")
+    page.locator("#directory-results .empty").wait_for()
+    assert page.locator("#directory-results .empty").inner_text().startswith("No contact in the offline copy")
