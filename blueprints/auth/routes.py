@@ -2,6 +2,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from blueprints.auth import bp
@@ -44,8 +45,9 @@ def login():
         db.session.commit()
         status = 423 if result is SignIn.LOCKED else 401
         if result is SignIn.LOCKED:
-            flash(_("로그인 실패가 반복되어 계정이 %(minutes)s분 동안 잠겼습니다.",
-                    minutes=cfg["LOGIN_LOCK_MINUTES"]), "error")
+            minutes = int(cfg["LOGIN_LOCK_MINUTES"])
+            flash(ngettext("로그인 실패가 반복되어 계정이 %(num)s분 동안 잠겼습니다.",
+                           "로그인 실패가 반복되어 계정이 %(num)s분 동안 잠겼습니다.", minutes), "error")
         elif result is SignIn.INACTIVE:
             flash(_("사용이 중지된 계정입니다. 관리자에게 문의해 주세요."), "error")
         else:

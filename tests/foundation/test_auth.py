@@ -116,3 +116,14 @@ def test_language_choice_switches_to_english_labels(client, make_user, login):
     client.post("/account/language", data={"csrf_token": token, "lang": "en", "next": "/more"})
     html = client.get("/more").get_data(as_text=True)
     assert '<html lang="en">' in html
+
+
+def test_lockout_message_counts_minutes_in_english(app, client, make_user, login):
+    app.config["LOGIN_LOCK_MINUTES"] = 1
+    make_user("kim")
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    for _ in range(4):
+        login("kim", "wrong-password")
+    locked = login("kim", "wrong-password")
+    assert locked.status_code == 423
+    assert "Your account is locked for 1 minute." in locked.get_data(as_text=True)
