@@ -36,6 +36,7 @@ from typing import NamedTuple
 from sqlalchemy import Engine, and_, case, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
 from core.models.ratelimit import RateLimit
@@ -120,3 +121,16 @@ def _sweep(engine: Engine, scope: str, cutoff: int) -> None:
             conn.execute(delete(RateLimit).where(RateLimit.scope == scope, RateLimit.window_start < cutoff))
     except SQLAlchemyError as exc:  # the next client's first attempt sweeps again
         log.info("rate limit sweep of %s postponed: %s", scope, getattr(exc, "orig", exc))
+
+
+STALE_AFTER_S = 3600   # longer than any window here, so only rows that count for nothing are deleted
+
+
+def purge_stale(session: Session, now: float | None = None) -> int:
+    """Delete every scope's rows whose window began over an hour ago; the caller commits.
+
+    The hourly retention purge runs this, so a client's hashed address never outlives the hour even when
+    no later visitor triggers the per-scope sweep."""
+    cutoff = int(time.time() if now is None else now) - STALE_AFTER_S
+    return session.execute(delete(RateLimit).where(RateLimit.window_start < cutoff)
+                           .execution_options(synchronize_session=False)).rowcount

@@ -1,5 +1,6 @@
 """The retention purge (PIPA): after ``RETENTION_DAYS`` a call keeps only its hash, its masked number and
-its outcome. The encrypted number and the events' detail go, and finished jobs are deleted.
+its outcome. The encrypted number and the events' detail go, and finished jobs are deleted. The citizens'
+pages' rate-limit rows (hashed addresses) go after an hour.
 The worker runs it every hour; it is idempotent and cheap when there is nothing to purge."""
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.models.calls import Call, CallEvent
 from core.models.jobs import Job
+from core.ratelimit import purge_stale
 from core.timeutil import utcnow
 
 
@@ -23,4 +25,5 @@ def purge(session: Session, retention_days: int, now: datetime | None = None) ->
                               .values(detail={}).execution_options(synchronize_session=False)).rowcount
     finished = session.execute(delete(Job).where(Job.status == "done", Job.finished_at < cutoff)
                                .execution_options(synchronize_session=False)).rowcount
-    return {"numbers": numbers, "event_details": details, "jobs": finished}
+    limits = purge_stale(session, (now or utcnow()).timestamp())
+    return {"numbers": numbers, "event_details": details, "jobs": finished, "rate_limits": limits}
