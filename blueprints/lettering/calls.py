@@ -8,7 +8,7 @@ from sqlalchemy import select
 from blueprints.lettering import bp, labels
 from blueprints.lettering.args import int_arg, page_arg
 from blueprints.lettering.scope import check_department, department_scope
-from blueprints.lettering.timeline import describe
+from blueprints.lettering.timeline import carrier_error, describe
 from core.audit import record
 from core.lettering.optout import is_opted_out
 from core.models.calls import Call, CallEvent, CallLog
@@ -88,7 +88,9 @@ def call_detail(call_pk: int):
     record(db.session, "lettering.call.view", user=current_user, target=call.call_id, **client_info())
     db.session.commit()
     opted_out = bool(call.peer_hash) and is_opted_out(db.session, call.peer_hash)
+    failures = [carrier_error(log.detail) for log in logs if log.kind == "carrier" and isinstance(log.detail, dict)]
+    lettering_error = next((text for text in reversed(failures) if text), None) or call.lettering_error
     return render_template("lettering/call_detail.html", call=call, logs=logs, events=events, labels=labels,
-                           opted_out=opted_out, describe=describe,
+                           opted_out=opted_out, describe=describe, lettering_error=lettering_error,
                            department=db.session.get(Department, call.department_id)
                            if call.department_id else None)

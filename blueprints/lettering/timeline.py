@@ -39,10 +39,18 @@ def _carrier(detail: Detail) -> str | None:
     if "attempts" not in detail:
         label = dispatch.NOT_LETTERED.get(status)
         return _(label) if label else None
-    label, error = dispatch.CARRIER_LABELS.get(status), detail.get("error")
+    label, error = dispatch.CARRIER_LABELS.get(status), carrier_error(detail)
     if label is None or (status == "failed" and error is None):
         return None
     return _(label, error=error)
+
+
+def carrier_error(detail: Detail) -> str | None:
+    """Why the carrier refused, in the reader's language (the stored Korean text for older rows)."""
+    template = dispatch.CARRIER_ERRORS.get(detail.get("error_code", ""))
+    if template is not None:
+        return _(template, **detail.get("error_args", {}))
+    return detail.get("error")
 
 
 def _state(detail: Detail) -> str | None:

@@ -58,6 +58,16 @@ CARRIER_LABELS = {  # detail: status, request_id, attempts (and error when it fa
     "not_subscriber": N_("레터링 미가입 통신사 번호"),
     "failed": N_("레터링 요청 실패: %(error)s"),
 }
+CARRIER_ERRORS = {
+    "timeout": N_("통신사 응답 시간 초과(%(seconds)s초)"),
+    "unreachable": N_("통신사 연결 실패(%(detail)s)"),
+    "unreadable": N_("통신사 응답을 해석할 수 없음"),
+    "idempotency_conflict": N_("멱등성 충돌(IDEMPOTENCY_CONFLICT)"),
+    "bad_request": N_("잘못된 요청: %(detail)s"),
+    "unauthorized": N_("통신사 인증 실패(회선 설정 확인 필요)"),
+    "transient": N_("통신사 일시 오류(HTTP %(status)s)"),
+    "http": N_("통신사 오류(HTTP %(status)s)"),
+}
 NOT_LETTERED = {  # nothing asked of the carrier; detail: status only
     "no_line": N_("등록되지 않았거나 사용하지 않는 회선이라 레터링을 보내지 않음"),
     "opted_out": N_("수신 거부한 번호라 레터링을 보내지 않음"),
@@ -119,8 +129,14 @@ class Record:
 class CarrierResult:
     status: str                 # accepted | unsupported_device | not_subscriber | failed
     request_id: str = ""
-    error: str = ""             # why it failed (no number in it)
+    error_code: str = ""        # why it failed: a key of CARRIER_ERRORS
+    error_args: tuple[tuple[str, str], ...] = ()   # its parameters (never a number)
     attempts: int = 1
+
+    @property
+    def error(self) -> str:
+        """The reason in Korean, as stored in ``calls.lettering_error``; the console translates the code."""
+        return CARRIER_ERRORS[self.error_code] % dict(self.error_args) if self.error_code else ""
 
 
 @dataclass(frozen=True)
@@ -276,7 +292,7 @@ def handle_dial(factory: sessionmaker[Session], ctx: Context, payload: dict) -> 
         detail: dict[str, Any] = {"status": result.status, "request_id": result.request_id,
                                   "attempts": result.attempts}
         if result.status == "failed":
-            detail["error"] = result.error
+            detail.update(error=result.error, error_code=result.error_code, error_args=dict(result.error_args))
         return [{"call_pk": call_pk, "at": answered_at, "kind": "carrier",
                  "summary": (CARRIER_LABELS[result.status] % {"error": result.error})[:255], "detail": detail}]
 

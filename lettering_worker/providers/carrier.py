@@ -41,42 +41,46 @@ class CarrierClient:
         The first attempt is always made."""
         call_id = body["callId"]
         content = dumps(body)
-        attempt, backoff, error = 0, FIRST_BACKOFF_S, ""
+        attempt, backoff = 0, FIRST_BACKOFF_S
+        error: tuple[str, tuple[tuple[str, str], ...]] = ("", ())
         while True:
             attempt += 1
             wait: float | None = None
             try:
                 response = self.http.post("/v1/lettering", content, self._headers(call_id), TIMEOUT_S)
             except Timeout:
-                error = "통신사 응답 시간 초과(2초)"
+                error = ("timeout", (("seconds", f"{TIMEOUT_S:g}"),))
             except Unreachable as exc:
-                error = f"통신사 연결 실패({exc})"
+                error = ("unreachable", (("detail", str(exc)[:120]),))
             else:
                 code = response.status_code
                 if code == 200:
                     data = _json(response)
                     status = data.get("status")
                     if status in STATUSES:
-                        return CarrierResult(status, str(data.get("requestId", ""))[:64], "", attempt)
-                    return CarrierResult("failed", "", "통신사 응답을 해석할 수 없음", attempt)
+                        return CarrierResult(status, str(data.get("requestId", ""))[:64], attempts=attempt)
+                    return CarrierResult("failed", error_code="unreadable", attempts=attempt)
                 if code == 409:
                     # The carrier holds an earlier, different body for this call: it is registered already,
                     # but we cannot know what it answered. Record it; the fallback decides.
-                    return CarrierResult("failed", "", "멱등성 충돌(IDEMPOTENCY_CONFLICT)", attempt)
+                    return CarrierResult("failed", error_code="idempotency_conflict", attempts=attempt)
                 if code == 400:
-                    return CarrierResult("failed", "", f"잘못된 요청: {_json(response).get('message', '')}"[:200],
-                                         attempt)
+                    message = str(_json(response).get("message", ""))[:180]
+                    return CarrierResult("failed", error_code="bad_request", error_args=(("detail", message),),
+                                         attempts=attempt)
                 if code in (401, 403):
-                    return CarrierResult("failed", "", "통신사 인증 실패(회선 설정 확인 필요)", attempt)
+                    return CarrierResult("failed", error_code="unauthorized", attempts=attempt)
                 if code == 429 or code >= 500:
-                    error = f"통신사 일시 오류(HTTP {code})"
+                    error = ("transient", (("status", str(code)),))
                     wait = _retry_after(response) if code == 429 else None
                 else:
-                    return CarrierResult("failed", "", f"통신사 오류(HTTP {code})", attempt)
+                    return CarrierResult("failed", error_code="http", error_args=(("status", str(code)),),
+                                         attempts=attempt)
             pause = wait if wait is not None else random.uniform(backoff / 2, backoff)
             if time.monotonic() + pause >= deadline:
-                log.warning("call %s lettering gave up after %d attempts: %s", call_id, attempt, error)
-                return CarrierResult("failed", "", error, attempt)
+                result = CarrierResult("failed", error_code=error[0], error_args=error[1], attempts=attempt)
+                log.warning("call %s lettering gave up after %d attempts: %s", call_id, attempt, result.error_code)
+                return result
             time.sleep(pause)
             backoff = min(backoff * 2, 2.0)
 

@@ -1,5 +1,6 @@
 """The call timeline and the fallback reasons in the reader's language: rows written by the real pipeline
 (webhook, worker, simulators) and read back through the console by an English and a Korean admin."""
+from datetime import timedelta
 from html import unescape
 
 from sqlalchemy import select
@@ -7,7 +8,7 @@ from sqlalchemy import select
 from core.models.calls import CallLog
 from core.timeutil import utcnow
 from extensions import db
-from tests.lettering.conftest import call_row, event, iphone_number
+from tests.lettering.conftest import call_row, event, iphone_number, supported_number
 
 
 def _page(app, login, username: str, path: str) -> str:
@@ -92,3 +93,20 @@ def test_rows_the_detail_cannot_render_show_the_stored_summary(app, line, make_u
     assert "발신 시작: 031-8075-1234 → 010-****-5678" in english and "통화 종료 (7초)" in english
     assert "Caller display job stopped after too many retries" in english
     assert "AlimTalk not sent: Sending limit reached (per department, 24 hours)" in english
+
+
+def test_a_carrier_failure_reads_in_the_readers_language(app, post_events, drain, sim, line, clock, make_user,
+                                                         login):
+    sim.configure(rate_5xx=1.0)
+    post_events([event("c-40", "dial", peer=supported_number(), at=clock() - timedelta(seconds=30))])
+    drain()
+    sim.configure(rate_5xx=0.0)
+    call = call_row("c-40")
+    assert call.lettering_error == "통신사 일시 오류(HTTP 503)"   # the record stays Korean
+    make_user("boss_en", role="admin", locale="en")
+    make_user("boss_ko", role="admin", locale="ko")
+    english = _page(app, login, "boss_en", f"/admin/lettering/calls/{call.id}")
+    assert "Caller display request failed: Carrier temporarily unavailable (HTTP 503)" in english
+    assert "통신사 일시 오류" not in english
+    korean = _page(app, login, "boss_ko", f"/admin/lettering/calls/{call.id}")
+    assert "레터링 요청 실패: 통신사 일시 오류(HTTP 503)" in korean
