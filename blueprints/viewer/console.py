@@ -7,12 +7,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from blueprints.viewer import bp
-from blueprints.viewer.common import viewer_config
+from blueprints.viewer.common import document_error, error_text, viewer_config
 from core import audit
 from core.documents import DocumentError
 from core.documents.groups import GroupError, create_group, delete_group
 from core.documents.service import create_document, process_document, readers, recent_views, revoke, set_shares
 from core.documents.sharing import can_manage, managed_documents
+from core.i18n import N_
 from core.models.documents import Document
 from core.models.groups import StaffGroup
 from core.models.organization import Department
@@ -54,7 +55,7 @@ def console_upload():
     cfg = viewer_config()
     try:
         if upload is None or not upload.filename:
-            raise DocumentError(_("올릴 파일을 선택해 주세요."))
+            raise DocumentError(N_("올릴 파일을 선택해 주세요."))
         document = create_document(db.session, cfg, filename=upload.filename, data=upload.read(),
                                    title=request.form.get("title", ""), owner=current_user, source="console")
         set_shares(db.session, document, all_staff=request.form.get("share_all") == "1",
@@ -65,8 +66,8 @@ def console_upload():
     except DocumentError as exc:
         db.session.rollback()
         if request.htmx:
-            return render_template("viewer/_upload_error.html", message=str(exc)), 422
-        flash(str(exc), "error")
+            return render_template("viewer/_upload_error.html", message=error_text(exc)), 422
+        flash(error_text(exc), "error")
         return redirect(url_for("viewer.console_documents"))
     doc_id = document.id
     task_id = tasks.start("document_convert", lambda session, progress: process_document(
@@ -85,6 +86,7 @@ def console_document(doc_id: int):
               "departments": {s.department_id for s in document.shares if s.scope == "department"},
               "groups": {s.group_id for s in document.shares if s.scope == "group"}}
     return render_template("viewer/console_document.html", document=document, shared=shared,
+                           error=document_error(document),
                            readers=readers(db.session, document), views=recent_views(db.session, document),
                            **_choices())
 
@@ -135,7 +137,7 @@ def console_group_create():
         flash(_("그룹을 만들었습니다."), "success")
     except GroupError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
     return redirect(url_for("viewer.console_groups"))
 
 

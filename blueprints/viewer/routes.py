@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from blueprints.viewer import bp
-from blueprints.viewer.common import VIEWER_CSP, viewer_config
+from blueprints.viewer.common import VIEWER_CSP, document_error, error_text, viewer_config
 from core.documents import DocumentError
 from core.documents.isolation import RenderError
 from core.documents.service import PAGE_WIDTH, WIDTHS, ZOOM_WIDTH, identity_for, new_request_id, page_image, record_view
@@ -44,7 +44,7 @@ def _readable(doc_id: int):
         if not manager:
             return None, error_response(404, _("문서를 찾을 수 없습니다."))
         message = _("아직 변환 중인 문서입니다.") if document.status == "converting" else \
-            _("변환에 실패한 문서입니다: %(error)s", error=document.error)
+            _("변환에 실패한 문서입니다: %(error)s", error=document_error(document))
         return None, error_response(409, message)
     return document, None
 
@@ -117,9 +117,9 @@ def page_image_view(doc_id: int, page: int):
     try:
         body = page_image(viewer_config(), document, page, width, identity_for(current_user, request_id))
     except RenderError as exc:
-        return error_response(503, str(exc))
+        return error_response(503, error_text(exc))
     except DocumentError as exc:
-        return error_response(404, str(exc))
+        return error_response(404, error_text(exc))
     record_view(db.session, document, current_user, kind="page", page=page, width=width, request_id=request_id,
                 **client_info())
     db.session.commit()

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from core.documents import DocumentError
+from core.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -92,14 +93,16 @@ def image_to_pdf(source: bytes) -> bytes:
         with Image.open(io.BytesIO(source)) as probe:
             width, height = probe.size
             if width * height > MAX_IMAGE_PIXELS:
-                raise DocumentError(f"이미지가 너무 큽니다({width}×{height}). 4천만 화소 이하로 줄여 올려 주세요.")
+                raise DocumentError(N_("이미지가 너무 큽니다(%(width)s×%(height)s). "
+                                       "4천만 화소 이하로 줄여 올려 주세요."),
+                                    width=width, height=height)
             probe.verify()
         image = ImageOps.exif_transpose(Image.open(io.BytesIO(source)))
         image.load()
     except DocumentError:
         raise
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise DocumentError("이미지 파일이 손상되었거나 읽을 수 없습니다.") from exc
+        raise DocumentError(N_("이미지 파일이 손상되었거나 읽을 수 없습니다.")) from exc
     if image.mode not in ("RGB", "L"):
         background = Image.new("RGB", image.size, "white")
         rgba = image.convert("RGBA")

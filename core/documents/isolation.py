@@ -26,6 +26,7 @@ from PIL import Image
 
 from core.documents import DocumentError
 from core.documents.sandbox import FRAME
+from core.i18n import N_
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,17 +59,21 @@ def run_convert(job: dict, limits: Limits) -> dict:
         done = subprocess.run(_command("convert", limits, cpu=True), input=json.dumps(job).encode(),  # noqa: S603
                               capture_output=True, timeout=limits.timeout, cwd=ROOT, env=_env(), check=False)
     except subprocess.TimeoutExpired as exc:
-        raise DocumentError(f"변환이 {int(limits.timeout)}초 안에 끝나지 않아 중단했습니다. "
-                            "파일이 너무 복잡하거나 손상되었을 수 있습니다.") from exc
+        raise DocumentError(N_("변환이 %(seconds)s초 안에 끝나지 않아 중단했습니다. "
+                               "파일이 너무 복잡하거나 손상되었을 수 있습니다."), seconds=int(limits.timeout)) from exc
     try:
         result = json.loads(done.stdout.decode() or "null")
     except ValueError:
         result = None
     if not isinstance(result, dict):
         log.warning("conversion child ended with %s: %s", done.returncode, done.stderr[-2000:].decode(errors="replace"))
-        raise DocumentError("변환 중 처리 프로세스가 비정상 종료되었습니다(메모리·시간 한도 초과 또는 손상된 파일).")
+        raise DocumentError(N_("변환 중 처리 프로세스가 비정상 종료되었습니다"
+                               "(메모리·시간 한도 초과 또는 손상된 파일)."))
     if not result.get("ok"):
-        raise DocumentError(result.get("error") or "변환하지 못했습니다.")
+        error = result.get("error")
+        if isinstance(error, dict) and isinstance(error.get("msgid"), str):
+            raise DocumentError.from_detail(error)
+        raise DocumentError(N_("변환하지 못했습니다."))
     return result
 
 
@@ -98,7 +103,7 @@ class RenderWorker:
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError) as exc:
             self.kill()
-            raise RenderError("페이지를 그리는 프로세스가 응답하지 않습니다.") from exc
+            raise RenderError(N_("페이지를 그리는 프로세스가 응답하지 않습니다.")) from exc
         deadline = time.monotonic() + timeout
         header = json.loads(self._read(FRAME.unpack(self._read(FRAME.size, deadline))[0], deadline))
         payload = self._read(header["n"], deadline) if header.get("n") else b""
@@ -110,11 +115,13 @@ class RenderWorker:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
                 self.kill()
-                raise RenderError(f"페이지를 {int(self.limits.timeout)}초 안에 그리지 못해 중단했습니다.")
+                raise RenderError(N_("페이지를 %(seconds)s초 안에 그리지 못해 중단했습니다."),
+                                  seconds=int(self.limits.timeout))
             chunk = os.read(fd, min(remaining, 1 << 20))
             if not chunk:
                 self.kill()
-                raise RenderError("페이지를 그리는 프로세스가 비정상 종료되었습니다. 문서가 손상되었을 수 있습니다.")
+                raise RenderError(N_("페이지를 그리는 프로세스가 비정상 종료되었습니다. "
+                                     "문서가 손상되었을 수 있습니다."))
             chunks.append(chunk)
             remaining -= len(chunk)
         return b"".join(chunks)
@@ -166,7 +173,7 @@ class RenderPool:
             self._checkin(worker)
         if not header.get("ok"):
             log.warning("render of %s page %s failed: %s", job["pdf"], job["page"], header.get("error"))
-            raise RenderError("이 쪽을 그리지 못했습니다. 문서가 손상되었을 수 있습니다.")
+            raise RenderError(N_("이 쪽을 그리지 못했습니다. 문서가 손상되었을 수 있습니다."))
         return header, payload
 
     def render(self, pdf: Path, page: int, width: int, *, cache: Path | None = None,

@@ -4,7 +4,8 @@ It limits itself before reading any input (address space, CPU time, no core
 files), so a hostile file can exhaust only this process. Two modes:
 
 * ``convert``: one job as JSON on stdin: convert HTML/text/images to PDF, sanitise
-  every PDF, write the result, answer JSON on stdout, exit.
+  every PDF, write the result, answer JSON on stdout, exit. A refusal is answered as its
+  message and parameters (``DocumentError.detail``), so that the parent can rebuild the error.
 * ``serve``: a long-lived renderer. Framed requests on stdin, framed answers on
   stdout (4-byte length + JSON header, then raw RGB pixels or a watermarked JPEG).
 """
@@ -35,6 +36,7 @@ def convert(job: dict) -> dict:
     from core.documents.convert import html_to_pdf, image_to_pdf, text_to_pdf
     from core.documents.render import write_atomic
     from core.documents.sanitize import sanitize_pdf
+    from core.i18n import N_
 
     try:
         data = Path(job["src"]).read_bytes()
@@ -49,15 +51,15 @@ def convert(job: dict) -> dict:
         elif kind in ("png", "jpeg"):
             pdf = image_to_pdf(data)
         else:
-            raise DocumentError("지원하지 않는 형식입니다.")
+            raise DocumentError(N_("지원하지 않는 형식입니다."))
         clean, pages, removed = sanitize_pdf(pdf, max_pages=int(job["max_pages"]))
         write_atomic(Path(job["out"]), clean)
         return {"ok": True, "pages": pages, "removed": removed, "refused_urls": refused[:50]}
     except DocumentError as exc:
-        return {"ok": False, "error": str(exc)}
+        return {"ok": False, "error": exc.detail}
     except MemoryError:
-        return {"ok": False, "error": "문서를 처리하는 데 메모리가 너무 많이 필요합니다. "
-                                      "더 작은 파일로 나눠 올려 주세요."}
+        return {"ok": False, "error": {"msgid": N_("문서를 처리하는 데 메모리가 너무 많이 필요합니다. "
+                                                   "더 작은 파일로 나눠 올려 주세요."), "params": {}}}
 
 
 def serve() -> None:

@@ -12,6 +12,7 @@ import io
 import zlib
 
 from core.documents import DocumentError
+from core.i18n import N_
 
 MAX_STREAM_BYTES = 128 * 1024 * 1024      # one inflated stream
 MAX_TOTAL_BYTES = 1024 * 1024 * 1024      # all inflated streams together
@@ -26,15 +27,16 @@ def sanitize_pdf(data: bytes, *, max_pages: int) -> tuple[bytes, int, dict[str, 
     try:
         pdf = pikepdf.open(io.BytesIO(data))
     except pikepdf.PasswordError as exc:
-        raise DocumentError("암호가 걸린 PDF는 올릴 수 없습니다. 암호를 해제한 뒤 올려 주세요.") from exc
+        raise DocumentError(N_("암호가 걸린 PDF는 올릴 수 없습니다. 암호를 해제한 뒤 올려 주세요.")) from exc
     except pikepdf.PdfError as exc:
-        raise DocumentError("PDF 파일이 손상되어 열 수 없습니다.") from exc
+        raise DocumentError(N_("PDF 파일이 손상되어 열 수 없습니다.")) from exc
     with pdf:
         pages = len(pdf.pages)
         if pages == 0:
-            raise DocumentError("쪽이 하나도 없는 PDF입니다.")
+            raise DocumentError(N_("쪽이 하나도 없는 PDF입니다."))
         if pages > max_pages:
-            raise DocumentError(f"쪽수가 너무 많습니다({pages}쪽). 최대 {max_pages}쪽까지 올릴 수 있습니다.")
+            raise DocumentError(N_("쪽수가 너무 많습니다(%(pages)s쪽). 최대 %(max)s쪽까지 올릴 수 있습니다."),
+                                pages=pages, max=max_pages)
         check_inflated_size(pdf)
         removed = _defang(pdf)
         out = io.BytesIO()
@@ -54,7 +56,7 @@ def check_inflated_size(pdf) -> None:
         size = _inflated_size(obj)
         total += size
         if size > MAX_STREAM_BYTES or total > MAX_TOTAL_BYTES:
-            raise DocumentError("압축을 풀면 지나치게 커지는 PDF입니다(압축 폭탄 의심). 올릴 수 없습니다.")
+            raise DocumentError(N_("압축을 풀면 지나치게 커지는 PDF입니다(압축 폭탄 의심). 올릴 수 없습니다."))
 
 
 def _inflated_size(stream) -> int:

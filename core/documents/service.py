@@ -19,6 +19,7 @@ from core.documents.cache import PageCache
 from core.documents.intake import check_upload
 from core.documents.isolation import Limits, RenderError, RenderPool, render_pool, run_convert
 from core.documents.watermark import Identity, apply_watermark, encode_jpeg
+from core.i18n import N_
 from core.models.accounts import User
 from core.models.documents import Document, DocumentShare, DocumentView
 from core.timeutil import utcnow
@@ -89,9 +90,9 @@ def create_document(session: Session, cfg: ViewerConfig, *, filename: str, data:
     """Check and store an upload; the row starts as ``converting``. Raises :class:`DocumentError`."""
     title = (title or "").strip()
     if not title:
-        raise DocumentError("문서 제목을 입력해 주세요.")
+        raise DocumentError(N_("문서 제목을 입력해 주세요."))
     if len(title) > 200:
-        raise DocumentError("문서 제목은 200자 이하로 입력해 주세요.")
+        raise DocumentError(N_("문서 제목은 %(max)s자 이하로 입력해 주세요."), max=200)
     intake = check_upload(filename, data, max_bytes=cfg.max_bytes)
     document = Document(title=title, original_name=Path(filename or "").name[:255], original_type=intake.kind,
                         original_size=intake.size, sha256=hashlib.sha256(data).hexdigest(), status="converting",
@@ -113,11 +114,12 @@ def process_document(session: Session, cfg: ViewerConfig, document_id: int,
                      progress: Progress | None = None) -> dict[str, Any]:
     """Convert and sanitise in the sandbox, mark ready, then pre-render every page.
 
-    A failure marks the document ``failed`` with the reason and raises :class:`DocumentError`.
+    A failure marks the document ``failed`` with the reason (the Korean text, and the message as data for
+    the console to translate) and raises :class:`DocumentError`.
     """
     document = session.get(Document, document_id)
     if document is None:
-        raise DocumentError("문서를 찾을 수 없습니다.")
+        raise DocumentError(N_("문서를 찾을 수 없습니다."))
     relative = f"{storage_key(document)}/document.pdf"
     job = {"kind": document.original_type, "src": str(cfg.file(document.original_path)),
            "out": str(cfg.file(relative)), "static_dir": str(cfg.static_dir), "base_url": cfg.base_url,
@@ -125,11 +127,11 @@ def process_document(session: Session, cfg: ViewerConfig, document_id: int,
     try:
         result = run_convert(job, cfg.limits)
     except DocumentError as exc:
-        document.status, document.error = "failed", str(exc)
+        document.status, document.error, document.error_detail = "failed", str(exc), exc.detail
         session.commit()
         raise
     document.pdf_path, document.page_count = relative, int(result["pages"])
-    document.status, document.error, document.ready_at = "ready", "", utcnow()
+    document.status, document.error, document.error_detail, document.ready_at = "ready", "", None, utcnow()
     session.commit()
     rendered = prerender(session, cfg, document, progress)
     removed = sum(result.get("removed", {}).values())
@@ -165,7 +167,7 @@ def prerender(session: Session, cfg: ViewerConfig, document: Document, progress:
 def page_bitmap(cfg: ViewerConfig, document: Document, page: int, width: int) -> Image.Image:
     """The un-watermarked page from the cache, rendered in the sandbox on a miss."""
     if width not in WIDTHS or not 1 <= page <= document.page_count:
-        raise DocumentError("없는 쪽입니다.")
+        raise DocumentError(N_("없는 쪽입니다."))
     key = storage_key(document)
     image = cfg.cache.get(key, page, width)
     if image is None:
@@ -181,7 +183,7 @@ def page_image(cfg: ViewerConfig, document: Document, page: int, width: int, ide
     encodes in one go (only the JPEG crosses the pipe) and then caches the clean bitmap.
     """
     if width not in WIDTHS or not 1 <= page <= document.page_count:
-        raise DocumentError("없는 쪽입니다.")
+        raise DocumentError(N_("없는 쪽입니다."))
     key = storage_key(document)
     image = cfg.cache.get(key, page, width)
     if image is not None:

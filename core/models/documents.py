@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base
@@ -28,7 +28,10 @@ class Document(Base):
     original_size: Mapped[int] = mapped_column(BigInteger, default=0)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     status: Mapped[str] = mapped_column(String(16), default="converting", index=True)
-    error: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str] = mapped_column(Text, default="")    # why it failed, in Korean: the record
+    # The same reason as data, {"msgid", "params"} (core.documents.DocumentError.detail), for the console
+    # to show in the reader's language; None for rows that failed before it was kept.
+    error_detail: Mapped[dict | None] = mapped_column(JSON)
     page_count: Mapped[int] = mapped_column(Integer, default=0)
     original_path: Mapped[str] = mapped_column(String(255), default="")   # relative to instance/documents
     pdf_path: Mapped[str] = mapped_column(String(255), default="")        # the sanitised PDF pages render from
