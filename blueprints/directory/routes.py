@@ -109,7 +109,7 @@ def import_page():
         try:
             rows = read_rows(upload.read(), filename)  # read before starting: a bad file changes nothing
         except ImportFileError as exc:
-            form.file.errors.append(str(exc))
+            form.file.errors.append(_(exc.message, **exc.params))
             status = 400
         else:
             def job(session, progress):

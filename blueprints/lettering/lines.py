@@ -9,6 +9,7 @@ from blueprints.lettering.args import int_arg, page_arg
 from blueprints.lettering.forms import LineForm, LinesImportForm
 from blueprints.lettering.scope import check_department, department_scope
 from core.audit import record
+from core.i18n import N_
 from core.lettering.lines_import import LineError, LinesFileError, clean_text, import_rows, read_rows, save_line
 from core.models.lettering import Line
 from core.models.organization import Department
@@ -80,8 +81,8 @@ def _save(form: LineForm, line: Line | None):
             saved = save_line(db.session, raw, line, active=form.active.data)
         except LineError as exc:
             db.session.rollback()
-            for name, message in exc.errors.items():
-                getattr(form, name).errors = [*getattr(form, name).errors, message]
+            for name, problem in exc.errors.items():
+                getattr(form, name).errors = [*getattr(form, name).errors, _(problem.message, **problem.params)]
         else:
             record(db.session, "lettering.line.save", user=current_user, target=saved.number,
                    created=line is None, **client_info())
@@ -115,10 +116,10 @@ def lines_import():
         data = upload.read(MAX_UPLOAD_BYTES + 1)
         try:
             if len(data) > MAX_UPLOAD_BYTES:
-                raise LinesFileError(_("파일이 너무 큽니다 (최대 10MB)."))
+                raise LinesFileError(N_("파일이 너무 큽니다 (최대 10MB)."))
             rows = read_rows(data, upload.filename or "")
         except LinesFileError as exc:
-            error = str(exc)
+            error = _(exc.message, **exc.params)
         else:
             record(db.session, "lettering.lines.import", user=current_user, target=upload.filename or "",
                    rows=len(rows), **client_info())

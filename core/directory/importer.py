@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from core import hangul
 from core.directory.index import mark_changed
+from core.i18n import N_
 from core.models.organization import Department, Person
 from core.phone import try_normalize
 from core.timeutil import utcnow
@@ -40,14 +41,32 @@ Progress = Callable[[int, int], None]
 
 
 class ImportFileError(ValueError):
-    """The file as a whole cannot be read; the message is shown to the admin as is."""
+    """The file as a whole cannot be read. ``message`` is a Korean msgid with ``params`` for the web layer to
+    translate; ``str()`` is the Korean text (the CLI)."""
+
+    def __init__(self, message: str, **params: Any) -> None:
+        super().__init__(message % params if params else message)
+        self.message, self.params = message, params
+
+
+Reason = tuple[str, dict[str, Any]]   # a Korean msgid and its parameters
+
+
+def _reason(message: str, **params: Any) -> Reason:
+    return message, params
 
 
 @dataclass
 class Rejection:
     row: int
-    reason: str
+    message: str                      # a Korean msgid; the console translates it with ``params``
+    params: dict[str, Any] = field(default_factory=dict)
     name: str = ""
+
+    @property
+    def reason(self) -> str:
+        """The Korean text: the CLI's and the stored report's (older reports hold nothing else)."""
+        return self.message % self.params if self.params else self.message
 
 
 @dataclass
@@ -60,7 +79,8 @@ class ImportReport:
     def as_dict(self) -> dict[str, Any]:
         return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
                 "rejected_count": len(self.rejected), "total": self.total,
-                "rejected": [{"row": r.row, "reason": r.reason, "name": r.name} for r in self.rejected]}
+                "rejected": [{"row": r.row, "reason": r.reason, "name": r.name, "msgid": r.message,
+                              "params": r.params} for r in self.rejected]}
 
     @property
     def total(self) -> int:
@@ -75,7 +95,7 @@ Row = tuple[int, dict[str, str]]
 def read_rows(data: bytes, filename: str = "") -> list[Row]:
     """Parse a CSV or XLSX file into (row number, {header: value}); raises ImportFileError."""
     if not data:
-        raise ImportFileError("파일이 비어 있습니다.")
+        raise ImportFileError(N_("파일이 비어 있습니다."))
     if data[:4] == b"PK\x03\x04" or filename.lower().endswith((".xlsx", ".xlsm")):
         table = _xlsx_table(data)
     else:
@@ -91,19 +111,20 @@ def _decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ImportFileError("파일의 문자 인코딩을 읽을 수 없습니다. UTF-8 또는 CP949(EUC-KR) CSV나 XLSX로 저장해 주세요.")
+    raise ImportFileError(
+        N_("파일의 문자 인코딩을 읽을 수 없습니다. UTF-8 또는 CP949(EUC-KR) CSV나 XLSX로 저장해 주세요."))
 
 
 def _csv_table(data: bytes) -> list[tuple[int, list[str]]]:
     text = _decode(data)
     if "\x00" in text:
-        raise ImportFileError("CSV 파일이 아닙니다. UTF-8 또는 CP949 CSV나 XLSX 파일을 올려 주세요.")
+        raise ImportFileError(N_("CSV 파일이 아닙니다. UTF-8 또는 CP949 CSV나 XLSX 파일을 올려 주세요."))
     first = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first and "," not in first else ","
     try:
         return [(number, cells) for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), 1)]
     except csv.Error as exc:
-        raise ImportFileError(f"CSV 형식이 올바르지 않습니다: {exc}") from exc
+        raise ImportFileError(N_("CSV 형식이 올바르지 않습니다: %(detail)s"), detail=str(exc)) from exc
 
 
 def _xlsx_table(data: bytes) -> list[tuple[int, list[str]]]:
@@ -112,7 +133,7 @@ def _xlsx_table(data: bytes) -> list[tuple[int, list[str]]]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportFileError("XLSX 파일을 열 수 없습니다. 손상되었거나 엑셀 파일이 아닙니다.") from exc
+        raise ImportFileError(N_("XLSX 파일을 열 수 없습니다. 손상되었거나 엑셀 파일이 아닙니다.")) from exc
     try:
         sheet = workbook.active
         return [(number, [_cell_text(v) for v in values])
@@ -132,16 +153,19 @@ def _cell_text(value: Any) -> str:
 def _with_header(table: list[tuple[int, list[str]]]) -> list[Row]:
     rows = [(n, [c.strip() for c in cells]) for n, cells in table if any(c.strip() for c in cells)]
     if not rows:
-        raise ImportFileError("파일에 데이터가 없습니다.")
+        raise ImportFileError(N_("파일에 데이터가 없습니다."))
     _, header = rows[0]
     header = [h.lstrip("\ufeff") for h in header]
     missing = [h for h in REQUIRED if h not in header]
-    if missing or not ({"이메일", "직통전화"} & set(header)):
-        need = missing or ["이메일 또는 직통전화"]
-        raise ImportFileError("머리글 행에 필요한 열이 없습니다: " + ", ".join(need)
-                              + ". 머리글은 " + ",".join(HEADERS) + " 입니다.")
+    if missing:
+        raise ImportFileError(N_("머리글 행에 필요한 열이 없습니다: %(columns)s. 머리글은 %(headers)s 입니다."),
+                              columns=", ".join(missing), headers=",".join(HEADERS))
+    if not ({"이메일", "직통전화"} & set(header)):
+        raise ImportFileError(
+            N_("머리글 행에 필요한 열이 없습니다: 이메일 또는 직통전화. 머리글은 %(headers)s 입니다."),
+            headers=",".join(HEADERS))
     if len(rows) == 1:
-        raise ImportFileError("머리글만 있고 데이터 행이 없습니다.")
+        raise ImportFileError(N_("머리글만 있고 데이터 행이 없습니다."))
     out: list[Row] = []
     for number, cells in rows[1:]:
         record = {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header) if h}
@@ -161,49 +185,49 @@ def _normalize_phone_cell(value: str) -> str | None:
     return try_normalize(value)
 
 
-def _parse(record: dict[str, str]) -> tuple[dict[str, Any] | None, str]:
+def _parse(record: dict[str, str]) -> tuple[dict[str, Any] | None, Reason | None]:
     """A row's Person fields plus its department, or (None, reason) when it must be rejected."""
     if record.get("__extra__"):
-        return None, "열이 머리글보다 많습니다. 값에 쉼표가 있으면 큰따옴표로 감싸 주세요."
+        return None, _reason(N_("열이 머리글보다 많습니다. 값에 쉼표가 있으면 큰따옴표로 감싸 주세요."))
     name = hangul.normalize_spacing(record.get("성명", ""))
     if not name:
-        return None, "성명이 비어 있습니다."
+        return None, _reason(N_("성명이 비어 있습니다."))
     department = hangul.normalize_spacing(record.get("부서", ""))
     if not department:
-        return None, "부서가 비어 있습니다."
+        return None, _reason(N_("부서가 비어 있습니다."))
     out: dict[str, Any] = {}
     for column, (attr, limit) in TEXT_FIELDS.items():
         value = hangul.normalize_spacing(record.get(column, ""))
         if len(value) > limit:
-            return None, f"{column}이(가) 너무 깁니다 (최대 {limit}자)."
+            return None, _reason(N_("%(column)s이(가) 너무 깁니다 (최대 %(limit)s자)."), column=column, limit=limit)
         out[attr] = value
     organization = hangul.normalize_spacing(record.get("소속기관", "")) or DEFAULT_ORGANIZATION
     parent = hangul.normalize_spacing(record.get("상위부서", ""))
     if max(len(organization), len(parent), len(department)) > 64:
-        return None, "소속기관·상위부서·부서 이름은 64자를 넘을 수 없습니다."
+        return None, _reason(N_("소속기관·상위부서·부서 이름은 64자를 넘을 수 없습니다."))
     kind = KINDS.get(record.get(KIND_HEADER, "").strip().lower())
     if kind is None:
-        return None, "구분은 '직원' 또는 '연락처'여야 합니다."
+        return None, _reason(N_("구분은 '직원' 또는 '연락처'여야 합니다."))
     extension = record.get("내선", "").replace("-", "").replace(" ", "")
     if extension and (not extension.isdigit() or len(extension) > 16):
-        return None, f"내선 번호는 숫자만 쓸 수 있습니다: {record.get('내선', '')}"
+        return None, _reason(N_("내선 번호는 숫자만 쓸 수 있습니다: %(value)s"), value=record.get("내선", ""))
     phone = mobile = ""
     if raw := record.get("직통전화", ""):
         phone = _normalize_phone_cell(raw) or ""
         if not phone:
-            return None, f"직통전화 형식이 올바르지 않습니다: {raw}"
+            return None, _reason(N_("직통전화 형식이 올바르지 않습니다: %(value)s"), value=raw)
     if raw := record.get("휴대전화", ""):
         mobile = _normalize_phone_cell(raw) or ""
         if not mobile:
-            return None, f"휴대전화 형식이 올바르지 않습니다: {raw}"
+            return None, _reason(N_("휴대전화 형식이 올바르지 않습니다: %(value)s"), value=raw)
     email = record.get("이메일", "").strip().lower() or None
     if email and (not EMAIL.match(email) or len(email) > 255):
-        return None, f"이메일 형식이 올바르지 않습니다: {record.get('이메일', '')}"
+        return None, _reason(N_("이메일 형식이 올바르지 않습니다: %(value)s"), value=record.get("이메일", ""))
     if not email and not phone:
-        return None, "이메일과 직통전화가 모두 비어 있어 기존 사람과 맞춰 볼 수 없습니다."
+        return None, _reason(N_("이메일과 직통전화가 모두 비어 있어 기존 사람과 맞춰 볼 수 없습니다."))
     out.update(kind=kind, extension=extension, phone=phone, mobile=mobile, email=email,
                _dept=(organization, department, parent))
-    return out, ""
+    return out, None
 
 
 def _save_departments(session: Session, wanted: set[tuple[str, str, str]],
@@ -241,12 +265,14 @@ def import_rows(session: Session, rows: Iterable[Row], progress: Progress | None
         if values is not None:
             key = f"e:{values['email']}" if values["email"] else f"p:{values['phone']}"
             if key in first_seen:
-                values, reason = None, (f"{first_seen[key]}행과 "
-                                        f"{'이메일' if key.startswith('e:') else '직통전화'}이 같습니다.")
+                same = (N_("%(row)s행과 이메일이 같습니다.") if key.startswith("e:")
+                        else N_("%(row)s행과 직통전화이 같습니다."))
+                values, reason = None, _reason(same, row=first_seen[key])
             else:
                 first_seen[key] = number
         if values is None:
-            report.rejected.append(Rejection(number, reason, record.get("성명", "")[:64]))
+            message, params = reason
+            report.rejected.append(Rejection(number, message, params, record.get("성명", "")[:64]))
         else:
             parsed.append((number, values))
 
@@ -270,7 +296,8 @@ def import_rows(session: Session, rows: Iterable[Row], progress: Progress | None
         values["department_id"] = known[0] if known else None  # a new department is filled in below
         pid = by_email.get(values["email"]) if values["email"] else by_phone.get(values["phone"])
         if pid is not None and pid in touched:
-            report.rejected.append(Rejection(number, f"{touched[pid]}행과 같은 사람을 가리킵니다.", values["name"]))
+            report.rejected.append(Rejection(number, N_("%(row)s행과 같은 사람을 가리킵니다."), {"row": touched[pid]},
+                                             values["name"]))
             continue
         if pid is None:
             inserts.append({**values, "updated_at": now})

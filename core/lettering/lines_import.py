@@ -10,6 +10,9 @@ Rules (documented in docs/lettering-console.md):
   that lines are never orphaned from the department whose admins look after them;
 - a bad row is rejected with its spreadsheet row number (the header is row 1) and a Korean reason,
   and never stops the good rows; a file that cannot be read at all changes nothing.
+
+Reasons are Korean msgids with their values apart (:class:`Problem`); the report stores both the Korean
+text (the CLI's, the record's) and the msgids with their parameters, which the console translates.
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.i18n import N_
 from core.models.lettering import MESSAGE_MAX, Line
 from core.models.organization import Department
 from core.phone import try_normalize
@@ -43,15 +47,32 @@ _SUFFIX = re.compile(r"(과|팀|실|국|단|소|센터|사업소|행정복지센
 PROFILE_FIELDS = ("extension", "department_id", "institution", "department_name", "message", "logo_url")
 
 
+@dataclass
+class Problem:
+    """What is wrong, as a Korean msgid with its ``params``; ``str()`` is the Korean text."""
+    message: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.message % self.params if self.params else self.message
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"msgid": self.message, "params": self.params}
+
+
 class LinesFileError(ValueError):
-    """The whole file is unreadable; nothing was changed."""
+    """The whole file is unreadable; nothing was changed. ``message`` and ``params`` as in :class:`Problem`."""
+
+    def __init__(self, message: str, **params: Any) -> None:
+        super().__init__(message % params if params else message)
+        self.message, self.params = message, params
 
 
 class LineError(ValueError):
-    """One line's values are invalid; ``errors`` maps field name to a Korean message."""
+    """One line's values are invalid; ``errors`` maps field name to a :class:`Problem`."""
 
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
+    def __init__(self, errors: dict[str, Problem]) -> None:
+        super().__init__("; ".join(str(p) for p in errors.values()))
         self.errors = errors
 
 
@@ -70,7 +91,8 @@ class ImportReport:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
-    rejected: list[dict[str, Any]] = field(default_factory=list)   # [{"row": 7, "reason": "..."}]
+    # [{"row": 7, "reason": "<Korean text>", "messages": [{"msgid": "...", "params": {...}}]}]
+    rejected: list[dict[str, Any]] = field(default_factory=list)
     created_departments: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -94,7 +116,7 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise LinesFileError("XLSX 파일을 열 수 없습니다. 파일이 손상되었는지 확인해 주세요.") from exc
+        raise LinesFileError(N_("XLSX 파일을 열 수 없습니다. 파일이 손상되었는지 확인해 주세요.")) from exc
     try:
         sheet = workbook.worksheets[0]
         return [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
@@ -110,13 +132,13 @@ def _read_csv(data: bytes) -> list[list[str]]:
         except UnicodeDecodeError:
             continue
     else:
-        raise LinesFileError("파일의 문자 인코딩을 읽을 수 없습니다. UTF-8 또는 CP949(EUC-KR) CSV로 저장해 주세요.")
+        raise LinesFileError(N_("파일의 문자 인코딩을 읽을 수 없습니다. UTF-8 또는 CP949(EUC-KR) CSV로 저장해 주세요."))
     if "\x00" in text:
-        raise LinesFileError("CSV 파일이 아닙니다. CSV 또는 XLSX 파일을 올려 주세요.")
+        raise LinesFileError(N_("CSV 파일이 아닙니다. CSV 또는 XLSX 파일을 올려 주세요."))
     try:
         return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
     except csv.Error as exc:
-        raise LinesFileError(f"CSV 형식이 올바르지 않습니다: {exc}") from exc
+        raise LinesFileError(N_("CSV 형식이 올바르지 않습니다: %(detail)s"), detail=str(exc)) from exc
 
 
 def read_rows(data: bytes, filename: str = "") -> list[tuple[int, dict[str, str]]]:
@@ -125,16 +147,16 @@ def read_rows(data: bytes, filename: str = "") -> list[tuple[int, dict[str, str]
     Raises :class:`LinesFileError` when the file cannot be read or lacks a required column.
     """
     if not data:
-        raise LinesFileError("빈 파일입니다.")
+        raise LinesFileError(N_("빈 파일입니다."))
     is_xlsx = filename.lower().endswith((".xlsx", ".xlsm")) or data[:4] == b"PK\x03\x04"
     table = _read_xlsx(data) if is_xlsx else _read_csv(data)
     if not table:
-        raise LinesFileError("파일에 내용이 없습니다.")
+        raise LinesFileError(N_("파일에 내용이 없습니다."))
     header = [h.replace("\ufeff", "").replace(" ", "") for h in table[0]]
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if missing:
-        raise LinesFileError("필수 열이 없습니다: " + ", ".join(missing)
-                             + ". 첫 줄은 회선번호,내선,부서,표시기관명,안내문구,로고URL 이어야 합니다.")
+        raise LinesFileError(N_("필수 열이 없습니다: %(columns)s. 첫 줄은 %(header)s 이어야 합니다."),
+                             columns=", ".join(missing), header=",".join(COLUMNS))
     positions = {COLUMNS[name]: i for i, name in enumerate(header) if name in COLUMNS}
     rows = []
     for offset, raw in enumerate(table[1:], start=2):
@@ -142,7 +164,8 @@ def read_rows(data: bytes, filename: str = "") -> list[tuple[int, dict[str, str]
             continue
         rows.append((offset, {key: (raw[i] if i < len(raw) else "") for key, i in positions.items()}))
     if len(rows) > MAX_ROWS:
-        raise LinesFileError(f"한 번에 {MAX_ROWS:,}행까지 가져올 수 있습니다 (이 파일: {len(rows):,}행).")
+        raise LinesFileError(N_("한 번에 %(max)s행까지 가져올 수 있습니다 (이 파일: %(count)s행)."),
+                             max=f"{MAX_ROWS:,}", count=f"{len(rows):,}")
     return rows
 
 
@@ -168,32 +191,33 @@ def clean_text(value: str | None) -> str:
 def validate(raw: dict[str, str]) -> LineValues:
     """Check one line's values; raises :class:`LineError` with a Korean message per field."""
     raw = {key: clean_text(value) for key, value in raw.items()}
-    errors: dict[str, str] = {}
+    errors: dict[str, Problem] = {}
     number_text = (raw.get("number") or "").strip()
     number = _line_number(number_text) if number_text else None
     if not number_text:
-        errors["number"] = "회선번호가 비어 있습니다."
+        errors["number"] = Problem(N_("회선번호가 비어 있습니다."))
     elif number is None:
-        errors["number"] = f"회선번호 형식이 올바르지 않습니다: {number_text}"
+        errors["number"] = Problem(N_("회선번호 형식이 올바르지 않습니다: %(value)s"), {"value": number_text})
     extension = (raw.get("extension") or "").strip()
     if extension and not _EXTENSION.fullmatch(extension):
-        errors["extension"] = "내선은 숫자 3~6자리여야 합니다."
+        errors["extension"] = Problem(N_("내선은 숫자 3~6자리여야 합니다."))
     department = " ".join((raw.get("department") or "").split())
     if not department:
-        errors["department"] = "부서가 비어 있습니다."
+        errors["department"] = Problem(N_("부서가 비어 있습니다."))
     elif len(department) > 64:
-        errors["department"] = "부서 이름은 64자 이하여야 합니다."
+        errors["department"] = Problem(N_("부서 이름은 64자 이하여야 합니다."))
     institution = " ".join((raw.get("institution") or "").split()) or DEFAULT_INSTITUTION
     if len(institution) > 64:
-        errors["institution"] = "표시기관명은 64자 이하여야 합니다."
+        errors["institution"] = Problem(N_("표시기관명은 64자 이하여야 합니다."))
     message = " ".join((raw.get("message") or "").split())
     if not message:
-        errors["message"] = "안내문구가 비어 있습니다."
+        errors["message"] = Problem(N_("안내문구가 비어 있습니다."))
     elif len(message) > MESSAGE_MAX:
-        errors["message"] = f"안내문구는 {MESSAGE_MAX}자 이하여야 합니다 (현재 {len(message)}자)."
+        errors["message"] = Problem(N_("안내문구는 %(max)s자 이하여야 합니다 (현재 %(length)s자)."),
+                                    {"max": MESSAGE_MAX, "length": len(message)})
     logo_url = (raw.get("logo_url") or "").strip()
     if logo_url and not _valid_logo(logo_url):
-        errors["logo_url"] = "로고URL은 http:// 또는 https:// 로 시작하는 주소여야 합니다."
+        errors["logo_url"] = Problem(N_("로고URL은 http:// 또는 https:// 로 시작하는 주소여야 합니다."))
     if errors:
         raise LineError(errors)
     return LineValues(number=number or "", extension=extension or None, department=department,
@@ -271,11 +295,11 @@ def import_rows(session: Session, rows: Iterable[tuple[int, dict[str, str]]],
         try:
             values = validate(raw)
         except LineError as exc:
-            report.rejected.append({"row": row_no, "reason": " ".join(exc.errors.values())})
+            report.rejected.append(_rejection(row_no, list(exc.errors.values())))
         else:
-            reason = _conflict(values, row_no, by_extension, seen_numbers, seen_extensions)
-            if reason:
-                report.rejected.append({"row": row_no, "reason": reason})
+            problem = _conflict(values, row_no, by_extension, seen_numbers, seen_extensions)
+            if problem:
+                report.rejected.append(_rejection(row_no, [problem]))
             else:
                 seen_numbers[values.number] = row_no
                 if values.extension:
@@ -291,17 +315,23 @@ def import_rows(session: Session, rows: Iterable[tuple[int, dict[str, str]]],
     return report.as_dict()
 
 
+def _rejection(row_no: int, problems: list[Problem]) -> dict[str, Any]:
+    return {"row": row_no, "reason": " ".join(str(p) for p in problems),
+            "messages": [p.as_dict() for p in problems]}
+
+
 def _conflict(values: LineValues, row_no: int, by_extension: dict[str, Line],
-              seen_numbers: dict[str, int], seen_extensions: dict[str, int]) -> str:
+              seen_numbers: dict[str, int], seen_extensions: dict[str, int]) -> Problem | None:
     if values.number in seen_numbers:
-        return f"회선번호가 {seen_numbers[values.number]}행과 중복됩니다."
+        return Problem(N_("회선번호가 %(row)s행과 중복됩니다."), {"row": seen_numbers[values.number]})
     if values.extension:
         if values.extension in seen_extensions:
-            return f"내선 {values.extension}이(가) {seen_extensions[values.extension]}행과 중복됩니다."
+            return Problem(N_("내선 %(extension)s이(가) %(row)s행과 중복됩니다."),
+                           {"extension": values.extension, "row": seen_extensions[values.extension]})
         owner = by_extension.get(values.extension)
         if owner is not None and owner.number != values.number:
-            return f"내선 {values.extension}은(는) 이미 다른 회선에 있습니다."
-    return ""
+            return Problem(N_("내선 %(extension)s은(는) 이미 다른 회선에 있습니다."), {"extension": values.extension})
+    return None
 
 
 def _store(session: Session, values: LineValues, departments: _Departments, lines: dict[str, Line],
@@ -335,14 +365,14 @@ def save_line(session: Session, raw: dict[str, str], line: Line | None = None, *
     """Create a line (``line`` None) or edit one; raises :class:`LineError` on bad values
     or when the number or extension belongs to another line. The caller commits."""
     values = validate(raw)
-    errors: dict[str, str] = {}
+    errors: dict[str, Problem] = {}
     same_number = session.scalar(select(Line).where(Line.number == values.number))
     if same_number is not None and same_number is not line:
-        errors["number"] = "이미 등록된 회선번호입니다."
+        errors["number"] = Problem(N_("이미 등록된 회선번호입니다."))
     if values.extension:
         same_ext = session.scalar(select(Line).where(Line.extension == values.extension))
         if same_ext is not None and same_ext is not line:
-            errors["extension"] = "이미 다른 회선에서 쓰는 내선입니다."
+            errors["extension"] = Problem(N_("이미 다른 회선에서 쓰는 내선입니다."))
     if errors:
         raise LineError(errors)
     dept = _Departments(session).get(values.department, values.institution)

@@ -122,7 +122,14 @@ def test_bad_rows_are_reported_and_good_rows_still_imported(app):
     assert "휴대전화" in reasons[10]
     assert "열" in reasons[13]
     as_dict = report.as_dict()
-    assert as_dict["rejected_count"] == 9 and as_dict["rejected"][0] == {"row": 3, "reason": reasons[3], "name": ""}
+    assert as_dict["rejected_count"] == 9
+    assert as_dict["rejected"][0] == {"row": 3, "reason": "성명이 비어 있습니다.", "name": "",
+                                      "msgid": "성명이 비어 있습니다.", "params": {}}
+    # The report keeps the msgid and its values apart, for the console to show in the reader's language.
+    assert as_dict["rejected"][1] == {"row": 4, "reason": "직통전화 형식이 올바르지 않습니다: 031-80", "name": "김번호",
+                                      "msgid": "직통전화 형식이 올바르지 않습니다: %(value)s",
+                                      "params": {"value": "031-80"}}
+    assert reasons[7] == "2행과 이메일이 같습니다."
 
 
 @pytest.mark.parametrize(("data", "filename", "message"), [
