@@ -66,7 +66,9 @@ def test_failures_back_off_then_the_job_dies_and_can_be_retried(app):
         assert jobs.fail(db.session, claimed, "w1", f"boom {attempt}") == "queued"
         db.session.commit()
         job = fresh(job_id)
-        delays.append((as_utc(job.run_at) - utcnow()).total_seconds())
+        # Measured from the moment fail() recorded (updated_at), not from now: a loaded machine must not
+        # eat into a short jittered delay.
+        delays.append((as_utc(job.run_at) - as_utc(job.updated_at)).total_seconds())
         assert job.last_error == f"boom {attempt}"
         db.session.execute(update(Job).where(Job.id == job_id).values(run_at=utcnow()))
         db.session.commit()
