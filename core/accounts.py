@@ -5,12 +5,14 @@ import hashlib
 import secrets
 from datetime import timedelta
 from enum import Enum
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.i18n import N_
 from core.models.accounts import ROLES, ApiToken, User
 from core.timeutil import as_utc, utcnow
 
@@ -28,7 +30,12 @@ class SignIn(Enum):
 
 
 class AccountError(ValueError):
-    pass
+    """``message`` is a Korean msgid with ``params`` for the web layer to translate; ``str()`` is the Korean
+    text (the CLI)."""
+
+    def __init__(self, message: str, **params: Any) -> None:
+        super().__init__(message % params if params else message)
+        self.message, self.params = message, params
 
 
 def hash_password(password: str) -> str:
@@ -44,16 +51,16 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 def check_password_policy(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"비밀번호는 {MIN_PASSWORD_LENGTH}자 이상이어야 합니다.")
+        raise AccountError(N_("비밀번호는 %(min)s자 이상이어야 합니다."), min=MIN_PASSWORD_LENGTH)
     if password.isdigit() or password.isalpha():
-        raise AccountError("비밀번호는 문자와 숫자 또는 기호를 섞어야 합니다.")
+        raise AccountError(N_("비밀번호는 문자와 숫자 또는 기호를 섞어야 합니다."))
 
 
 def create_user(session: Session, username: str, password: str, role: str = "staff", **fields) -> User:
     if role not in ROLES:
-        raise AccountError(f"알 수 없는 역할입니다: {role} ({', '.join(ROLES)})")
+        raise AccountError(N_("알 수 없는 역할입니다: %(role)s (%(roles)s)"), role=role, roles=", ".join(ROLES))
     if session.scalar(select(User).filter_by(username=username)):
-        raise AccountError(f"이미 있는 사용자입니다: {username}")
+        raise AccountError(N_("이미 있는 사용자입니다: %(username)s"), username=username)
     check_password_policy(password)
     user = User(username=username, password_hash=hash_password(password), role=role,
                 password_changed_at=utcnow(), **fields)

@@ -2,15 +2,22 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
+
+from core.i18n import N_
 
 _NON_DIGITS = re.compile(r"\D")
 
 
 class InvalidPhone(ValueError):
-    pass
+    """``message`` is a Korean msgid with ``params`` for the web layer to translate; ``str()`` is the Korean text."""
+
+    def __init__(self, message: str, **params: Any) -> None:
+        super().__init__(message % params if params else message)
+        self.message, self.params = message, params
 
 
 def digits(value: str) -> str:
@@ -21,13 +28,13 @@ def normalize(raw: str) -> str:
     """``031-8075-1234``, ``0318075-1234`` or ``+82 31-8075-1234`` → ``+823180751234``."""
     text = (raw or "").strip()
     if not text:
-        raise InvalidPhone("전화번호가 비어 있습니다.")
+        raise InvalidPhone(N_("전화번호가 비어 있습니다."))
     try:
         number = phonenumbers.parse(text, "KR")
     except NumberParseException as exc:
-        raise InvalidPhone(f"전화번호 형식이 올바르지 않습니다: {text}") from exc
+        raise InvalidPhone(N_("전화번호 형식이 올바르지 않습니다: %(value)s"), value=text) from exc
     if not phonenumbers.is_valid_number(number):
-        raise InvalidPhone(f"유효하지 않은 전화번호입니다: {text}")
+        raise InvalidPhone(N_("유효하지 않은 전화번호입니다: %(value)s"), value=text)
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 

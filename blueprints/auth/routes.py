@@ -79,7 +79,7 @@ def change_password():
             try:
                 set_password(current_user, form.new.data)
             except AccountError as exc:
-                form.new.errors.append(str(exc))
+                form.new.errors.append(_(exc.message, **exc.params))
             else:
                 audit.record(db.session, "password_changed", user=current_user, **client_info())
                 db.session.commit()
