@@ -25,7 +25,8 @@ def translated(detail: Mapping[str, Any]) -> str:
     """A message from core (``DocumentError.detail``) in the reader's language; word parameters too."""
     params = {name: translated(value) if isinstance(value, Mapping) else value
               for name, value in (detail.get("params") or {}).items()}
-    return gettext(detail["msgid"], **params)
+    msgid = detail["msgid"]   # a variable, not the subscript, so that pybabel does not extract "msgid"
+    return gettext(msgid, **params)
 
 
 def error_text(exc: DocumentError) -> str:
