@@ -71,6 +71,9 @@ def run_task(factory: sessionmaker[Session], task_id: int, fn: JobFn) -> TaskRun
             work.rollback()
             log.exception("task %s failed", task_id)
             result, status, error = {}, "failed", str(exc) or exc.__class__.__name__
+            detail = getattr(exc, "detail", None)   # a msgid and its parameters, for the reader's language
+            if isinstance(detail, dict) and "msgid" in detail:
+                result = {"error": detail}
     with factory() as s:
         task = s.get(TaskRun, task_id)
         task.status, task.error, task.result, task.finished_at = status, error, result, utcnow()

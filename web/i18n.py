@@ -1,7 +1,11 @@
 """Locale and timezone selection: Korean first, English as a per-user choice."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask import request, session
+from flask_babel import gettext
 from flask_login import current_user
 
 LOCALES = ("ko", "en")
@@ -17,3 +21,12 @@ def select_locale() -> str:
 
 def select_timezone() -> str:
     return "Asia/Seoul"
+
+
+def translated(detail: Mapping[str, Any]) -> str:
+    """A message from core as ``{"msgid", "params"}`` (e.g. ``DocumentError.detail``) in the reader's
+    language; parameters that are themselves such messages are translated too."""
+    params = {name: translated(value) if isinstance(value, Mapping) else value
+              for name, value in (detail.get("params") or {}).items()}
+    msgid = detail["msgid"]   # a variable, not the subscript, so that pybabel does not extract "msgid"
+    return gettext(msgid, **params)
