@@ -119,7 +119,7 @@ def import_page():
             audit.record(db.session, "directory.import", user=current_user, target=filename,
                          rows=len(rows), **client_info())
             db.session.commit()
-            task_id = tasks.start("directory_import", job, label=_("연락처 가져오기: %(name)s", name=filename))
+            task_id = tasks.start("directory_import", job, subject=filename)
             task = db.session.get(TaskRun, task_id)
             if request.htmx:
                 return render_template("admin/_task_progress.html", task=task)

@@ -125,7 +125,7 @@ def lines_import():
                    rows=len(rows), **client_info())
             db.session.commit()
             task_id = tasks.start("lines_import", lambda session, progress: import_rows(session, rows, progress),
-                                  label=_("회선 가져오기: %(name)s", name=upload.filename or ""))
+                                  subject=upload.filename or "")
             task = db.session.get(TaskRun, task_id)
     elif request.method == "POST":
         error = " ".join(str(e) for e in form.file.errors) or _("파일을 골라 주세요.")

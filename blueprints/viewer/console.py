@@ -71,7 +71,7 @@ def console_upload():
         return redirect(url_for("viewer.console_documents"))
     doc_id = document.id
     task_id = tasks.start("document_convert", lambda session, progress: process_document(
-        session, cfg, doc_id, progress), label=_("문서 변환: %(title)s", title=document.title))
+        session, cfg, doc_id, progress), subject=document.title)
     if request.htmx:
         return render_template("admin/_task_progress.html", task=db.session.get(TaskRun, task_id))
     flash(_("문서를 올렸습니다. 변환이 끝나면 목록에 표시됩니다."), "success")

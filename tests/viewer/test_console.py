@@ -56,12 +56,14 @@ def test_failed_conversion_shows_reason(client, login, make_user, app):
     document = db.session.query(Document).one()
     assert "쪽이 하나도 없는" in client.get(f"/admin/documents/{document.id}").get_data(as_text=True)
     # The progress box tells each admin the reason in their own language; the record stays Korean.
-    assert "쪽이 하나도 없는 PDF" in client.get(f"/admin/tasks/{task.id}").get_data(as_text=True)
+    korean = client.get(f"/admin/tasks/{task.id}").get_data(as_text=True)
+    assert "쪽이 하나도 없는 PDF" in korean and "문서 변환: 빈 PDF" in korean
     make_user("boss_en", role="admin", locale="en")
     english = client.application.test_client()
     login("boss_en", test_client=english)
     progress = english.get(f"/admin/tasks/{task.id}").get_data(as_text=True)
     assert "쪽이 하나도 없는" not in progress and "The PDF has no pages." in progress
+    assert "Document conversion: 빈 PDF" in progress   # the heading too, though a Korean admin started it
 
 
 def test_shares_revocation_and_readers_page(client, login, make_user, reader, admin, departments, add_document):
