@@ -5,14 +5,13 @@ import hashlib
 import secrets
 from datetime import timedelta
 from enum import Enum
-from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.i18n import N_
+from core.i18n import N_, MessageError
 from core.models.accounts import ROLES, ApiToken, User
 from core.timeutil import as_utc, utcnow
 
@@ -29,13 +28,8 @@ class SignIn(Enum):
     INACTIVE = "inactive"
 
 
-class AccountError(ValueError):
-    """``message`` is a Korean msgid with ``params`` for the web layer to translate; ``str()`` is the Korean
-    text (the CLI)."""
-
-    def __init__(self, message: str, **params: Any) -> None:
-        super().__init__(message % params if params else message)
-        self.message, self.params = message, params
+class AccountError(MessageError):
+    pass
 
 
 def hash_password(password: str) -> str:

@@ -2,22 +2,17 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
 
-from core.i18n import N_
+from core.i18n import N_, MessageError
 
 _NON_DIGITS = re.compile(r"\D")
 
 
-class InvalidPhone(ValueError):
-    """``message`` is a Korean msgid with ``params`` for the web layer to translate; ``str()`` is the Korean text."""
-
-    def __init__(self, message: str, **params: Any) -> None:
-        super().__init__(message % params if params else message)
-        self.message, self.params = message, params
+class InvalidPhone(MessageError):
+    pass
 
 
 def digits(value: str) -> str:

@@ -11,7 +11,7 @@ from core import audit
 from core.accounts import AccountError, SignIn, authenticate, set_password, verify_password
 from extensions import db
 from web.client import client_info
-from web.i18n import LOCALES
+from web.i18n import LOCALES, translated
 from web.sessions import start_session
 
 
@@ -79,7 +79,7 @@ def change_password():
             try:
                 set_password(current_user, form.new.data)
             except AccountError as exc:
-                form.new.errors.append(_(exc.message, **exc.params))
+                form.new.errors.append(translated(exc.detail))
             else:
                 audit.record(db.session, "password_changed", user=current_user, **client_info())
                 db.session.commit()

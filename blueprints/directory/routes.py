@@ -17,6 +17,7 @@ from core.models.tasks import TaskRun
 from extensions import db
 from web import tasks
 from web.client import client_info
+from web.i18n import translated
 from web.sessions import roles_required
 
 PAGE_RESULTS = 30
@@ -109,7 +110,7 @@ def import_page():
         try:
             rows = read_rows(upload.read(), filename)  # read before starting: a bad file changes nothing
         except ImportFileError as exc:
-            form.file.errors.append(_(exc.message, **exc.params))
+            form.file.errors.append(translated(exc.detail))
             status = 400
         else:
             def job(session, progress):

@@ -18,6 +18,7 @@ from core.phone import digits, format_korean
 from extensions import db
 from web import tasks
 from web.client import client_info
+from web.i18n import translated
 from web.sessions import roles_required
 
 PAGE_SIZE = 50
@@ -82,7 +83,7 @@ def _save(form: LineForm, line: Line | None):
         except LineError as exc:
             db.session.rollback()
             for name, problem in exc.errors.items():
-                getattr(form, name).errors = [*getattr(form, name).errors, _(problem.message, **problem.params)]
+                getattr(form, name).errors = [*getattr(form, name).errors, translated(problem.detail)]
         else:
             record(db.session, "lettering.line.save", user=current_user, target=saved.number,
                    created=line is None, **client_info())
@@ -119,7 +120,7 @@ def lines_import():
                 raise LinesFileError(N_("파일이 너무 큽니다 (최대 10MB)."))
             rows = read_rows(data, upload.filename or "")
         except LinesFileError as exc:
-            error = _(exc.message, **exc.params)
+            error = translated(exc.detail)
         else:
             record(db.session, "lettering.lines.import", user=current_user, target=upload.filename or "",
                    rows=len(rows), **client_info())

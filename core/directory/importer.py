@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from core import hangul
 from core.directory.index import mark_changed
-from core.i18n import N_
+from core.i18n import N_, Message, MessageError
 from core.models.organization import Department, Person
 from core.phone import try_normalize
 from core.timeutil import utcnow
@@ -40,33 +40,20 @@ BATCH = 500
 Progress = Callable[[int, int], None]
 
 
-class ImportFileError(ValueError):
-    """The file as a whole cannot be read. ``message`` is a Korean msgid with ``params`` for the web layer to
-    translate; ``str()`` is the Korean text (the CLI)."""
-
-    def __init__(self, message: str, **params: Any) -> None:
-        super().__init__(message % params if params else message)
-        self.message, self.params = message, params
-
-
-Reason = tuple[str, dict[str, Any]]   # a Korean msgid and its parameters
-
-
-def _reason(message: str, **params: Any) -> Reason:
-    return message, params
+class ImportFileError(MessageError):
+    """The file as a whole cannot be read."""
 
 
 @dataclass
 class Rejection:
     row: int
-    message: str                      # a Korean msgid; the console translates it with ``params``
-    params: dict[str, Any] = field(default_factory=dict)
+    problem: Message                  # the console translates it; str() is the CLI's and the record's Korean
     name: str = ""
 
     @property
     def reason(self) -> str:
         """The Korean text: the CLI's and the stored report's (older reports hold nothing else)."""
-        return self.message % self.params if self.params else self.message
+        return str(self.problem)
 
 
 @dataclass
@@ -79,8 +66,8 @@ class ImportReport:
     def as_dict(self) -> dict[str, Any]:
         return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
                 "rejected_count": len(self.rejected), "total": self.total,
-                "rejected": [{"row": r.row, "reason": r.reason, "name": r.name, "msgid": r.message,
-                              "params": r.params} for r in self.rejected]}
+                "rejected": [{"row": r.row, "reason": r.reason, "name": r.name, **r.problem.detail}
+                             for r in self.rejected]}
 
     @property
     def total(self) -> int:
@@ -185,46 +172,47 @@ def _normalize_phone_cell(value: str) -> str | None:
     return try_normalize(value)
 
 
-def _parse(record: dict[str, str]) -> tuple[dict[str, Any] | None, Reason | None]:
+def _parse(record: dict[str, str]) -> tuple[dict[str, Any] | None, Message | None]:
     """A row's Person fields plus its department, or (None, reason) when it must be rejected."""
     if record.get("__extra__"):
-        return None, _reason(N_("열이 머리글보다 많습니다. 값에 쉼표가 있으면 큰따옴표로 감싸 주세요."))
+        return None, Message(N_("열이 머리글보다 많습니다. 값에 쉼표가 있으면 큰따옴표로 감싸 주세요."))
     name = hangul.normalize_spacing(record.get("성명", ""))
     if not name:
-        return None, _reason(N_("성명이 비어 있습니다."))
+        return None, Message(N_("성명이 비어 있습니다."))
     department = hangul.normalize_spacing(record.get("부서", ""))
     if not department:
-        return None, _reason(N_("부서가 비어 있습니다."))
+        return None, Message(N_("부서가 비어 있습니다."))
     out: dict[str, Any] = {}
     for column, (attr, limit) in TEXT_FIELDS.items():
         value = hangul.normalize_spacing(record.get(column, ""))
         if len(value) > limit:
-            return None, _reason(N_("%(column)s이(가) 너무 깁니다 (최대 %(limit)s자)."), column=column, limit=limit)
+            return None, Message(N_("%(column)s이(가) 너무 깁니다 (최대 %(limit)s자)."),
+                                 {"column": column, "limit": limit})
         out[attr] = value
     organization = hangul.normalize_spacing(record.get("소속기관", "")) or DEFAULT_ORGANIZATION
     parent = hangul.normalize_spacing(record.get("상위부서", ""))
     if max(len(organization), len(parent), len(department)) > 64:
-        return None, _reason(N_("소속기관·상위부서·부서 이름은 64자를 넘을 수 없습니다."))
+        return None, Message(N_("소속기관·상위부서·부서 이름은 64자를 넘을 수 없습니다."))
     kind = KINDS.get(record.get(KIND_HEADER, "").strip().lower())
     if kind is None:
-        return None, _reason(N_("구분은 '직원' 또는 '연락처'여야 합니다."))
+        return None, Message(N_("구분은 '직원' 또는 '연락처'여야 합니다."))
     extension = record.get("내선", "").replace("-", "").replace(" ", "")
     if extension and (not extension.isdigit() or len(extension) > 16):
-        return None, _reason(N_("내선 번호는 숫자만 쓸 수 있습니다: %(value)s"), value=record.get("내선", ""))
+        return None, Message(N_("내선 번호는 숫자만 쓸 수 있습니다: %(value)s"), {"value": record.get("내선", "")})
     phone = mobile = ""
     if raw := record.get("직통전화", ""):
         phone = _normalize_phone_cell(raw) or ""
         if not phone:
-            return None, _reason(N_("직통전화 형식이 올바르지 않습니다: %(value)s"), value=raw)
+            return None, Message(N_("직통전화 형식이 올바르지 않습니다: %(value)s"), {"value": raw})
     if raw := record.get("휴대전화", ""):
         mobile = _normalize_phone_cell(raw) or ""
         if not mobile:
-            return None, _reason(N_("휴대전화 형식이 올바르지 않습니다: %(value)s"), value=raw)
+            return None, Message(N_("휴대전화 형식이 올바르지 않습니다: %(value)s"), {"value": raw})
     email = record.get("이메일", "").strip().lower() or None
     if email and (not EMAIL.match(email) or len(email) > 255):
-        return None, _reason(N_("이메일 형식이 올바르지 않습니다: %(value)s"), value=record.get("이메일", ""))
+        return None, Message(N_("이메일 형식이 올바르지 않습니다: %(value)s"), {"value": record.get("이메일", "")})
     if not email and not phone:
-        return None, _reason(N_("이메일과 직통전화가 모두 비어 있어 기존 사람과 맞춰 볼 수 없습니다."))
+        return None, Message(N_("이메일과 직통전화가 모두 비어 있어 기존 사람과 맞춰 볼 수 없습니다."))
     out.update(kind=kind, extension=extension, phone=phone, mobile=mobile, email=email,
                _dept=(organization, department, parent))
     return out, None
@@ -267,12 +255,11 @@ def import_rows(session: Session, rows: Iterable[Row], progress: Progress | None
             if key in first_seen:
                 same = (N_("%(row)s행과 이메일이 같습니다.") if key.startswith("e:")
                         else N_("%(row)s행과 직통전화이 같습니다."))
-                values, reason = None, _reason(same, row=first_seen[key])
+                values, reason = None, Message(same, {"row": first_seen[key]})
             else:
                 first_seen[key] = number
         if values is None:
-            message, params = reason
-            report.rejected.append(Rejection(number, message, params, record.get("성명", "")[:64]))
+            report.rejected.append(Rejection(number, reason, record.get("성명", "")[:64]))
         else:
             parsed.append((number, values))
 
@@ -296,8 +283,8 @@ def import_rows(session: Session, rows: Iterable[Row], progress: Progress | None
         values["department_id"] = known[0] if known else None  # a new department is filled in below
         pid = by_email.get(values["email"]) if values["email"] else by_phone.get(values["phone"])
         if pid is not None and pid in touched:
-            report.rejected.append(Rejection(number, N_("%(row)s행과 같은 사람을 가리킵니다."), {"row": touched[pid]},
-                                             values["name"]))
+            same_person = Message(N_("%(row)s행과 같은 사람을 가리킵니다."), {"row": touched[pid]})
+            report.rejected.append(Rejection(number, same_person, values["name"]))
             continue
         if pid is None:
             inserts.append({**values, "updated_at": now})

@@ -11,7 +11,7 @@ Rules (documented in docs/lettering-console.md):
 - a bad row is rejected with its spreadsheet row number (the header is row 1) and a Korean reason,
   and never stops the good rows; a file that cannot be read at all changes nothing.
 
-Reasons are Korean msgids with their values apart (:class:`Problem`); the report stores both the Korean
+Reasons are Korean msgids with their values apart (:class:`Message`); the report stores both the Korean
 text (the CLI's, the record's) and the msgids with their parameters, which the console translates.
 """
 from __future__ import annotations
@@ -30,7 +30,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.i18n import N_
+from core.i18n import N_, Message, MessageError
 from core.models.lettering import MESSAGE_MAX, Line
 from core.models.organization import Department
 from core.phone import try_normalize
@@ -47,31 +47,14 @@ _SUFFIX = re.compile(r"(과|팀|실|국|단|소|센터|사업소|행정복지센
 PROFILE_FIELDS = ("extension", "department_id", "institution", "department_name", "message", "logo_url")
 
 
-@dataclass
-class Problem:
-    """What is wrong, as a Korean msgid with its ``params``; ``str()`` is the Korean text."""
-    message: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        return self.message % self.params if self.params else self.message
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"msgid": self.message, "params": self.params}
-
-
-class LinesFileError(ValueError):
-    """The whole file is unreadable; nothing was changed. ``message`` and ``params`` as in :class:`Problem`."""
-
-    def __init__(self, message: str, **params: Any) -> None:
-        super().__init__(message % params if params else message)
-        self.message, self.params = message, params
+class LinesFileError(MessageError):
+    """The whole file is unreadable; nothing was changed."""
 
 
 class LineError(ValueError):
-    """One line's values are invalid; ``errors`` maps field name to a :class:`Problem`."""
+    """One line's values are invalid; ``errors`` maps field name to a :class:`Message`."""
 
-    def __init__(self, errors: dict[str, Problem]) -> None:
+    def __init__(self, errors: dict[str, Message]) -> None:
         super().__init__("; ".join(str(p) for p in errors.values()))
         self.errors = errors
 
@@ -191,33 +174,33 @@ def clean_text(value: str | None) -> str:
 def validate(raw: dict[str, str]) -> LineValues:
     """Check one line's values; raises :class:`LineError` with a Korean message per field."""
     raw = {key: clean_text(value) for key, value in raw.items()}
-    errors: dict[str, Problem] = {}
+    errors: dict[str, Message] = {}
     number_text = (raw.get("number") or "").strip()
     number = _line_number(number_text) if number_text else None
     if not number_text:
-        errors["number"] = Problem(N_("회선번호가 비어 있습니다."))
+        errors["number"] = Message(N_("회선번호가 비어 있습니다."))
     elif number is None:
-        errors["number"] = Problem(N_("회선번호 형식이 올바르지 않습니다: %(value)s"), {"value": number_text})
+        errors["number"] = Message(N_("회선번호 형식이 올바르지 않습니다: %(value)s"), {"value": number_text})
     extension = (raw.get("extension") or "").strip()
     if extension and not _EXTENSION.fullmatch(extension):
-        errors["extension"] = Problem(N_("내선은 숫자 3~6자리여야 합니다."))
+        errors["extension"] = Message(N_("내선은 숫자 3~6자리여야 합니다."))
     department = " ".join((raw.get("department") or "").split())
     if not department:
-        errors["department"] = Problem(N_("부서가 비어 있습니다."))
+        errors["department"] = Message(N_("부서가 비어 있습니다."))
     elif len(department) > 64:
-        errors["department"] = Problem(N_("부서 이름은 64자 이하여야 합니다."))
+        errors["department"] = Message(N_("부서 이름은 64자 이하여야 합니다."))
     institution = " ".join((raw.get("institution") or "").split()) or DEFAULT_INSTITUTION
     if len(institution) > 64:
-        errors["institution"] = Problem(N_("표시기관명은 64자 이하여야 합니다."))
+        errors["institution"] = Message(N_("표시기관명은 64자 이하여야 합니다."))
     message = " ".join((raw.get("message") or "").split())
     if not message:
-        errors["message"] = Problem(N_("안내문구가 비어 있습니다."))
+        errors["message"] = Message(N_("안내문구가 비어 있습니다."))
     elif len(message) > MESSAGE_MAX:
-        errors["message"] = Problem(N_("안내문구는 %(max)s자 이하여야 합니다 (현재 %(length)s자)."),
+        errors["message"] = Message(N_("안내문구는 %(max)s자 이하여야 합니다 (현재 %(length)s자)."),
                                     {"max": MESSAGE_MAX, "length": len(message)})
     logo_url = (raw.get("logo_url") or "").strip()
     if logo_url and not _valid_logo(logo_url):
-        errors["logo_url"] = Problem(N_("로고URL은 http:// 또는 https:// 로 시작하는 주소여야 합니다."))
+        errors["logo_url"] = Message(N_("로고URL은 http:// 또는 https:// 로 시작하는 주소여야 합니다."))
     if errors:
         raise LineError(errors)
     return LineValues(number=number or "", extension=extension or None, department=department,
@@ -315,22 +298,22 @@ def import_rows(session: Session, rows: Iterable[tuple[int, dict[str, str]]],
     return report.as_dict()
 
 
-def _rejection(row_no: int, problems: list[Problem]) -> dict[str, Any]:
+def _rejection(row_no: int, problems: list[Message]) -> dict[str, Any]:
     return {"row": row_no, "reason": " ".join(str(p) for p in problems),
-            "messages": [p.as_dict() for p in problems]}
+            "messages": [p.detail for p in problems]}
 
 
 def _conflict(values: LineValues, row_no: int, by_extension: dict[str, Line],
-              seen_numbers: dict[str, int], seen_extensions: dict[str, int]) -> Problem | None:
+              seen_numbers: dict[str, int], seen_extensions: dict[str, int]) -> Message | None:
     if values.number in seen_numbers:
-        return Problem(N_("회선번호가 %(row)s행과 중복됩니다."), {"row": seen_numbers[values.number]})
+        return Message(N_("회선번호가 %(row)s행과 중복됩니다."), {"row": seen_numbers[values.number]})
     if values.extension:
         if values.extension in seen_extensions:
-            return Problem(N_("내선 %(extension)s이(가) %(row)s행과 중복됩니다."),
+            return Message(N_("내선 %(extension)s이(가) %(row)s행과 중복됩니다."),
                            {"extension": values.extension, "row": seen_extensions[values.extension]})
         owner = by_extension.get(values.extension)
         if owner is not None and owner.number != values.number:
-            return Problem(N_("내선 %(extension)s은(는) 이미 다른 회선에 있습니다."), {"extension": values.extension})
+            return Message(N_("내선 %(extension)s은(는) 이미 다른 회선에 있습니다."), {"extension": values.extension})
     return None
 
 
@@ -365,14 +348,14 @@ def save_line(session: Session, raw: dict[str, str], line: Line | None = None, *
     """Create a line (``line`` None) or edit one; raises :class:`LineError` on bad values
     or when the number or extension belongs to another line. The caller commits."""
     values = validate(raw)
-    errors: dict[str, Problem] = {}
+    errors: dict[str, Message] = {}
     same_number = session.scalar(select(Line).where(Line.number == values.number))
     if same_number is not None and same_number is not line:
-        errors["number"] = Problem(N_("이미 등록된 회선번호입니다."))
+        errors["number"] = Message(N_("이미 등록된 회선번호입니다."))
     if values.extension:
         same_ext = session.scalar(select(Line).where(Line.extension == values.extension))
         if same_ext is not None and same_ext is not line:
-            errors["extension"] = Problem(N_("이미 다른 회선에서 쓰는 내선입니다."))
+            errors["extension"] = Message(N_("이미 다른 회선에서 쓰는 내선입니다."))
     if errors:
         raise LineError(errors)
     dept = _Departments(session).get(values.department, values.institution)

@@ -25,7 +25,7 @@ def test_account_error_keeps_its_msgid_and_korean_text():
     with pytest.raises(AccountError) as excinfo:
         check_password_policy("short1")
     error = excinfo.value
-    assert (error.message, error.params) == ("비밀번호는 %(min)s자 이상이어야 합니다.", {"min": 10})
+    assert (error.msgid, error.params) == ("비밀번호는 %(min)s자 이상이어야 합니다.", {"min": 10})
     assert str(error) == "비밀번호는 10자 이상이어야 합니다."
 
 
@@ -47,4 +47,4 @@ def test_user_errors_stay_korean_on_the_command_line(runner, make_user):
 def test_invalid_phone_keeps_its_msgid_and_korean_text(raw, message, text):
     with pytest.raises(InvalidPhone) as excinfo:
         normalize(raw)
-    assert excinfo.value.message == message and str(excinfo.value) == text
+    assert excinfo.value.msgid == message and str(excinfo.value) == text
