@@ -83,10 +83,15 @@ def encode_bitmap(width: int, height: int, pixels: bytes | memoryview) -> bytes:
 
 
 def decode_bitmap(data: bytes) -> Image.Image:
-    magic, width, height = _HEADER.unpack_from(data)
-    if magic != MAGIC:
-        raise ValueError("not a page bitmap")
-    return Image.frombytes("RGB", (width, height), lz4.block.decompress(data[_HEADER.size:]))
+    """The page in a cache file; :class:`ValueError` for anything that is not a whole one (a damaged
+    or truncated file is then rendered again rather than failing the reader's request)."""
+    try:
+        magic, width, height = _HEADER.unpack_from(data)
+        if magic != MAGIC:
+            raise ValueError("not a page bitmap")
+        return Image.frombytes("RGB", (width, height), lz4.block.decompress(data[_HEADER.size:]))
+    except (struct.error, lz4.block.LZ4BlockError) as exc:
+        raise ValueError(f"damaged page bitmap: {exc}") from exc
 
 
 def write_atomic(path: Path, data: bytes) -> None:
