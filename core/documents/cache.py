@@ -12,9 +12,7 @@ import threading
 import time
 from pathlib import Path
 
-from PIL import Image
-
-from core.documents.render import decode_bitmap
+from core.documents.render import Bitmap, decode_bitmap
 
 
 class PageCache:
@@ -30,7 +28,7 @@ class PageCache:
             raise ValueError("bad cache key")
         return self.root / key / f"{int(page)}-{int(width)}.bmpz"
 
-    def get(self, key: str, page: int, width: int) -> Image.Image | None:
+    def get(self, key: str, page: int, width: int) -> Bitmap | None:
         path = self.path(key, page, width)
         try:
             data = path.read_bytes()

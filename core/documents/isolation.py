@@ -22,9 +22,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image
-
 from core.documents import DocumentError
+from core.documents.render import Bitmap
 from core.documents.sandbox import FRAME
 from core.i18n import N_
 
@@ -177,15 +176,16 @@ class RenderPool:
         return header, payload
 
     def render(self, pdf: Path, page: int, width: int, *, cache: Path | None = None,
-               reply: bool = True) -> Image.Image | None:
-        """Render a page in a child (and cache it); returns the RGB image when ``reply`` is set."""
+               reply: bool = True) -> Bitmap | None:
+        """Render a page in a child (and cache it); returns the bitmap when ``reply`` is set."""
         header, payload = self._job({"op": "render", "pdf": str(pdf), "page": page, "width": width,
                                      "cache": str(cache) if cache else None, "reply": reply})
-        return Image.frombytes("RGB", (header["w"], header["h"]), payload) if reply else None
+        return Bitmap(header["w"], header["h"], memoryview(bytearray(payload))) if reply else None
 
     def render_marked(self, pdf: Path, page: int, width: int, mark: tuple[str, str], *,
                       cache: Path | None = None) -> bytes:
-        """Render, watermark with ``mark`` and encode in the child; returns the JPEG (and caches the page)."""
+        """Render, watermark with ``mark`` and encode in the child; returns the JPEG (the child caches the
+        clean page when it is next idle)."""
         _, payload = self._job({"op": "render", "pdf": str(pdf), "page": page, "width": width,
                                 "cache": str(cache) if cache else None, "mark": list(mark)})
         return payload

@@ -1,22 +1,51 @@
-"""Page rendering with pypdfium2 and the page-bitmap file format of the cache.
+"""Page rendering with pypdfium2, the page bitmap, and the bitmap file format of the cache.
 
 Rendering runs inside the sandbox child; the bitmap format is shared by the child
 (which writes cache files) and the web process (which reads them). A bitmap file
-is a small header and LZ4-compressed raw RGB: under 2 ms to unpack a phone-width
-page (zlib needs 7, PNG 13) and 3 ms to pack, at a seventh to a twelfth of the raw size.
+is a small header and LZ4-compressed raw RGBX: about 2 ms to unpack a phone-width
+page (zlib needs 7, PNG 13) and 3 ms to pack, at a tenth to a fifteenth of the raw size.
 """
 from __future__ import annotations
 
 import os
 import struct
+from dataclasses import dataclass
 from pathlib import Path
 
 import lz4.block
 from PIL import Image
 
-MAGIC = b"GYPB2"
+MAGIC = b"GYPB3"          # RGBX; files in an older format are simply rendered again
 _HEADER = struct.Struct("<5sHH")
 MAX_ASPECT = 4.0   # a page taller than 4 widths renders narrower instead of allocating a huge bitmap
+
+
+@dataclass(frozen=True)
+class Bitmap:
+    """A page's pixels as RGBX rows in one writable buffer, ``width * 4`` bytes a row.
+
+    pdfium renders into it, the cache stores it, Pillow lays the watermark on it and libjpeg-turbo
+    encodes it, all in place: no step copies the page.
+    """
+    width: int
+    height: int
+    buffer: memoryview
+    owner: object = None     # whatever owns the memory (pdfium's bitmap), kept alive with it
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.width, self.height
+
+    def rows(self, top: int = 0, bottom: int | None = None) -> memoryview:
+        bottom = self.height if bottom is None else bottom
+        return self.buffer[top * self.width * 4:bottom * self.width * 4]
+
+    def image(self, top: int = 0, bottom: int | None = None) -> Image.Image:
+        """Rows ``[top, bottom)`` as a Pillow image that shares the memory: drawing on it draws on the page."""
+        bottom = self.height if bottom is None else bottom
+        image = Image.frombuffer("RGBX", (self.width, bottom - top), self.rows(top, bottom), "raw", "RGBX", 0, 1)
+        image.readonly = False   # frombuffer marks it read-only, which would make Pillow copy on the first paste
+        return image
 
 
 class PdfRenderer:
@@ -39,35 +68,21 @@ class PdfRenderer:
             self._open.pop(oldest).close()
         return doc
 
-    def render(self, path: str, page_no: int, width: int) -> tuple[int, int, bytes | memoryview]:
-        """Render 1-based ``page_no`` at ``width`` pixels: (width, height, packed RGB bytes).
-
-        pdfium writes RGB directly (``rev_byteorder``), so the pixels go out without a copy.
-        """
-        bitmap = self._bitmap(path, page_no, width, padded=False)
-        if bitmap.mode == "RGB" and bitmap.stride == bitmap.width * 3:
-            return bitmap.width, bitmap.height, memoryview(bitmap.buffer).cast("B")
-        image = bitmap.to_pil().convert("RGB")
-        return image.width, image.height, image.tobytes()
-
-    def render_image(self, path: str, page_no: int, width: int) -> Image.Image:
-        """Render into a writable RGBX image that shares the bitmap's memory: no copy at all.
-
-        The buffer is allocated by pypdfium2 through ctypes, so it lives as long as the image.
-        """
-        return self._bitmap(path, page_no, width, padded=True).to_pil()
-
-    def _bitmap(self, path: str, page_no: int, width: int, *, padded: bool):
+    def render(self, path: str, page_no: int, width: int) -> Bitmap:
+        """Render 1-based ``page_no`` at ``width`` pixels into a new :class:`Bitmap`."""
         import pypdfium2.raw as pdfium_c
 
         page = self.document(path)[page_no - 1]
         try:
-            scale = _scale(page.get_size(), width)
-            # rev_byteorder: pdfium writes RGB(X) itself, sparing a channel swap.
-            return page.render(scale=scale, draw_annots=True, may_draw_forms=False, rev_byteorder=True,
-                               force_bitmap_format=pdfium_c.FPDFBitmap_BGRx if padded else None)
+            # BGRx with rev_byteorder: pdfium writes RGBX itself, sparing a channel swap.
+            bitmap = page.render(scale=_scale(page.get_size(), width), draw_annots=True, may_draw_forms=False,
+                                 rev_byteorder=True, force_bitmap_format=pdfium_c.FPDFBitmap_BGRx)
         finally:
             page.close()
+        if bitmap.stride != bitmap.width * 4:   # pdfium pads 4-byte rows to nothing, but be sure
+            pixels = memoryview(bytearray(bitmap.to_pil().convert("RGBX").tobytes()))
+            return Bitmap(bitmap.width, bitmap.height, pixels)
+        return Bitmap(bitmap.width, bitmap.height, memoryview(bitmap.buffer).cast("B"), owner=bitmap)
 
 
 def _scale(page_size: tuple[float, float], width: int) -> float:
@@ -78,20 +93,23 @@ def _scale(page_size: tuple[float, float], width: int) -> float:
     return scale
 
 
-def encode_bitmap(width: int, height: int, pixels: bytes | memoryview) -> bytes:
-    return _HEADER.pack(MAGIC, width, height) + lz4.block.compress(pixels, store_size=True)
+def encode_bitmap(bitmap: Bitmap) -> bytes:
+    return _HEADER.pack(MAGIC, bitmap.width, bitmap.height) + lz4.block.compress(bitmap.buffer, store_size=True)
 
 
-def decode_bitmap(data: bytes) -> Image.Image:
+def decode_bitmap(data: bytes) -> Bitmap:
     """The page in a cache file; :class:`ValueError` for anything that is not a whole one (a damaged
     or truncated file is then rendered again rather than failing the reader's request)."""
     try:
         magic, width, height = _HEADER.unpack_from(data)
         if magic != MAGIC:
             raise ValueError("not a page bitmap")
-        return Image.frombytes("RGB", (width, height), lz4.block.decompress(data[_HEADER.size:]))
+        pixels = lz4.block.decompress(memoryview(data)[_HEADER.size:], return_bytearray=True)
     except (struct.error, lz4.block.LZ4BlockError) as exc:
         raise ValueError(f"damaged page bitmap: {exc}") from exc
+    if len(pixels) != width * height * 4:
+        raise ValueError("damaged page bitmap: wrong size")
+    return Bitmap(width, height, memoryview(pixels))
 
 
 def write_atomic(path: Path, data: bytes) -> None:

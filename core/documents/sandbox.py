@@ -7,7 +7,7 @@ files), so a hostile file can exhaust only this process. Two modes:
   every PDF, write the result, answer JSON on stdout, exit. A refusal is answered as its
   message and parameters (``DocumentError.detail``), so that the parent can rebuild the error.
 * ``serve``: a long-lived renderer. Framed requests on stdin, framed answers on
-  stdout (4-byte length + JSON header, then raw RGB pixels or a watermarked JPEG).
+  stdout (4-byte length + JSON header, then raw RGBX pixels or a watermarked JPEG).
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import resource
+import select
 import struct
 import sys
 from pathlib import Path
@@ -62,29 +63,55 @@ def convert(job: dict) -> dict:
                                                    "더 작은 파일로 나눠 올려 주세요."), "params": {}}}
 
 
+IDLE_SECONDS = 0.05   # a renderer this long without a request is idle: time to fill the cache
+DEFERRED_MAX = 64     # clean pages waiting for the cache; past that the oldest are left for another time
+
+
 def serve() -> None:
-    """Answer render requests until stdin closes (the web process went away)."""
+    """Answer render requests until stdin closes (the web process went away).
+
+    Clean pages for the cache that a reader is not waiting for are rendered when no request is
+    waiting, so that they never delay one (nor share a CPU with the web process reading an answer).
+    """
     from core.documents.render import PdfRenderer
 
     renderer = PdfRenderer()   # imports pypdfium2 now, before the first page is waited for
     renderer.warm()
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    stdin, stdout = sys.stdin.buffer.raw.fileno(), sys.stdout.buffer
+    deferred: list[tuple[str, int, int, Path]] = []
     while True:
-        head = stdin.read(FRAME.size)
-        if len(head) < FRAME.size:
+        if deferred and not select.select([stdin], [], [], IDLE_SECONDS)[0]:
+            _fill_cache(renderer, *deferred.pop(0))
+            continue
+        head = _read_exact(stdin, FRAME.size)
+        if head is None:
             return
-        job = json.loads(stdin.read(FRAME.unpack(head)[0]))
+        job = json.loads(_read_exact(stdin, FRAME.unpack(head)[0]) or b"null")
         try:
-            _render_job(job, renderer, stdout)
+            _render_job(job, renderer, stdout, deferred)
         except MemoryError:
             _answer(stdout, {"ok": False, "error": "memory"})
         except Exception as exc:  # noqa: BLE001 - a broken page must not end the renderer
             _answer(stdout, {"ok": False, "error": f"{exc.__class__.__name__}: {exc}"[:300]})
+        del deferred[:-DEFERRED_MAX]
 
 
-def _render_job(job: dict, renderer, stdout) -> None:
+def _read_exact(fd: int, size: int) -> bytes | None:
+    """``size`` bytes from the unbuffered pipe (so that select() sees everything not yet read), or None at
+    the end of input."""
+    chunks, remaining = [], size
+    while remaining:
+        chunk = os.read(fd, remaining)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def _render_job(job: dict, renderer, stdout, deferred: list) -> None:
     from core.documents.render import encode_bitmap, write_atomic
-    from core.documents.watermark import apply_watermark, encode_jpeg
+    from core.documents.watermark import marked_jpeg
 
     if job.get("op") == "ping":
         _answer(stdout, {"ok": True})
@@ -94,24 +121,34 @@ def _render_job(job: dict, renderer, stdout) -> None:
     cache = Path(job["cache"]) if job.get("cache") else None
     if lines:
         # A reader is waiting for a page that is not cached: render, watermark in place and encode
-        # right here, so that only the small JPEG crosses the pipe. The clean page for the cache
-        # is rendered again after the answer, off the reader's clock.
-        image = renderer.render_image(pdf, page, width)
-        body = encode_jpeg(apply_watermark(image, lines))
-        _answer(stdout, {"ok": True, "w": image.width, "h": image.height, "n": len(body)}, body)
+        # right here, so that only the small JPEG crosses the pipe. The clean page is cached later,
+        # when idle.
+        bitmap = renderer.render(pdf, page, width)
+        body = marked_jpeg(bitmap, lines)
+        _answer(stdout, {"ok": True, "w": bitmap.width, "h": bitmap.height, "n": len(body)}, body)
         if cache:
-            write_atomic(cache, encode_bitmap(*renderer.render(pdf, page, width)))
+            deferred.append((pdf, page, width, cache))
         return
-    width, height, pixels = renderer.render(pdf, page, width)
+    bitmap = renderer.render(pdf, page, width)
     if not job.get("reply"):
         # Pre-rendering: the answer means "the cache file is there".
-        write_atomic(cache, encode_bitmap(width, height, pixels))
-        _answer(stdout, {"ok": True, "w": width, "h": height, "n": 0})
+        write_atomic(cache, encode_bitmap(bitmap))
+        _answer(stdout, {"ok": True, "w": bitmap.width, "h": bitmap.height, "n": 0})
         return
-    else:
-        _answer(stdout, {"ok": True, "w": width, "h": height, "n": len(pixels)}, pixels)
+    _answer(stdout, {"ok": True, "w": bitmap.width, "h": bitmap.height, "n": len(bitmap.buffer)}, bitmap.buffer)
     if cache:
-        write_atomic(cache, encode_bitmap(width, height, pixels))
+        write_atomic(cache, encode_bitmap(bitmap))
+
+
+def _fill_cache(renderer, pdf: str, page: int, width: int, cache: Path) -> None:
+    from core.documents.render import encode_bitmap, write_atomic
+
+    if cache.exists():
+        return
+    try:
+        write_atomic(cache, encode_bitmap(renderer.render(pdf, page, width)))
+    except Exception:  # noqa: BLE001 - the page is rendered again on its next miss
+        return
 
 
 def _answer(stdout, header: dict, payload: bytes | memoryview = b"") -> None:

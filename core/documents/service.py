@@ -18,7 +18,7 @@ from core.documents import DocumentError
 from core.documents.cache import PageCache
 from core.documents.intake import check_upload
 from core.documents.isolation import Limits, RenderError, RenderPool, render_pool, run_convert
-from core.documents.watermark import Identity, apply_watermark, encode_jpeg
+from core.documents.watermark import Identity, marked_jpeg
 from core.i18n import N_
 from core.models.accounts import User
 from core.models.documents import Document, DocumentShare, DocumentView
@@ -169,25 +169,25 @@ def page_bitmap(cfg: ViewerConfig, document: Document, page: int, width: int) ->
     if width not in WIDTHS or not 1 <= page <= document.page_count:
         raise DocumentError(N_("없는 쪽입니다."))
     key = storage_key(document)
-    image = cfg.cache.get(key, page, width)
-    if image is None:
-        image = cfg.pool.render(cfg.file(document.pdf_path), page, width, cache=cfg.cache.path(key, page, width))
+    bitmap = cfg.cache.get(key, page, width)
+    if bitmap is None:
+        bitmap = cfg.pool.render(cfg.file(document.pdf_path), page, width, cache=cfg.cache.path(key, page, width))
         cfg.cache.note_write()
-    return image
+    return bitmap.image().convert("RGB")
 
 
 def page_image(cfg: ViewerConfig, document: Document, page: int, width: int, identity: Identity) -> bytes:
     """A JPEG of the page with ``identity`` in its pixels. Callers check access first.
 
     A cached page is watermarked here; on a miss the render child renders, watermarks and
-    encodes in one go (only the JPEG crosses the pipe) and then caches the clean bitmap.
+    encodes in one go (only the JPEG crosses the pipe) and caches the clean bitmap when idle.
     """
     if width not in WIDTHS or not 1 <= page <= document.page_count:
         raise DocumentError(N_("없는 쪽입니다."))
     key = storage_key(document)
-    image = cfg.cache.get(key, page, width)
-    if image is not None:
-        return encode_jpeg(apply_watermark(image, identity))
+    bitmap = cfg.cache.get(key, page, width)
+    if bitmap is not None:
+        return marked_jpeg(bitmap, identity)
     body = cfg.pool.render_marked(cfg.file(document.pdf_path), page, width, identity.lines(),
                                   cache=cfg.cache.path(key, page, width))
     cfg.cache.note_write()

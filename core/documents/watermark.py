@@ -10,7 +10,6 @@ repeats often enough that any crop of a screenshot still names its reader.
 """
 from __future__ import annotations
 
-import io
 import math
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,13 +17,14 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
+from core.documents import jpeg
+from core.documents.render import Bitmap
 from core.timeutil import to_kst
 
 FONT_PATH = "/usr/share/fonts/truetype/nanum/NanumGothic.ttf"
 INK = (38, 52, 86)        # dark slate: legible on white, still visible on photos
 INK_ALPHA = 74            # about 29 % opacity
 ANGLE = 30
-JPEG_QUALITY = 85
 
 
 @dataclass(frozen=True)
@@ -111,10 +111,11 @@ def tile_centres(page_size: tuple[int, int], block: tuple[int, int],
 
 
 BAND = 32   # rows per piece: thin enough to skip most empty space, few enough to paste quickly
+Piece = tuple[Image.Image, Image.Image, tuple[int, int]]   # ink, its alpha, where it goes on the page
 
 
 @lru_cache(maxsize=16)
-def page_stamp(lines: tuple[str, str], size: tuple[int, int], mode: str) -> tuple[tuple, ...]:
+def page_stamp(lines: tuple[str, str], size: tuple[int, int], mode: str = "RGBX") -> tuple[Piece, ...]:
     """The watermark for one viewing and page size, as (ink, alpha, position) pieces.
 
     The rotated text block is cut into horizontal bands, each trimmed to its ink, so that the
@@ -142,7 +143,7 @@ def page_stamp(lines: tuple[str, str], size: tuple[int, int], mode: str) -> tupl
 
 
 def apply_watermark(page: Image.Image, identity: Identity | tuple[str, str]) -> Image.Image:
-    """Lay ``identity`` (or its two lines) over ``page`` (RGB or RGBX) in place and return it.
+    """Lay ``identity`` (or its two lines) over ``page`` in place and return it.
 
     Pasting a plain ink image through a mask is about twice as fast as pasting a colour; pieces
     that reach past the page's edge are clipped by Pillow.
@@ -154,8 +155,12 @@ def apply_watermark(page: Image.Image, identity: Identity | tuple[str, str]) -> 
     return page
 
 
-def encode_jpeg(page: Image.Image) -> bytes:
-    """JPEG, ~5 ms for a phone-width page; text stays sharp because luminance is never subsampled."""
-    out = io.BytesIO()
-    page.save(out, "JPEG", quality=JPEG_QUALITY, subsampling=2, optimize=False)
-    return out.getvalue()
+def marked_jpeg(bitmap: Bitmap, identity: Identity | tuple[str, str]) -> bytes:
+    """The page with ``identity`` laid over it (in place), as a JPEG.
+
+    The pieces are pasted on this one thread: each paste is short, and two threads pasting at once
+    spent more time handing the GIL to each other than they saved.
+    """
+    apply_watermark(bitmap.image(), identity)
+    return jpeg.encode_page(bitmap)
+

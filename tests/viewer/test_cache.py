@@ -7,22 +7,26 @@ import time
 import pytest
 
 from core.documents.cache import PageCache
-from core.documents.render import encode_bitmap, write_atomic
+from core.documents.render import Bitmap, encode_bitmap, write_atomic
 
 WIDTH, HEIGHT = 200, 300
+
+
+def _bitmap(pixels: bytes) -> Bitmap:
+    return Bitmap(WIDTH, HEIGHT, memoryview(bytearray(pixels)))
 
 
 def _put(cache: PageCache, key: str, page: int, *, at: float) -> None:
     # Incompressible pixels, so that every file has a predictable size on disk.
     path = cache.path(key, page, WIDTH)
-    write_atomic(path, encode_bitmap(WIDTH, HEIGHT, os.urandom(WIDTH * HEIGHT * 3)))
+    write_atomic(path, encode_bitmap(_bitmap(os.urandom(WIDTH * HEIGHT * 4))))
     os.utime(path, (at, at))
 
 
 def test_prune_keeps_the_cache_under_its_limit_and_drops_the_least_recently_used(tmp_path):
     cache = PageCache(tmp_path, limit_mb=1)
     start = time.time() - 1000
-    for page in range(1, 9):                          # 8 × ~180 KB ≈ 1.4 MB, past the 1 MB limit
+    for page in range(1, 7):                          # 6 × ~240 KB ≈ 1.4 MB, past the 1 MB limit
         _put(cache, "doc-a", page, at=start + page)
     assert cache.size() > cache.limit
     assert cache.get("doc-a", 1, WIDTH) is not None   # reading page 1 makes it the most recent
@@ -30,8 +34,8 @@ def test_prune_keeps_the_cache_under_its_limit_and_drops_the_least_recently_used
     removed = cache.prune()
 
     assert removed > 0 and cache.size() <= cache.limit * 0.9
-    kept = {page for page in range(1, 9) if cache.has("doc-a", page, WIDTH)}
-    assert 1 in kept and 8 in kept                   # just read, and the newest write
+    kept = {page for page in range(1, 7) if cache.has("doc-a", page, WIDTH)}
+    assert 1 in kept and 6 in kept                   # just read, and the newest write
     assert 2 not in kept and 3 not in kept            # the oldest untouched pages went first
     assert cache.prune() == 0                         # under the limit: nothing more to do
 
@@ -50,11 +54,11 @@ def test_note_write_prunes_after_a_batch_of_writes(tmp_path):
 
 
 def _whole() -> bytes:
-    return encode_bitmap(WIDTH, HEIGHT, bytes(WIDTH * HEIGHT * 3))
+    return encode_bitmap(_bitmap(bytes(WIDTH * HEIGHT * 4)))
 
 
 @pytest.mark.parametrize("damage", [
-    lambda: b"GYPB2 not really a bitmap",              # right magic, garbage body
+    lambda: b"GYPB3 not really a bitmap",              # right magic, garbage body
     lambda: b"GY",                                      # shorter than the header
     lambda: _whole()[:-40],                              # truncated
     lambda: b"XXXXX" + _whole()[5:],                    # wrong magic

@@ -105,7 +105,7 @@ def test_cache_keeps_clean_pages_after_a_cold_watermarked_render(cfg, add_docume
         if cfg.cache.has(key, 1, ZOOM_WIDTH):
             break
         time.sleep(0.05)
-    cached = cfg.cache.get(key, 1, ZOOM_WIDTH)
+    cached = cfg.cache.get(key, 1, ZOOM_WIDTH).image().convert("RGB")
     pdf = pdfium.PdfDocument(str(cfg.file(document.pdf_path)))
     page = pdf[0]
     direct = page.render(scale=ZOOM_WIDTH / page.get_size()[0], may_draw_forms=False).to_pil().convert("RGB")
