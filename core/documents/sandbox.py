@@ -84,9 +84,10 @@ def serve() -> None:
             _fill_cache(renderer, *deferred.pop(0))
             continue
         head = _read_exact(stdin, FRAME.size)
-        if head is None:
+        body = _read_exact(stdin, FRAME.unpack(head)[0]) if head else None
+        if body is None:
             return
-        job = json.loads(_read_exact(stdin, FRAME.unpack(head)[0]) or b"null")
+        job = json.loads(body)
         try:
             _render_job(job, renderer, stdout, deferred)
         except MemoryError:
