@@ -12,14 +12,13 @@ The result decodes to the same pixels as encoding the whole page in one go (test
 """
 from __future__ import annotations
 
-import os
 import struct
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import simplejpeg
 
 from core.documents.render import Bitmap
+from core.documents.side_thread import side_thread
 
 QUALITY = 85
 SUBSAMPLING = "420"      # chroma only; text stays sharp because luminance is never subsampled
@@ -31,11 +30,12 @@ _SOF0, _DRI, _SOS = 0xC0, 0xDD, 0xDA
 
 
 def encode_page(bitmap: Bitmap) -> bytes:
-    """The whole page as one JPEG: the bottom strip on a worker thread while this one does the top."""
+    """The whole page as one JPEG: the bottom strip on a helper thread while this one does the top."""
     split = split_row(bitmap.width, bitmap.height)
-    if split is None:
+    bottom = side_thread("jpeg-strip").try_submit(
+        encode, bitmap.rows(split), bitmap.width, bitmap.height - split) if split else None
+    if bottom is None:   # too small to split, or the helper is busy with another page
         return encode(bitmap.rows(), bitmap.width, bitmap.height)
-    bottom = _strips.submit(encode, bitmap.rows(split), bitmap.width, bitmap.height - split)
     top = encode(bitmap.rows(0, split), bitmap.width, split)
     try:
         return join(top, bottom.result(), bitmap.width, split, bitmap.height)
@@ -104,6 +104,3 @@ def _parse(jpeg: bytes) -> tuple[list[tuple[int, bytes]], bytes]:
 
 def _without_height(segments: list[tuple[int, bytes]]) -> list[bytes]:
     return [segment[:5] + segment[7:] if marker == _SOF0 else segment for marker, segment in segments]
-
-
-_strips = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="jpeg-strip")
