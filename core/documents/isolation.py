@@ -48,6 +48,9 @@ def _command(mode: str, limits: Limits, cpu: bool) -> list[str]:
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    # NumPy (for the JPEG encoder) starts a BLAS thread with its own buffers per CPU; on a large server
+    # that alone could pass the child's address-space limit, and the child does no linear algebra.
+    env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     return env
 
 

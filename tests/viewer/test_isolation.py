@@ -134,3 +134,23 @@ def test_a_crashed_renderer_is_replaced(tmp_path):
         assert pool._all[-1].proc.pid != worker.proc.pid
     finally:
         pool.close()
+
+
+def test_the_renderer_starts_no_thread_per_cpu_for_numpy(tmp_path):
+    """The JPEG encoder brings NumPy into the renderer; its BLAS would start a thread with buffers per CPU,
+    which on a large server could pass the child's address-space limit. One helper thread is all it has."""
+    light = tmp_path / "light.pdf"
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    pdf.save(light)
+    pool = RenderPool(1, Limits())
+    try:
+        body = pool.render_marked(light, 1, 1080, ("김민준", "2026-12-01 09:00 KST · R-00000001"))
+        assert Image.open(io.BytesIO(body)).size[0] == 1080
+        pid = pool._all[0].proc.pid
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        assert b"OPENBLAS_NUM_THREADS=1" in environ
+        threads = int(re.search(r"Threads:\s+(\d+)", Path(f"/proc/{pid}/status").read_text()).group(1))
+        assert threads <= 2, threads          # the main thread and the JPEG helper
+    finally:
+        pool.close()
