@@ -33,6 +33,13 @@ def _sandbox_children() -> list[int]:
     return pids
 
 
+def _blank_pdf(path: Path) -> Path:
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    pdf.save(path)
+    return path
+
+
 def _heavy_html() -> bytes:
     rows = "".join("<tr>" + f"<td>셀 {i} 내용</td>" * 8 + "</tr>" for i in range(6000))
     return f"<!doctype html><html><body><table>{rows}</table></body></html>".encode()
@@ -97,10 +104,7 @@ def _heavy_pdf(path: Path) -> Path:
 @pytest.mark.slow
 def test_a_hung_render_is_killed_and_the_next_page_renders(tmp_path):
     heavy = _heavy_pdf(tmp_path / "heavy.pdf")
-    light = tmp_path / "light.pdf"
-    pdf = pikepdf.new()
-    pdf.add_blank_page(page_size=(595, 842))
-    pdf.save(light)
+    light = _blank_pdf(tmp_path / "light.pdf")
     pool = RenderPool(1, Limits(timeout=5.0))
     try:
         pool.warm()
@@ -117,10 +121,7 @@ def test_a_hung_render_is_killed_and_the_next_page_renders(tmp_path):
 
 
 def test_a_crashed_renderer_is_replaced(tmp_path):
-    light = tmp_path / "light.pdf"
-    pdf = pikepdf.new()
-    pdf.add_blank_page(page_size=(595, 842))
-    pdf.save(light)
+    light = _blank_pdf(tmp_path / "light.pdf")
     pool = RenderPool(1, Limits())
     try:
         pool.warm()
@@ -139,10 +140,7 @@ def test_a_crashed_renderer_is_replaced(tmp_path):
 def test_the_renderer_starts_no_thread_per_cpu_for_numpy(tmp_path):
     """The JPEG encoder brings NumPy into the renderer; its BLAS would start a thread with buffers per CPU,
     which on a large server could pass the child's address-space limit. One helper thread is all it has."""
-    light = tmp_path / "light.pdf"
-    pdf = pikepdf.new()
-    pdf.add_blank_page(page_size=(595, 842))
-    pdf.save(light)
+    light = _blank_pdf(tmp_path / "light.pdf")
     pool = RenderPool(1, Limits())
     try:
         body = pool.render_marked(light, 1, 1080, ("김민준", "2026-12-01 09:00 KST · R-00000001"))
