@@ -55,7 +55,8 @@ def convert(job: dict) -> dict:
             raise DocumentError(N_("지원하지 않는 형식입니다."))
         clean, pages, removed = sanitize_pdf(pdf, max_pages=int(job["max_pages"]))
         write_atomic(Path(job["out"]), clean)
-        return {"ok": True, "pages": pages, "removed": removed, "refused_urls": refused[:50]}
+        return {"ok": True, "pages": pages, "sizes": page_sizes(clean), "removed": removed,
+                "refused_urls": refused[:50]}
     except DocumentError as exc:
         return {"ok": False, "error": exc.detail}
     except MemoryError:
@@ -65,6 +66,18 @@ def convert(job: dict) -> dict:
 
 IDLE_SECONDS = 0.05   # a renderer this long without a request is idle: time to fill the cache
 DEFERRED_MAX = 64     # clean pages waiting for the cache; past that the oldest are left for another time
+
+
+def page_sizes(pdf: bytes) -> list[list[float]]:
+    """Each page's width and height in points as pdfium renders it (crop box, rotation applied), read
+    without loading the pages: the viewer reserves each page's shape before its image arrives."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    try:
+        return [[round(v, 1) for v in document.get_page_size(i)] for i in range(len(document))]
+    finally:
+        document.close()
 
 
 def serve() -> None:

@@ -131,6 +131,7 @@ def process_document(session: Session, cfg: ViewerConfig, document_id: int,
         session.commit()
         raise
     document.pdf_path, document.page_count = relative, int(result["pages"])
+    document.page_sizes = result.get("sizes")
     document.status, document.error, document.error_detail, document.ready_at = "ready", "", None, utcnow()
     session.commit()
     rendered = prerender(session, cfg, document, progress)

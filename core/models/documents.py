@@ -18,6 +18,9 @@ STATUSES = ("converting", "ready", "failed", "revoked")
 SHARE_SCOPES = ("all", "department", "group")
 
 
+A4 = (595.0, 842.0)   # points
+
+
 class Document(Base):
     __tablename__ = "documents"
 
@@ -33,6 +36,9 @@ class Document(Base):
     # to show in the reader's language; None for rows that failed before it was kept.
     error_detail: Mapped[dict | None] = mapped_column(JSON)
     page_count: Mapped[int] = mapped_column(Integer, default=0)
+    # [[width, height], …] in points per page, for the viewer to reserve each page's shape; None for rows
+    # converted before it was kept (they are shown as A4).
+    page_sizes: Mapped[list | None] = mapped_column(JSON)
     original_path: Mapped[str] = mapped_column(String(255), default="")   # relative to instance/documents
     pdf_path: Mapped[str] = mapped_column(String(255), default="")        # the sanitised PDF pages render from
     source: Mapped[str] = mapped_column(String(16), default="console")   # console | cli | board
@@ -48,6 +54,14 @@ class Document(Base):
     department = relationship("Department", lazy="joined")
     shares = relationship("DocumentShare", back_populates="document", cascade="all, delete-orphan",
                           passive_deletes=True, lazy="selectin")
+
+    def page_size(self, page: int) -> tuple[float, float]:
+        """Width and height in points of 1-based ``page``; A4 portrait when unknown."""
+        sizes = self.page_sizes or []
+        if 1 <= page <= len(sizes) and len(sizes[page - 1]) == 2 and min(sizes[page - 1]) > 0:
+            width, height = sizes[page - 1]
+            return float(width), float(height)
+        return A4
 
 
 class DocumentShare(Base):

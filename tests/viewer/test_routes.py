@@ -3,6 +3,7 @@ import io
 import re
 import time
 
+import pikepdf
 from flask.testing import FlaskClient
 from PIL import Image
 
@@ -157,3 +158,34 @@ def test_outsiders_learn_nothing_about_a_revoked_document(app, client, login, re
     outsider = client.application.test_client()
     login("other", test_client=outsider)
     assert outsider.get(f"/viewer/{document.id}").status_code == 404
+
+
+def test_each_page_keeps_its_own_shape_before_its_image_arrives(client, login, reader, add_document):
+    """A landscape page among portrait ones is reserved as landscape, so nothing below it moves when it loads."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    pdf.add_blank_page(page_size=(842, 595))
+    rotated = pdf.add_blank_page(page_size=(595, 842))
+    rotated.rotate(90, relative=False)
+    out = io.BytesIO()
+    pdf.save(out)
+    document = add_document("mixed.pdf", out.getvalue(), title="가로 쪽이 섞인 문서")
+    assert document.page_sizes == [[595, 842], [842, 595], [842, 595]]   # as pdfium draws them
+    login("reader")
+    html = client.get(f"/viewer/{document.id}").get_data(as_text=True)
+    assert re.findall(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', html) == [
+        ("595.0", "842.0"), ("842.0", "595.0"), ("842.0", "595.0")]
+    view = re.search(r'id="view-id" name="v" value="([^"]+)"', html).group(1)
+    fragment = client.get(f"/viewer/{document.id}/pages/2?v={view}").get_data(as_text=True)
+    assert 'width="842" height="595"' in fragment
+    image = Image.open(io.BytesIO(client.get(image_url(client, document, 2, view=view)).data))
+    assert image.width == 1080 and abs(image.height - 1080 * 595 / 842) <= 1
+
+
+def test_a_document_converted_before_page_sizes_were_kept_shows_a4(client, login, reader, add_document):
+    document = add_document("five.pdf", pdf_with_pages(2), title="예전 문서")
+    document.page_sizes = None
+    db.session.commit()
+    login("reader")
+    html = client.get(f"/viewer/{document.id}").get_data(as_text=True)
+    assert html.count('viewBox="0 0 595.0 842.0"') == 2
