@@ -62,6 +62,37 @@
     });
   }
 
+  // --- a page image that failed (network, an expired address, a render error) offers a retry ---
+  var SVG = "http://www.w3.org/2000/svg";
+  document.addEventListener("error", function (event) {
+    var img = event.target;
+    if (!img.classList || !img.classList.contains("page-img")) return;
+    var slot = document.createElement("div");
+    slot.className = "page-slot page-failed";
+    var ghost = document.createElementNS(SVG, "svg");   // keeps the page's shape
+    ghost.setAttribute("class", "page-ghost");
+    ghost.setAttribute("viewBox", "0 0 " + (img.getAttribute("width") || 595) + " " + (img.getAttribute("height") || 842));
+    ghost.setAttribute("aria-hidden", "true");
+    var box = document.createElement("div");
+    box.className = "page-loading";
+    var text = document.createElement("p");
+    text.textContent = viewer.getAttribute("data-failed");
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn btn-small page-retry";
+    button.textContent = viewer.getAttribute("data-retry");
+    button.addEventListener("click", function () {
+      if (!window.htmx) return;
+      window.htmx.ajax("GET", img.getAttribute("data-fragment"), { source: slot, target: slot, swap: "outerHTML",
+        values: { z: document.getElementById("zoom-level").value, v: document.getElementById("view-id").value } });
+    });
+    box.appendChild(text);
+    box.appendChild(button);
+    slot.appendChild(ghost);
+    slot.appendChild(box);
+    img.replaceWith(slot);
+  }, true);
+
   // --- zoom level: re-request loaded pages at the larger width ------------------------
   var zoom = document.getElementById("zoom-toggle");
   var level = document.getElementById("zoom-level");

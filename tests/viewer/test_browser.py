@@ -128,3 +128,31 @@ def test_documents_and_viewer_are_accessible(page, live_server, make_user, add_d
     page.goto(f"{live_server.url}/viewer/{document.id}")
     page.wait_for_function("() => document.querySelectorAll('img.page-img').length >= 1")
     assert axe_violations(page) == []
+
+
+@pytest.mark.browser
+def test_a_page_that_fails_to_load_offers_a_retry(strict_page, live_server, make_user, add_document):
+    page = strict_page
+    make_user("reader", display_name="김민준")
+    document = add_document("notice.html", KOREAN_HTML.encode(), title="재시도 공지")
+    failures = []
+
+    def first_image_fails(route):
+        if not failures:
+            failures.append(route.request.url)
+            route.fulfill(status=503, content_type="text/html", body="<p>busy</p>")
+        else:
+            route.continue_()
+
+    page.route("**/img/**", first_image_fails)
+    browser_login(page, live_server.url, "reader")
+    page.goto(f"{live_server.url}/viewer/{document.id}")
+    page.wait_for_selector(".page-retry")
+    assert page.is_visible("text=이 쪽을 불러오지 못했습니다.")
+    # The failed page keeps its shape: the slot is as tall as a page, not collapsed to the message.
+    assert page.evaluate("() => document.querySelector('.page-failed').getBoundingClientRect().height") > 400
+    screenshot(page, "viewer_retry")
+    page.click(".page-retry")
+    page.wait_for_function("() => { const i = document.querySelector('img.page-img');"
+                           " return i && i.complete && i.naturalWidth === 1080; }")
+    assert len(failures) == 1 and page.locator(".page-failed").count() == 0
