@@ -40,10 +40,9 @@ class Bitmap:
         bottom = self.height if bottom is None else bottom
         return self.buffer[top * self.width * 4:bottom * self.width * 4]
 
-    def image(self, top: int = 0, bottom: int | None = None) -> Image.Image:
-        """Rows ``[top, bottom)`` as a Pillow image that shares the memory: drawing on it draws on the page."""
-        bottom = self.height if bottom is None else bottom
-        image = Image.frombuffer("RGBX", (self.width, bottom - top), self.rows(top, bottom), "raw", "RGBX", 0, 1)
+    def image(self) -> Image.Image:
+        """The page as a Pillow image that shares the memory: drawing on it draws on the page."""
+        image = Image.frombuffer("RGBX", self.size, self.buffer, "raw", "RGBX", 0, 1)
         image.readonly = False   # frombuffer marks it read-only, which would make Pillow copy on the first paste
         return image
 
