@@ -38,7 +38,7 @@ def test_reader_scrolls_a_watermarked_document(strict_page, live_server, make_us
     page.on("console", lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
     browser_login(page, live_server.url, "reader")
 
-    # 문서함 from the 더보기 menu (an htmx-boosted navigation: its styles must come along).
+    # 문서함 from the 더보기 menu (an htmx-boosted navigation: the list is styled at once, by app.css).
     page.goto(f"{live_server.url}/more")
     page.click("a[href='/documents']")
     page.wait_for_url(f"{live_server.url}/documents")
