@@ -8,9 +8,7 @@ short-lived page URLs and :mod:`sharing` decides who may read what.
 """
 from __future__ import annotations
 
-from core.i18n import Detail, MessageError, label
-
-__all__ = ["Detail", "DocumentError", "label"]
+from core.i18n import MessageError
 
 
 class DocumentError(MessageError):

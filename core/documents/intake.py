@@ -5,8 +5,8 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from core.documents import DocumentError, label
-from core.i18n import N_
+from core.documents import DocumentError
+from core.i18n import N_, label
 
 # Extensions people use for each accepted type; the content must agree with the name.
 EXTENSIONS = {

@@ -6,9 +6,9 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from core.documents import DocumentError, label
+from core.documents import DocumentError
 from core.documents.service import ViewerConfig, create_document, process_document
-from core.i18n import N_
+from core.i18n import N_, label
 from core.models.documents import Document
 from extensions import db
 from tests.conftest import csrf_token_from
