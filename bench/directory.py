@@ -141,7 +141,7 @@ def serve(workdir: Path, *, in_process: bool, app) -> Iterator[Client]:
         deadline = time.monotonic() + 60
         while True:
             try:
-                if client.get("/healthz")[0] == 200:
+                if client.get("/healthz?check=db")[0] == 200:
                     break
             except httpx.TransportError:
                 pass
@@ -216,7 +216,7 @@ def measure(client: Client, rows: list[dict[str, str]], entries: int, started: f
         query_total += time.perf_counter() - t0
         t0 = time.perf_counter()
         for _ in range(ROUND):
-            if client.get("/healthz")[0] != 200:
+            if client.get("/healthz?check=db")[0] != 200:
                 raise RuntimeError("/healthz failed")
         health_total += time.perf_counter() - t0
     qps = len(queries) / query_total

@@ -49,6 +49,10 @@ DEFAULTS: dict[str, Any] = {
     "VIEWER_SANDBOX_SECONDS": 60,             # per conversion and per page render, in the child process
     "VIEWER_SANDBOX_MEMORY_MB": 1024,         # address-space limit of that child
     "VIEWER_RENDER_WORKERS": 2,               # renderer children per web process
+    # Operations: health, metrics, proxies
+    "HEALTH_MAX_LAG_SECONDS": 120,            # /healthz answers 503 when the oldest due job waited longer
+    "METRICS_TOKEN": "",                      # bearer token for /metrics; empty: loopback callers only
+    "TRUSTED_PROXY_COUNT": 0,                 # reverse proxies in front whose X-Forwarded-* are believed
 }
 
 # Generated on first run outside production, read from the environment in production.

@@ -1,8 +1,12 @@
 from app import create_app
+from core.health import record_heartbeat
 from core.settings import load_settings
+from extensions import db
 
 
 def test_healthz_reports_version_and_database(client):
+    record_heartbeat(db.session, "test-worker", 0)  # /healthz also wants a live worker
+    db.session.commit()
     response = client.get("/healthz")
     assert response.status_code == 200
     body = response.get_json()

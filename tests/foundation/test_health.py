@@ -6,9 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from app import create_app
 from core import health
 from core.models.heartbeat import WorkerHeartbeat
 from core.models.jobs import Job
+from core.timeutil import utcnow
 from extensions import db
 
 T0 = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
@@ -83,3 +85,58 @@ def test_no_due_job_means_no_lag(app):
     db.session.commit()
     snap = health.snapshot(db.session, now=T0)
     assert (snap.lag_seconds, snap.due) == (0.0, 0)
+
+
+# /healthz: the clock is the real one here (the route reads it), so rows are placed relative to it.
+
+def _beat(seconds_ago: float) -> None:
+    health.record_heartbeat(db.session, "w1", 0, now=utcnow() - timedelta(seconds=seconds_ago))
+    db.session.commit()
+
+
+def test_healthz_healthy_reports_worker_and_queue(client):
+    _beat(5)
+    _job("queued", utcnow() - timedelta(seconds=30))
+    _job("dead", utcnow() - timedelta(hours=1))
+    db.session.commit()
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "ok" and body["database"] == "ok" and "problems" not in body
+    assert body["version"] == client.application.config["VERSION"]
+    assert body["worker"]["live_workers"] == 1 and 5 <= body["worker"]["seconds_since"] < 30
+    assert datetime.fromisoformat(body["worker"]["last_heartbeat"]).tzinfo is not None
+    assert body["queue"]["due"] == 1 and body["queue"]["dead"] == 1 and 30 <= body["queue"]["lag_seconds"] < 60
+
+
+def test_healthz_503_when_no_worker_ever_beat_or_it_fell_silent(client):
+    never = client.get("/healthz")
+    assert never.status_code == 503
+    assert never.get_json()["problems"] == ["worker_silent"] and never.get_json()["worker"]["last_heartbeat"] is None
+    _beat(61)
+    silent = client.get("/healthz")
+    assert silent.status_code == 503 and silent.get_json()["status"] == "degraded"
+    assert silent.get_json()["worker"]["live_workers"] == 0
+    # Liveness only: the web process itself is fine.
+    assert client.get("/healthz?check=db").status_code == 200
+    assert set(client.get("/healthz?check=db").get_json()) == {"status", "version", "database"}
+
+
+def test_healthz_503_when_the_queue_lags_past_the_setting(app, client):
+    _beat(1)
+    _job("queued", utcnow() - timedelta(seconds=200))
+    db.session.commit()
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.get_json()["problems"] == ["queue_lagging"]
+    app.config["HEALTH_MAX_LAG_SECONDS"] = 300
+    assert client.get("/healthz").status_code == 200
+
+
+def test_healthz_503_when_the_database_is_down(app_config, tmp_path):
+    # A database file in a directory that does not exist: SQLite cannot open it, like a server that is down.
+    down = create_app({**app_config, "DATABASE_URL": f"sqlite:///{tmp_path / 'missing' / 'x.db'}"})
+    for url in ("/healthz", "/healthz?check=db"):
+        response = down.test_client().get(url)
+        assert response.status_code == 503
+        body = response.get_json()
+        assert body["database"] == "unavailable" and body["problems"] == ["database_unavailable"]

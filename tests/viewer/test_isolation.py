@@ -61,7 +61,7 @@ def test_hung_conversion_is_killed_and_the_app_keeps_answering(app, client, logi
         db.session.refresh(task)
         if task.status in ("done", "failed"):
             break
-        assert client.get("/healthz").status_code == 200
+        assert client.get("/healthz?check=db").status_code == 200
         assert client.get("/admin/documents").status_code == 200
         answered_while_running = answered_while_running or bool(_sandbox_children())
         time.sleep(0.05)
@@ -70,7 +70,7 @@ def test_hung_conversion_is_killed_and_the_app_keeps_answering(app, client, logi
     document = db.session.query(Document).one()
     assert document.status == "failed" and "중단" in document.error
     assert _sandbox_children() == []          # the child was killed, not left behind
-    assert client.get("/healthz").status_code == 200
+    assert client.get("/healthz?check=db").status_code == 200
 
 
 def test_a_file_needing_too_much_memory_fails_alone(app, cfg, add_document, tmp_path):
