@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from core.models.calls import LETTERING_STATUSES, Call
 from core.models.heartbeat import WorkerHeartbeat
 from core.models.jobs import Job
 from core.timeutil import as_utc, utcnow
@@ -84,3 +85,39 @@ def snapshot(session: Session, now: datetime | None = None,
         live_workers=live or 0,
         lag_seconds=0.0 if oldest is None else max(0.0, (now - as_utc(oldest)).total_seconds()),
         due=due or 0, dead=dead or 0, max_lag_seconds=max_lag_seconds)
+
+
+ACTIVITY_WINDOW = timedelta(hours=1)  # recent counts cover this much time, so a scrape reads few rows
+
+
+@dataclass(frozen=True)
+class Activity:
+    """Grouped counts for ``/metrics``. Open jobs are counted whole (the queue is bounded by the PBX
+    webhook's backlog limit); finished work only within ``ACTIVITY_WINDOW``, through indexed ranges, so a
+    scrape costs the same after months of calls."""
+
+    open_jobs: dict[tuple[str, str], int]   # (kind, status) -> jobs queued, running or dead now
+    done_recent: dict[str, int]             # kind -> done jobs whose run_at is within the window
+    lettering: dict[str, int]               # lettering_status -> calls created within the window
+    alimtalk: dict[str, int]                # alimtalk_status -> those calls that had an AlimTalk due
+
+
+def activity(session: Session, now: datetime | None = None, window: timedelta = ACTIVITY_WINDOW) -> Activity:
+    now = as_utc(now) if now else utcnow()
+    since = now - window
+    open_jobs = session.execute(select(Job.kind, Job.status, func.count())
+                                .where(Job.status.in_(("queued", "running", "dead")))
+                                .group_by(Job.kind, Job.status)).all()
+    done = session.execute(select(Job.kind, func.count())
+                           .where(Job.status == "done", Job.run_at >= since, Job.run_at <= now)
+                           .group_by(Job.kind)).all()
+    recent = Call.created_at >= since
+    lettering = session.execute(select(Call.lettering_status, func.count()).where(recent)
+                                .group_by(Call.lettering_status)).all()
+    alimtalk = session.execute(select(Call.alimtalk_status, func.count())
+                               .where(recent, Call.alimtalk_status.is_not(None))
+                               .group_by(Call.alimtalk_status)).all()
+    return Activity(open_jobs={(kind, status): n for kind, status, n in open_jobs},
+                    done_recent=dict(done),
+                    lettering={status: 0 for status in LETTERING_STATUSES} | dict(lettering),
+                    alimtalk=dict(alimtalk))
