@@ -1,18 +1,22 @@
-"""Accounts: password hashing, sign-in with lockout, and personal API tokens."""
+"""Accounts: password hashing, sign-in with lockout, personal API tokens, and the console's account
+management (create, disable, roles, password resets, unlocking, token revocation)."""
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import Enum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, delete, not_, or_, select
+from sqlalchemy.orm import Session, contains_eager
 
 from core.i18n import N_, MessageError
 from core.models.accounts import ROLES, ApiToken, User
+from core.models.organization import Department
+from core.pagination import Page, paginate
 from core.timeutil import as_utc, utcnow
 
 _hasher = PasswordHasher()
@@ -112,3 +116,152 @@ def user_for_token(session: Session, token: str) -> User | None:
         return None
     row.last_used_at = utcnow()
     return row.user
+
+
+# --- The console's account management (blueprints/admin/users.py) -----------------------------------------
+
+USERNAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+MAX_NAME_LENGTH = 64          # users.username and users.display_name are VARCHAR(64)
+MAX_ID = 2**31 - 1            # PostgreSQL integer: a larger id is "not found", never a database error
+STATUSES = ("active", "disabled", "locked")
+# No look-alikes (0/O, 1/l/I): a generated password is read off a screen and typed on a phone.
+_GENERATED_CHARS = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def user_status(user: User, now: datetime | None = None) -> str:
+    """``disabled`` (cannot sign in), ``locked`` (too many failures, until ``locked_until``) or ``active``."""
+    if not user.is_active:
+        return "disabled"
+    if user.locked_until and as_utc(user.locked_until) > (now or utcnow()):
+        return "locked"
+    return "active"
+
+
+def search_users(session: Session, q: str = "", *, role: str = "", status: str = "", page: int = 1,
+                 size: int = 50, now: datetime | None = None) -> Page:
+    """Accounts by username, matching ``q`` in the username, name, employee number or department."""
+    now = now or utcnow()
+    query = (select(User).outerjoin(Department, User.department_id == Department.id)
+             .options(contains_eager(User.department)).order_by(User.username, User.id))
+    q = q.strip()[:MAX_NAME_LENGTH]
+    if q:
+        query = query.where(or_(User.username.icontains(q, autoescape=True),
+                                User.display_name.icontains(q, autoescape=True),
+                                User.employee_no.icontains(q, autoescape=True),
+                                Department.name.icontains(q, autoescape=True)))
+    if role in ROLES:
+        query = query.where(User.role == role)
+    locked = and_(User.locked_until.is_not(None), User.locked_until > now)
+    if status == "disabled":
+        query = query.where(User.is_active.is_(False))
+    elif status == "locked":
+        query = query.where(User.is_active.is_(True), locked)
+    elif status == "active":
+        query = query.where(User.is_active.is_(True), not_(locked))
+    return paginate(session, query, page, size)
+
+
+def generate_password() -> str:
+    """A random password (16 letters and digits in groups of four, about 92 bits) that meets the policy."""
+    chars = "".join(secrets.choice(_GENERATED_CHARS) for _ in range(16))
+    return "-".join(chars[i:i + 4] for i in range(0, 16, 4))
+
+
+def _clean_name(value: str, empty: str, too_long: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise AccountError(empty)
+    if len(value) > MAX_NAME_LENGTH:
+        raise AccountError(too_long, max=MAX_NAME_LENGTH)
+    return value
+
+
+def create_account(session: Session, username: str, display_name: str, role: str = "staff",
+                   department_id: int | None = None) -> tuple[User, str]:
+    """A new account with a generated password; the clear password is returned to be shown once."""
+    username = _clean_name(username, N_("아이디를 입력해 주세요."), N_("아이디는 %(max)s자 이하여야 합니다."))
+    if not USERNAME_PATTERN.fullmatch(username):
+        raise AccountError(N_("아이디는 영문자, 숫자, 점(.), 밑줄(_), 하이픈(-)만 쓸 수 있습니다."))
+    display_name = _clean_name(display_name, N_("이름을 입력해 주세요."), N_("이름은 %(max)s자 이하여야 합니다."))
+    _check_department(session, department_id)
+    password = generate_password()
+    user = create_user(session, username, password, role, display_name=display_name, department_id=department_id)
+    return user, password
+
+
+def _check_department(session: Session, department_id: int | None) -> None:
+    if department_id is not None and not (0 < department_id <= MAX_ID and session.get(Department, department_id)):
+        raise AccountError(N_("알 수 없는 부서입니다."))
+
+
+def change_department(session: Session, user: User, department_id: int | None) -> int | None:
+    """Move ``user`` to another department (None: none); returns the old one. A department admin's
+    console shows their department's lines and calls."""
+    _check_department(session, department_id)
+    old, user.department_id = user.department_id, department_id
+    return old
+
+
+def reset_password(user: User) -> str:
+    """Replace the password with a generated one, returned to be shown once (only its hash is kept)."""
+    password = generate_password()
+    set_password(user, password)
+    return password
+
+
+def _check_not_last_admin(session: Session, user: User) -> None:
+    """Refuse to leave the city without an active admin. FOR UPDATE (PostgreSQL) makes two admins demoting
+    each other at once wait for one another, so the second sees the first's change."""
+    if user.role != "admin" or not user.is_active:
+        return
+    others = session.scalars(select(User.id).where(User.role == "admin", User.is_active.is_(True),
+                                                   User.id != user.id).with_for_update()).all()
+    if not others:
+        raise AccountError(N_("마지막 관리자는 역할을 바꾸거나 사용 중지할 수 없습니다."))
+
+
+def change_role(session: Session, actor: User, user: User, role: str) -> str:
+    """Give ``user`` another role; returns the old one. Nobody changes their own role."""
+    if role not in ROLES:
+        raise AccountError(N_("알 수 없는 역할입니다: %(role)s (%(roles)s)"), role=role, roles=", ".join(ROLES))
+    if actor.id == user.id:
+        raise AccountError(N_("자신의 역할은 바꿀 수 없습니다."))
+    if role != "admin":
+        _check_not_last_admin(session, user)
+    old, user.role = user.role, role
+    return old
+
+
+def disable_account(session: Session, actor: User, user: User) -> int:
+    """Stop an account: it cannot sign in, its sessions end on their next request, and its API tokens are
+    deleted (an account re-enabled later starts without them). Returns the number of tokens deleted."""
+    if actor.id == user.id:
+        raise AccountError(N_("자신의 계정은 사용 중지할 수 없습니다."))
+    _check_not_last_admin(session, user)
+    user.is_active = False
+    result = session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    return int(result.rowcount or 0)
+
+
+def enable_account(user: User) -> None:
+    user.is_active = True
+
+
+def unlock_account(user: User) -> None:
+    """End a lockout now rather than after ``LOGIN_LOCK_MINUTES``, and forget the failures counted."""
+    user.locked_until, user.failed_logins = None, 0
+
+
+def user_tokens(session: Session, user: User) -> list[ApiToken]:
+    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
+                                .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+
+
+def revoke_token(session: Session, user: User, token_id: int) -> ApiToken | None:
+    """Delete one of ``user``'s tokens; None when it is not theirs or is already gone."""
+    if not 0 < token_id <= MAX_ID:
+        return None
+    row = session.scalar(select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id))
+    if row is not None:
+        session.delete(row)
+    return row

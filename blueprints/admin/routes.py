@@ -1,29 +1,66 @@
-from flask import abort, render_template, request
-from sqlalchemy import func, select
+from flask import abort, render_template, request, url_for
+from flask_babel import format_percent
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
 
 from blueprints.admin import bp
-from core.models.accounts import AuditLog, User
+from core.console_figures import TodayFigures, today_figures
+from core.models.accounts import AuditLog
 from core.models.tasks import TaskRun
+from core.pagination import clamp_page
 from extensions import db
 from web.sessions import roles_required
 
 PAGE_SIZE = 50
+NO_DEPARTMENT = -1   # matches no call: a department admin without a department sees none
+
+
+def _figures(f: TodayFigures) -> list[dict]:
+    """Today's figures as cards: label, value, an optional note, and the page that explains each."""
+    day = f.day.isoformat()
+    calls = url_for("lettering.calls", day=day)
+    stats = url_for("lettering.stats", days=7)
+    cards = [
+        {"label": _l("오늘 통화"), "value": f.calls, "url": calls},
+        {"label": _l("레터링 표시율"), "url": url_for("lettering.calls", day=day, lettering="accepted"),
+         "value": "–" if f.lettering_rate is None else format_percent(f.lettering_rate),
+         "note": _l("표시됨 %(accepted)s / %(calls)s건", accepted=f.accepted, calls=f.calls)},
+        {"label": _l("알림톡 발송"), "value": f.alimtalk_sent, "url": stats},
+        {"label": _l("알림톡 전달됨"), "value": f.alimtalk_delivered, "url": stats},
+        {"label": _l("알림톡 실패"), "value": f.alimtalk_failed, "url": stats, "alert": f.alimtalk_failed > 0},
+    ]
+    if current_user.has_role("admin"):
+        jobs = url_for("lettering.dead_jobs")
+        cards += [
+            {"label": _l("대기 작업"), "value": f.jobs["queued"], "url": jobs},
+            {"label": _l("실행 중 작업"), "value": f.jobs["running"], "url": jobs},
+            {"label": _l("실패 작업"), "value": f.jobs["dead"], "url": jobs, "alert": f.jobs["dead"] > 0},
+            {"label": _l("오늘 연락처 가져오기"), "value": f.imports.get("directory_import", 0),
+             "url": url_for("directory.import_page")},
+            {"label": _l("오늘 회선 가져오기"), "value": f.imports.get("lines_import", 0),
+             "url": url_for("lettering.lines_import")},
+            {"label": _l("계정"), "value": f.accounts, "url": url_for("admin.users")},
+            {"label": _l("오늘 감사 기록"), "value": f.audit_entries, "url": url_for("admin.audit_log")},
+        ]
+        if f.imports_failed:
+            cards[-3]["note"] = _l("오늘 실패한 가져오기 %(n)s건", n=f.imports_failed)
+    return cards
 
 
 @bp.get("/")
 def dashboard():
-    counts = {
-        "users": db.session.scalar(select(func.count(User.id))),
-        "audit_today": db.session.scalar(select(func.count(AuditLog.id))),
-    }
+    department = None if current_user.has_role("admin") else (current_user.department_id or NO_DEPARTMENT)
+    figures = today_figures(db.session, department_id=department)
     recent_tasks = db.session.scalars(select(TaskRun).order_by(TaskRun.id.desc()).limit(5)).all()
-    return render_template("admin/dashboard.html", counts=counts, recent_tasks=recent_tasks)
+    return render_template("admin/dashboard.html", figures=figures, cards=_figures(figures),
+                           recent_tasks=recent_tasks)
 
 
 @bp.get("/audit")
 @roles_required("admin")
 def audit_log():
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = clamp_page(request.args.get("page", type=int))
     action = request.args.get("action", "").strip()
     username = request.args.get("user", "").strip()
     query = select(AuditLog).order_by(AuditLog.id.desc())
@@ -35,13 +72,6 @@ def audit_log():
     template = "admin/_audit_rows.html" if request.htmx and not request.htmx.boosted else "admin/audit.html"
     return render_template(template, rows=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE,
                            action=action, username=username)
-
-
-@bp.get("/users")
-@roles_required("admin")
-def users():
-    rows = db.session.scalars(select(User).order_by(User.username)).all()
-    return render_template("admin/users.html", users=rows)
 
 
 @bp.get("/tasks/<int:task_id>")

@@ -15,17 +15,23 @@ from web.i18n import LOCALES, translated
 from web.sessions import start_session
 
 
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths: never an open redirect."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+def _safe_next(target: str | None, default: str | None = None) -> str:
+    """Only same-site paths: never an open redirect (browsers read a backslash as a slash: /\\host is //host)."""
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not urlsplit(target).netloc):
         return target
-    return url_for("main.home")
+    return default or url_for("main.home")
+
+
+def _landing(user) -> str:
+    """Where a sign-in lands without a ``next``: admins and department admins work in the console."""
+    return url_for("admin.dashboard") if user.has_role("dept_admin") else url_for("main.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("main.home"))
+        return redirect(_landing(current_user))
     if session.pop("expired", False):
         flash(_("오랫동안 사용하지 않아 로그아웃되었습니다. 다시 로그인해 주세요."), "info")
     form = LoginForm()
@@ -39,7 +45,7 @@ def login():
             db.session.commit()
             login_user(user)
             start_session()
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(_safe_next(request.args.get("next"), _landing(user)))
         audit.record(db.session, f"login_{result.value}", user=user, username=form.username.data[:64],
                      **client_info())
         db.session.commit()
