@@ -209,4 +209,5 @@ def browser_login(page, base_url: str, username: str, password: str = PASSWORD) 
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}/")
+    # Staff land on the home page, admins and department admins on the console (/admin/).
+    page.wait_for_url(lambda url: url in (f"{base_url}/", f"{base_url}/admin/"))

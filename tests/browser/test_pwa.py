@@ -98,6 +98,7 @@ def test_admin_turns_mobile_numbers_off_for_the_offline_copy(page, live_server, 
     make_user("boss", role="admin")
     browser_login(page, live_server.url, "boss")
     page.goto(f"{live_server.url}/admin/")
+    page.click("#console-menu > summary")     # on a phone the console menu is collapsed
     page.click("text=오프라인 연락처")
     page.wait_for_url(f"{live_server.url}/admin/offline-directory")
     checkbox = page.get_by_label("오프라인 연락처에 휴대전화 번호 포함")
