@@ -24,7 +24,7 @@ from web.sessions import roles_required
 
 PAGE_SIZE = 50
 ROLE_LABELS = {"staff": _l("직원"), "dept_admin": _l("부서 관리자"), "admin": _l("관리자")}
-STATUS_LABELS = {"active": _l("정상"), "disabled": _l("사용 중지"), "locked": _l("잠김")}
+STATUS_LABELS = {"active": _l("정상"), "disabled": _l("사용 중지됨"), "locked": _l("잠김")}
 
 
 def _user(user_id: int) -> User:
