@@ -14,7 +14,7 @@ import blueprints
 from core.db import engine_options
 from core.settings import load_settings
 from extensions import babel, csrf, db, htmx, login_manager, migrate
-from web import console, i18n, security, sessions, templating
+from web import console, i18n, security, sessions, static_files, templating
 
 __version__ = "0.1.0"
 
@@ -47,6 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     sessions.init_app(app)
     templating.init_app(app)
+    static_files.init_app(app)
     console.init_app(app)
 
     for module in pkgutil.iter_modules(blueprints.__path__):

@@ -1,6 +1,7 @@
 import gzip
+import hashlib
 
-from flask import Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -10,6 +11,7 @@ from blueprints.pwa.forms import OfflineSettingsForm
 from core import app_settings, audit, offline_snapshot
 from core.timeutil import utcnow
 from extensions import db
+from web import static_files
 from web.client import client_info
 from web.sessions import roles_required
 
@@ -55,23 +57,30 @@ def manifest():
 
 @bp.get("/sw.js")
 def service_worker():
-    static_folder = current_app.static_folder or ""
-    build = shell.build_id(current_app.config["VERSION"], static_folder)
-    script = render_template("pwa/sw.js", build=build, shell_pages=SHELL_PAGES,
-                             static_urls=shell.static_urls(static_folder, current_app.static_url_path),
+    static_build = static_files.current(current_app)
+    script = render_template("pwa/sw.js", build=shell.build_id(current_app.config["VERSION"], static_build),
+                             shell_pages=SHELL_PAGES,
+                             static_urls=[url_for("static", filename=name) for name in shell.shell_files(static_build)],
                              offline_url=url_for("pwa.offline"),
-                             snapshot_url=url_for("pwa.directory_snapshot"))
-    response = Response(script, mimetype="application/javascript")
+                             snapshot_url=url_for("pwa.directory_snapshot")).encode()
     # Browsers must always ask for the worker again, or a deploy would go unnoticed.
-    response.headers["Cache-Control"] = "no-cache"
-    response.headers["Service-Worker-Allowed"] = "/"
-    response.add_etag()
-    return response.make_conditional(request)
+    headers = {"Cache-Control": "no-cache", "Service-Worker-Allowed": "/", "Vary": "Accept-Encoding"}
+    etag = hashlib.sha256(script).hexdigest()[:20]
+    if request.accept_encodings["gzip"]:
+        # The script holds nothing secret, so compressing it is safe; mtime=0 keeps the bytes stable.
+        script, etag = gzip.compress(script, compresslevel=9, mtime=0), etag + "-gz"
+        headers["Content-Encoding"] = "gzip"
+    if etag in request.if_none_match:
+        return Response(status=304, headers={**headers, "ETag": f'"{etag}"'})
+    return Response(script, mimetype="application/javascript", headers={**headers, "ETag": f'"{etag}"'})
 
 
 @bp.get("/offline")
 def offline():
-    return render_template("pwa/offline.html")
+    """In the reader's language; the worker keeps the copy for the language in use (templates/pwa/sw.js)."""
+    response = make_response(render_template("pwa/offline.html"))
+    response.vary.update(("Cookie", "Accept-Language"))
+    return response
 
 
 # The last body served, plain and gzipped, keyed by ETag: compressing 1.7 MB for every phone

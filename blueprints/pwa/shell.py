@@ -1,40 +1,38 @@
-"""What the service worker is built from: the files it precaches and the build id that
-changes whenever the app version or any of those files changes."""
+"""What the service worker is built from: the files it precaches and the build id that changes
+whenever the app version or one of those files changes.
+
+Both come from file contents and relative paths only (``web.static_files``), never from absolute paths
+or modification times: two checkouts of one commit serve byte-identical workers.
+"""
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
-# Static folders that make up the app shell; everything in them is small and public.
-SHELL_DIRS = ("css", "js", "vendor", "icons")
-# Anything bigger is not worth holding on every phone before it is used.
-MAX_PRECACHE_BYTES = 512 * 1024
+from web.static_files import StaticBuild
 
-
-def shell_files(static_folder: str) -> list[Path]:
-    root = Path(static_folder)
-    files = []
-    for folder in SHELL_DIRS:
-        base = root / folder
-        if base.is_dir():
-            files += [p for p in sorted(base.rglob("*"))
-                      if p.is_file() and not p.name.startswith(".") and p.stat().st_size <= MAX_PRECACHE_BYTES]
-    return files
+# What the shell pages (/, /directory, /more and /offline) load: stylesheets, scripts and the
+# images they show. Console, viewer and citizens' assets are never needed offline; manifest icons
+# are fetched by the browser itself when it installs. tests/pwa/test_shell.py checks this list
+# against the static URLs those pages really reference.
+SHELL_FILES = (
+    "css/app.css", "css/directory.css", "css/pwa.css",
+    "js/app.js", "js/directory.js", "js/directory-offline.js", "vendor/htmx.min.js",
+    "icons/icon-192.png", "icons/nav.svg",
+)
 
 
-def static_urls(static_folder: str, static_url_path: str) -> list[str]:
-    root = Path(static_folder)
-    return [f"{static_url_path}/{p.relative_to(root).as_posix()}" for p in shell_files(static_folder)]
+def shell_files(static_build: StaticBuild) -> list[str]:
+    """The shell files this build has, as paths relative to the static folder."""
+    return [name for name in SHELL_FILES if name in static_build.digests]
 
 
-def build_id(version: str, static_folder: str) -> str:
-    """The app version plus a digest of the shell files' sizes and modification times.
+def build_id(version: str, static_build: StaticBuild) -> str:
+    """The app version plus a digest of the shell files' relative paths and contents.
 
     A deploy that changes either gives the worker script new bytes, which is what makes
     browsers install the new worker and the page offer the update.
     """
     digest = hashlib.sha256(version.encode())
-    for path in shell_files(static_folder):
-        stat = path.stat()
-        digest.update(f"{path.as_posix()}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    for name in shell_files(static_build):
+        digest.update(f"{name}\0{static_build.digests[name]}\n".encode())
     return f"{version}-{digest.hexdigest()[:12]}"

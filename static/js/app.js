@@ -49,6 +49,18 @@
     });
   });
 
+  // The language a boosted answer is in (Content-Language): boosted navigation swaps only the body,
+  // so <html lang> is set here, and the service worker is told, so that it keeps the offline page in
+  // the language in use (a full page load tells it by itself).
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var lang = event.detail.boosted && event.detail.successful && event.detail.xhr &&
+      event.detail.xhr.getResponseHeader("Content-Language");
+    if (!lang || lang === document.documentElement.lang) return;
+    document.documentElement.lang = lang;
+    var worker = navigator.serviceWorker && navigator.serviceWorker.controller;
+    if (worker) worker.postMessage({ type: "LANGUAGE", lang: lang });
+  });
+
   // A boosted link or form that cannot reach the server becomes a real navigation, which the
   // service worker answers from its cache or with the offline page.
   document.addEventListener("htmx:sendError", function (event) {

@@ -1,7 +1,7 @@
 /* The service worker of 고양 스마트행정, build {{ build }}.
  * Served from /sw.js by blueprints/pwa so that the build id (app version plus a digest of the
- * shell files) is baked into its bytes: every deploy installs a new worker and the page offers
- * the update (static/js/app.js). Caching rules are described in docs/pwa.md. */
+ * shell files' paths and contents) is baked into its bytes: every deploy that changes them installs
+ * a new worker and the page offers the update (static/js/app.js). Caching rules: docs/pwa.md. */
 "use strict";
 
 var BUILD = {{ build|tojson }};
@@ -12,7 +12,9 @@ var KEEP = [SHELL_CACHE, PAGES_CACHE, DATA_CACHE];
 var OFFLINE_URL = {{ offline_url|tojson }};
 var SNAPSHOT_URL = {{ snapshot_url|tojson }};
 var SHELL_PAGES = {{ shell_pages|list|tojson }};
-var STATIC_URLS = {{ static_urls|tojson }};
+var STATIC_URLS = {{ static_urls|tojson }};  // content-hashed: the URLs the pages use
+// A content-hashed name (app.3f9a1c2b.css) never changes its bytes, so a stored copy needs no refresh.
+var HASHED = /\.[0-9a-f]{8}(\.[A-Za-z0-9]+)?$/;
 var SNAPSHOT_DB = "directory-offline";
 
 // Never stored: documents and their viewer, the console, the APIs (snapshot aside) and
@@ -31,8 +33,11 @@ function storable(response) {
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(SHELL_CACHE).then(function (cache) {
-    // The shell must be complete or the install fails; "reload" skips the HTTP cache.
-    var required = STATIC_URLS.concat([OFFLINE_URL]).map(function (url) { return new Request(url, { cache: "reload" }); });
+    // The shell must be complete or the install fails. Hashed files may come from the HTTP cache
+    // (the page has just loaded most of them); the offline page is fetched afresh, in the
+    // language the server picks for this user.
+    var required = STATIC_URLS.map(function (url) { return new Request(url); })
+      .concat([new Request(OFFLINE_URL, { cache: "reload", credentials: "same-origin" })]);
     return cache.addAll(required);
   }).then(function () {
     // Signed-in pages are best effort: before login they only redirect to the login page.
@@ -55,7 +60,9 @@ self.addEventListener("activate", function (event) {
 });
 
 self.addEventListener("message", function (event) {
-  if (event.data && event.data.type === "SKIP_WAITING") self.skipWaiting();
+  if (!event.data) return;
+  if (event.data.type === "SKIP_WAITING") self.skipWaiting();
+  if (event.data.type === "LANGUAGE") event.waitUntil(followLanguage(String(event.data.lang || "")));
 });
 
 // After sign-out nothing of the user's may stay on the phone: cached pages, the snapshot
@@ -67,11 +74,28 @@ function forgetUser() {
   })]);
 }
 
+// The offline page is kept in the language of the pages the user reads. Every page says its
+// language (Content-Language): full page loads pass through navigate() below, boosted ones are
+// reported by app.js. When it is not the stored offline page's, the page is fetched again and the
+// server picks the language as for any page (the user's choice, else Accept-Language).
+function followLanguage(lang) {
+  if (!lang) return Promise.resolve();
+  return caches.open(SHELL_CACHE).then(function (cache) {
+    return cache.match(OFFLINE_URL, { ignoreVary: true }).then(function (hit) {
+      if (hit && hit.headers.get("Content-Language") === lang) return;
+      return fetch(new Request(OFFLINE_URL, { cache: "reload", credentials: "same-origin" })).then(function (response) {
+        if (storable(response)) return cache.put(OFFLINE_URL, response);
+      });
+    });
+  }).catch(function () { /* offline or a failed fetch: the stored page stands */ });
+}
+
 // Pages: the network first, so staff see fresh data; the stored copy when offline; the
 // offline page for a page never opened before.
 function navigate(event, url) {
   var request = event.request;
   return fetch(request).then(function (response) {
+    if (response.ok && response.type === "basic") event.waitUntil(followLanguage(response.headers.get("Content-Language")));
     // Only pages without a query are kept: search URLs would pile up, and the plain page
     // stands in for them offline.
     if (!isPrivate(url.pathname) && !url.search && storable(response)) {
@@ -92,11 +116,13 @@ function navigate(event, url) {
   });
 }
 
-// Static files: answer from the cache at once and refresh it behind the scenes.
+// Static files: answer from the cache at once and, unless the name is content-hashed, refresh it
+// behind the scenes.
 function staleWhileRevalidate(event) {
   var request = event.request;
   return caches.open(SHELL_CACHE).then(function (cache) {
     return cache.match(request, { ignoreSearch: true, ignoreVary: true }).then(function (hit) {
+      if (hit && HASHED.test(new URL(request.url).pathname)) return hit;
       var refresh = fetch(request).then(function (response) {
         if (storable(response)) return cache.put(request.url.split("?")[0], response.clone()).then(function () { return response; });
         return response;

@@ -1,11 +1,12 @@
 """The installable offline shell in a real Chromium: installability over CDP, the service
 worker's offline answers, the offline directory and the update prompt."""
 import re
+import time
 
 import pytest
 
 from tests.browser.conftest import cache_keys, wait_for_controlling_worker
-from tests.conftest import axe_violations, browser_login, screenshot
+from tests.conftest import PHONE, axe_violations, browser_login, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -49,7 +50,9 @@ def test_offline_navigation_is_served_by_the_service_worker(page, live_server, m
     screenshot(page, "pwa-offline-fallback")
 
     keys = cache_keys(page)
-    assert "/offline" in keys and "/static/css/app.css" in keys and "/static/vendor/htmx.min.js" in keys
+    assert "/offline" in keys
+    assert [k for k in keys if re.fullmatch(r"/static/css/app\.[0-9a-f]{8}\.css", k)]
+    assert [k for k in keys if re.fullmatch(r"/static/vendor/htmx\.min\.[0-9a-f]{8}\.js", k)]
     assert not [k for k in keys if re.match(r"^/(login|logout|admin|viewer|documents|api/(?!directory/snapshot))", k)]
 
 
@@ -111,3 +114,100 @@ def test_admin_turns_mobile_numbers_off_for_the_offline_copy(page, live_server, 
     screenshot(page, "pwa-console-offline-setting")
     entries = page.evaluate("async () => (await window.directoryOffline.sync(true)).entries")
     assert len(entries) == len(staff_directory) and all("mobile" not in e for e in entries)
+
+
+# The budget for the first load of the login page on a phone: HTML, stylesheets, scripts, icons and
+# the service worker script, as the browser receives them (compressed, headers included).
+LOGIN_BUDGET_BYTES = 60_000
+
+
+def _wire_bytes(request) -> tuple[int, int]:
+    """(encoded body, body + headers) of a finished request; (0, 0) for an answer from the browser's cache."""
+    sizes = request.sizes()
+    if sizes["responseBodySize"] + sizes["responseHeadersSize"] <= 0:
+        return 0, 0
+    # Chromium reports the worker script's body short; its Content-Length is what came over the wire.
+    body = max(sizes["responseBodySize"], int(request.response().headers.get("content-length") or 0))
+    return body, body + sizes["responseHeadersSize"]
+
+
+def test_first_load_of_the_login_page_fits_the_budget(page, live_server):
+    finished = []
+    page.context.on("requestfinished", lambda request: finished.append(request))
+    page.goto(f"{live_server.url}/login")
+    page.evaluate("async () => { await navigator.serviceWorker.ready; }")  # the worker is installed
+    page.wait_for_load_state("networkidle")
+    pulled = [r for r in finished if r.service_worker is None or r.url.endswith("/sw.js")]
+    kinds = {r.resource_type for r in pulled}
+    assert {"document", "stylesheet", "script"} <= kinds and any(r.url.endswith("/sw.js") for r in pulled)
+    for request in pulled:
+        if request.resource_type in ("stylesheet", "script") and _wire_bytes(request)[0]:
+            assert request.response().headers.get("content-encoding") in ("br", "gzip"), request.url
+    body = sum(_wire_bytes(r)[0] for r in pulled)
+    wire = sum(_wire_bytes(r)[1] for r in pulled)
+    install = sum(_wire_bytes(r)[1] for r in finished if r not in pulled)
+    print(f"login first load: {body} B encoded bodies, {wire} B with headers; worker install {install} B more")
+    assert 0 < body <= wire <= LOGIN_BUDGET_BYTES
+
+
+def _offline_page_language(page) -> str | None:
+    return page.evaluate("""async () => {
+        const hit = await caches.match('/offline', {ignoreVary: true});
+        return hit ? hit.headers.get('Content-Language') : null; }""")
+
+
+def _wait_for_offline_page_in(page, lang: str, seconds: float = 10) -> None:
+    # Polled from here: wait_for_function would take the async predicate's promise for a truthy answer.
+    deadline = time.monotonic() + seconds
+    while _offline_page_language(page) != lang:
+        assert time.monotonic() < deadline, f"the worker kept the offline page in {_offline_page_language(page)}"
+        page.wait_for_timeout(100)
+
+
+def test_worker_keeps_the_offline_page_in_the_language_the_user_switches_to(page, live_server, make_user):
+    make_user("kim")
+    browser_login(page, live_server.url, "kim")
+    wait_for_controlling_worker(page)
+    assert _offline_page_language(page) == "ko"
+    page.goto(f"{live_server.url}/more")
+    page.click("button[name=lang][value=en]")  # a boosted form: only the body is swapped
+    page.wait_for_function("() => document.querySelector('h1').textContent === 'More'")
+    assert page.evaluate("() => document.documentElement.lang") == "en"
+    _wait_for_offline_page_in(page, "en")
+
+    page.context.set_offline(True)
+    never = page.goto(f"{live_server.url}/duty")
+    assert never.from_service_worker
+    assert page.locator("h1").inner_text() == "You are not connected to the internet"
+    assert page.evaluate("() => document.documentElement.lang") == "en"
+    screenshot(page, "pwa-offline-fallback-en")
+
+    # And back, chosen outside the page (as from another tab): the next full page load, in Korean,
+    # brings the Korean offline page back.
+    page.context.set_offline(False)
+    page.goto(f"{live_server.url}/more")
+    token = page.get_attribute('meta[name="csrf-token"]', "content")
+    assert page.request.post(f"{live_server.url}/account/language", form={"lang": "ko", "csrf_token": token}).ok
+    page.goto(f"{live_server.url}/more")
+    assert page.locator("h1").inner_text() == "더보기"
+    _wait_for_offline_page_in(page, "ko")
+    page.context.set_offline(True)
+    page.goto(f"{live_server.url}/duty")
+    assert page.locator("h1").inner_text() == "인터넷에 연결되어 있지 않습니다"
+
+
+def test_an_english_browser_gets_the_english_offline_page(browser, live_server):
+    context = browser.new_context(bypass_csp=True, **{**PHONE, "locale": "en-US"})
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/login")
+        wait_for_controlling_worker(page)
+        assert _offline_page_language(page) == "en"
+        page.context.set_offline(True)
+        answer = page.goto(f"{live_server.url}/duty")
+        assert answer.from_service_worker
+        assert page.locator("h1").inner_text() == "You are not connected to the internet"
+        assert page.locator("a.btn-primary").inner_text() == "Contact search"
+        screenshot(page, "pwa-offline-english-browser")
+    finally:
+        context.close()

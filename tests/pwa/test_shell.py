@@ -1,10 +1,13 @@
 """The installable shell: manifest, service worker script and offline page over real HTTP."""
 import io
 import json
+import os
+import re
 
 from PIL import Image
 
 from blueprints.pwa import shell
+from web.static_files import build, current
 
 
 def test_manifest_has_what_install_needs(client):
@@ -72,15 +75,20 @@ def test_service_worker_is_served_from_the_root_with_root_scope(client):
     assert "{{" not in script and "{%" not in script
 
 
+def _script_list(script: str, name: str) -> list[str]:
+    return json.loads(script.split(f"var {name} = ", 1)[1].split(";", 1)[0])
+
+
 def test_service_worker_precaches_shell_files_that_exist(client, app):
     script = client.get("/sw.js").get_data(as_text=True)
-    urls = json.loads(script.split("var STATIC_URLS = ", 1)[1].split(";\n", 1)[0])
-    for required in ("/static/css/app.css", "/static/js/app.js", "/static/vendor/htmx.min.js",
-                     "/static/js/directory-offline.js", "/static/icons/nav.svg", "/static/icons/icon-192.png"):
-        assert required in urls
+    urls = _script_list(script, "STATIC_URLS")
+    names = current(app).names
+    for required in ("css/app.css", "js/app.js", "vendor/htmx.min.js", "js/directory-offline.js", "icons/nav.svg",
+                     "icons/icon-192.png"):
+        assert f"/static/{names[required]}" in urls  # the content-hashed URL the pages use
     for url in urls:
         assert client.get(url).status_code == 200, url
-    pages = json.loads(script.split("var SHELL_PAGES = ", 1)[1].split(";\n", 1)[0])
+    pages = _script_list(script, "SHELL_PAGES")
     assert pages == ["/", "/directory", "/more"]
     assert 'var OFFLINE_URL = "/offline"' in script
 
@@ -95,14 +103,17 @@ def test_service_worker_bytes_change_with_the_app_version(client, app):
     assert 'var BUILD = "9.9.9-' in changed.get_data(as_text=True)
 
 
-def test_build_id_follows_shell_file_changes(tmp_path):
-    (tmp_path / "css").mkdir()
-    sheet = tmp_path / "css" / "app.css"
+def test_build_id_follows_shell_file_contents(tmp_path):
+    (tmp_path / "static" / "css").mkdir(parents=True)
+    sheet = tmp_path / "static" / "css" / "app.css"
     sheet.write_text("body{}")
-    before = shell.build_id("1.0", str(tmp_path))
+    before = build(tmp_path / "static", tmp_path / "build")
+    os.utime(sheet, (1, 1))  # a new modification time alone is no new build
+    assert shell.build_id("1.0", build(tmp_path / "static", tmp_path / "build")) == shell.build_id("1.0", before)
     sheet.write_text("body{color:red}")
-    assert shell.build_id("1.0", str(tmp_path)) != before
-    assert shell.static_urls(str(tmp_path), "/static") == ["/static/css/app.css"]
+    after = build(tmp_path / "static", tmp_path / "build")
+    assert shell.build_id("1.0", after) != shell.build_id("1.0", before)
+    assert shell.shell_files(after) == ["css/app.css"]
 
 
 def test_service_worker_keeps_private_paths_out_of_its_caches(client):
@@ -119,3 +130,21 @@ def test_offline_page_is_public_and_korean(client):
     html = response.get_data(as_text=True)
     assert "인터넷에 연결되어 있지 않습니다" in html
     assert 'href="/directory"' in html
+
+
+# What a page shows needs these; the apple-touch-icon is read only when the page is added to the home screen.
+ASSET = re.compile(r'<(?:script[^>]*\ssrc|link rel="(?:stylesheet|icon)"[^>]*\shref|img[^>]*\ssrc|use[^>]*\shref)'
+                   r'="(/static/[^"?#]+)')
+
+
+def test_service_worker_precaches_exactly_what_the_shell_pages_load(client, make_user, login, directory):
+    make_user("kim")
+    login("kim")
+    loaded = set()
+    for path in ("/", "/directory", "/more", "/offline"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        loaded |= set(ASSET.findall(response.get_data(as_text=True)))
+    precached = set(_script_list(client.get("/sw.js").get_data(as_text=True), "STATIC_URLS"))
+    assert precached == loaded
+    assert not [url for url in precached if re.search(r"/(viewer|lettering|public|documents-console)\.", url)]
