@@ -14,7 +14,7 @@ import blueprints
 from core.db import engine_options
 from core.settings import load_settings
 from extensions import babel, csrf, db, htmx, login_manager, migrate
-from web import console, i18n, security, sessions, static_files, templating
+from web import console, i18n, metrics, security, sessions, static_files, templating, wire
 
 __version__ = "0.1.0"
 
@@ -49,6 +49,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     static_files.init_app(app)
     console.init_app(app)
+    metrics.init_app(app)
+    wire.init_app(app)
 
     for module in pkgutil.iter_modules(blueprints.__path__):
         package = importlib.import_module(f"blueprints.{module.name}")

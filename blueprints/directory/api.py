@@ -20,12 +20,14 @@ MAX_LIMIT = 100
 def api_search():
     q = request.args.get("q", "")
     raw_limit = request.args.get("limit", "20").strip()
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
+    # ASCII digits only, and few of them: "²".isdigit() is true but int() refuses it, and so it does 5,000 nines.
+    limit = int(raw_limit) if raw_limit.isascii() and raw_limit.isdigit() and len(raw_limit) <= 4 else 0
+    if not 1 <= limit <= MAX_LIMIT:
         return error_response(400, _("limit은 1부터 %(max)s 사이의 정수여야 합니다.", max=MAX_LIMIT),
                               code="invalid_limit")
     if len(q) > MAX_QUERY:
         return error_response(400, _("검색어가 너무 깁니다 (최대 %(max)s자).", max=MAX_QUERY), code="query_too_long")
-    found = search(get_index(db.session), q, int(raw_limit)) if q.strip() else []
+    found = search(get_index(db.session), q, limit) if q.strip() else []
     return jsonify({"results": [entry.as_result(score) for entry, score in found]})
 
 

@@ -1,12 +1,11 @@
 """Thin views over ``core.lettering.reports``."""
 from __future__ import annotations
 
-import json
-
 from flask import current_app, request
 from flask_babel import gettext as _
 
 from blueprints.providers import bp
+from core import jsonsafe
 from core.lettering import reports
 from extensions import db
 from web.security import error_response
@@ -21,7 +20,7 @@ def _signed_json(secret_name: str, header: str) -> tuple[dict | None, tuple | No
     if not reports.valid_signature(current_app.config[secret_name], raw, request.headers.get(header)):
         return None, error_response(401, _("서명이 올바르지 않습니다."), code="bad_signature")
     try:
-        data = json.loads(raw)
+        data = jsonsafe.loads(raw)
     except (ValueError, UnicodeDecodeError):
         return None, error_response(400, _("본문이 올바른 JSON이 아닙니다."), code="invalid_json")
     if not isinstance(data, dict):

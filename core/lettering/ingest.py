@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 import time
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from core import jobs
+from core import jobs, jsonsafe
 from core.i18n import N_
 from core.lettering.lookup import find_lines
 from core.models.calls import Call, CallEvent, CallLog
@@ -30,6 +29,7 @@ MAX_BODY_BYTES = 1024 * 1024
 MAX_EVENTS = 500
 TIMESTAMP_WINDOW_S = 300
 ID_MAX = 64
+DURATION_MAX_S = 2 ** 31 - 1  # what the calls.duration_s column holds
 EVENT_TYPES = ("dial", "ringing", "answered", "missed", "ended", "incoming")
 _LINE_TEXT = re.compile(r"^[+\d][\d\s\-()]{2,24}$")
 
@@ -77,7 +77,7 @@ def verify_signature(secret: str, timestamp: str | None, signature: str | None, 
     if abs((now if now is not None else time.time()) - stamp) > TIMESTAMP_WINDOW_S:
         return False
     expected = hmac.new(secret.encode(), timestamp.strip().encode() + b"." + body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, signature.strip().lower())
+    return hmac.compare_digest(expected.encode(), signature.strip().lower().encode())  # bytes: any header text
 
 
 def sign(secret: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
@@ -136,13 +136,16 @@ def _parse_event(item: Any, index: int, errors: list) -> PbxEvent | None:
     if isinstance(raw_at, str):
         try:
             at = datetime.fromisoformat(raw_at.strip())
-        except ValueError:
+            at = as_utc(at) if at.tzinfo else None
+        except (ValueError, OverflowError):  # OverflowError: an offset taking year 1 or 9999 out of range
             at = None
-    if at is None or at.tzinfo is None:
+    if at is None:
         errors.append(_error(index, "at", N_("at은 시간대(오프셋)가 있는 ISO 8601 시각이어야 합니다.")))
     duration = item.get("duration_s")
     if duration is not None and (isinstance(duration, bool) or not isinstance(duration, int) or duration < 0):
         errors.append(_error(index, "duration_s", N_("duration_s는 0 이상의 정수여야 합니다.")))
+    elif duration is not None and duration > DURATION_MAX_S:
+        errors.append(_error(index, "duration_s", N_("duration_s는 %(max)s 이하여야 합니다."), max=DURATION_MAX_S))
     if len(errors) > before:
         return None
     # Stored in UTC: SQLite keeps the wall time and drops the offset.
@@ -153,7 +156,7 @@ def _parse_event(item: Any, index: int, errors: list) -> PbxEvent | None:
 def parse_body(body: bytes) -> tuple[list[PbxEvent], list[FieldError]]:
     """Events and per-field errors; any error means the whole request is refused."""
     try:
-        data = json.loads(body)
+        data = jsonsafe.loads(body)  # no 500 from nesting, huge numbers, NUL or lone surrogates
     except (ValueError, UnicodeDecodeError):
         return [], [_error(0, "body", N_("본문이 올바른 JSON이 아닙니다."))]
     if isinstance(data, dict) and "events" in data:

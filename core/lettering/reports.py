@@ -43,15 +43,15 @@ def valid_signature(secret: str, raw: bytes, signature: str | None) -> bool:
     if not secret or not signature:
         return False
     expected = hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, signature.strip().lower())
+    return hmac.compare_digest(expected.encode(), signature.strip().lower().encode())  # bytes: any header text
 
 
 def _when(value: Any) -> datetime:
     try:
         moment = datetime.fromisoformat(str(value))
-    except ValueError:
+        return as_utc(moment) if moment.tzinfo else utcnow()
+    except (ValueError, OverflowError):  # OverflowError: an offset taking year 1 or 9999 out of range
         return utcnow()
-    return as_utc(moment) if moment.tzinfo else utcnow()
 
 
 def apply_carrier_receipt(session: Session, data: dict[str, Any]) -> str:
