@@ -1,4 +1,4 @@
-"""``python -m lettering_worker [--concurrency N] [--once]``: run the lettering worker.
+"""``python -m lettering_worker [--concurrency N] [--once]``: run the worker, for every area's jobs.
 
 Settings come from ``core.settings.load_settings()`` (instance folder and environment), the same as the
 web app's. SIGTERM or Ctrl-C finishes the jobs in flight, releases the leases and exits.
@@ -15,7 +15,7 @@ from lettering_worker.worker import Worker
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lettering_worker", description="Smart Lettering worker")
+    parser = argparse.ArgumentParser(prog="python -m lettering_worker", description="The portal's job worker")
     parser.add_argument("--concurrency", type=int, default=None, help="jobs run at once (WORKER_CONCURRENCY)")
     parser.add_argument("--once", action="store_true", help="work until no job is due, then exit")
     parser.add_argument("--lease-seconds", type=int, default=30,
@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     worker = Worker(load_settings(), concurrency=args.concurrency, lease_seconds=args.lease_seconds)
 
     def stop(signum, _frame) -> None:
-        logging.getLogger("lettering.worker").info("signal %d: finishing the jobs in flight", signum)
+        logging.getLogger("worker").info("signal %d: finishing the jobs in flight", signum)
         worker.stop()
 
     signal.signal(signal.SIGTERM, stop)

@@ -1,15 +1,22 @@
-"""The worker loop: claim due jobs with a lease, run their handlers on a thread pool, record outcomes.
+"""The worker loop: the project's one worker process, for every area's jobs (``core.jobs.registry``).
 
-One loop thread claims jobs for the thread pool (at most two per thread, so a job is leased only
-shortly before a thread runs it). Finished jobs are marked done in batches (a crash before that only makes a
-handler run again, and every handler is idempotent). ``stop()`` (SIGTERM) stops claiming, lets the
-jobs in flight finish, and releases any lease still held.
+One loop thread claims due jobs for a thread pool (at most two per thread, so a job is leased only shortly
+before a thread runs it), records the outcomes in batches, enqueues the periodic schedules' slots, and every
+few seconds beats: it records its heartbeat (``/healthz``) and renews the leases it holds, so a long job keeps
+its lease while a killed worker's jobs come back within one lease. A crash before an outcome is recorded only
+makes a handler run again, and every handler is idempotent.
+
+The database may go away under it (a restart, ``pg_terminate_backend``, a locked SQLite file): a failed claim
+or write is retried with backoff, outcomes not yet written are kept until they are, and the LISTEN connection
+reconnects (``core.jobs.waker``). ``stop()`` (SIGTERM) stops claiming, lets the jobs in flight finish, and
+releases any lease still held.
 """
 from __future__ import annotations
 
 import logging
 import os
 import queue
+import random
 import socket
 import threading
 import time
@@ -18,46 +25,53 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from sqlalchemy import create_engine
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import sessionmaker
 
-from core import jobs
+from core import health, jobs
 from core.db import engine_options
-from core.lettering import dispatch, retention
-from core.lettering.dispatch import Context, Defer, PermanentError, Record, TransientError
+from core.jobs import Defer, PermanentError, Record
+from core.jobs.registry import Env, Registry, load_areas
+from core.jobs.schedule import Scheduler
+from core.jobs.waker import Waker
 from core.timeutil import as_utc, utcnow
-from lettering_worker.providers.carrier import CarrierClient
-from lettering_worker.providers.kakao import KakaoClient
 
-log = logging.getLogger("lettering.worker")
+log = logging.getLogger("worker")
 IDLE_WAIT_S = 1.0
-PURGE_EVERY_S = 3600
+BEAT_EVERY_S = 5.0
 CHECKPOINT_EVERY_S = 1.0
+DB_RETRY_MIN_S, DB_RETRY_MAX_S = 0.2, 10.0
 
 
-def build_context(settings: dict, clock=None) -> Context:
-    carrier = CarrierClient(settings["CARRIER_BASE_URL"], settings["CARRIER_API_KEY"])
-    kakao = KakaoClient(settings["KAKAO_BASE_URL"], settings["KAKAO_APP_KEY"], settings["KAKAO_SECRET_KEY"])
-    return Context(settings=settings, carrier=carrier, kakao=kakao, **({"clock": clock} if clock else {}))
+def _database_down(exc: Exception) -> bool:
+    """A lost connection or an unavailable database, as opposed to a fault of one job's result."""
+    return isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
 
 class Worker:
-    def __init__(self, settings: dict, concurrency: int | None = None, context: Context | None = None,
-                 worker_id: str | None = None, lease_seconds: int = jobs.LEASE_SECONDS) -> None:
+    def __init__(self, settings: dict, concurrency: int | None = None, worker_id: str | None = None,
+                 lease_seconds: int = jobs.LEASE_SECONDS, registry: Registry | None = None) -> None:
         self.settings = settings
         self.lease_seconds = lease_seconds
         self.concurrency = max(1, int(concurrency or settings.get("WORKER_CONCURRENCY", 4)))
-        url = settings["DATABASE_URL"]
-        # Every pool thread and the loop thread may hold a connection at once.
-        self.engine = create_engine(url, **{**engine_options(url), "pool_size": self.concurrency + 2,
-                                            "max_overflow": 4})
-        self.factory = sessionmaker(bind=self.engine, expire_on_commit=False)
-        self.ctx = context or build_context(settings)
         self.id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        url = settings["DATABASE_URL"]
+        options = engine_options(url)
+        if not url.startswith("sqlite"):  # name the connections, so an operator sees whose they are
+            options["connect_args"] = {**options.get("connect_args", {}), "application_name": f"worker {self.id}"[:63]}
+        # Every pool thread and the loop thread may hold a connection at once.
+        self.engine = create_engine(url, **{**options, "pool_size": self.concurrency + 2, "max_overflow": 4})
+        self.factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self.registry = registry or load_areas()
+        self.env = Env(factory=self.factory, settings=settings)
+        self.scheduler = Scheduler(self.registry.schedules)
         self._stop = threading.Event()
         self._results: queue.Queue = queue.Queue()
+        self._unrecorded: list[tuple[jobs.ClaimedJob, object]] = []
         self._in_flight = 0
+        self._beat_at = 0.0
+        self._db_delay = 0.0
         self.processed = 0
-        self._purged_at = 0.0
 
     def stop(self) -> None:
         self._stop.set()
@@ -66,54 +80,69 @@ class Worker:
 
     # -- running one job on a pool thread ---------------------------------------------------------
     def _run(self, job: jobs.ClaimedJob) -> None:
-        handler = dispatch.HANDLERS.get(job.kind)
+        kind = self.registry.get(job.kind)
         try:
-            if handler is None:
+            if kind is None:
                 raise PermanentError(f"no handler for {job.kind}")
-            outcome = handler(self.factory, self.ctx, job.payload)
-        except TransientError as exc:
-            outcome = exc
-        except PermanentError as exc:
-            outcome = exc
-        except Exception as exc:  # any other failure is retried with backoff, then dead
-            log.exception("job %d (%s) failed", job.id, job.kind)
+            outcome = kind.handler(self.env, job.payload)
+        except Exception as exc:
+            if not isinstance(exc, (jobs.TransientError, PermanentError)):
+                log.exception("job %d (%s) failed", job.id, job.kind)
             outcome = exc
         self._results.put((job, outcome))
         self._waker.poke()
 
     # -- recording outcomes in the loop thread -----------------------------------------------------
     def _record(self) -> None:
-        done, others = [], []
+        """Write every outcome that has arrived (and any the database refused before)."""
         while True:
             try:
-                job, outcome = self._results.get_nowait()
+                self._unrecorded.append(self._results.get_nowait())
             except queue.Empty:
                 break
-            self._in_flight -= 1
-            (done if outcome is None or isinstance(outcome, Record) else others).append((job, outcome))
-        if not done and not others:
+        if not self._unrecorded:
             return
+        batch, self._unrecorded = self._unrecorded, []
+        done = [(j, o) for j, o in batch if o is None or isinstance(o, Record)]
+        others = [(j, o) for j, o in batch if not (o is None or isinstance(o, Record))]
         try:
             self._write(done, others)
-        except Exception:  # one bad result must not lose the others: write them one by one
-            log.exception("recording %d results together failed; recording them one by one", len(done) + len(others))
-            for item in done + others:
-                try:
-                    self._write(*(([item], []) if item in done else ([], [item])))
-                except Exception as exc:
-                    log.exception("job %d (%s): recording its result failed", item[0].id, item[0].kind)
-                    with self.factory() as session:
-                        jobs.fail(session, item[0], self.id, f"recording failed: {type(exc).__name__}")
-                        session.commit()
-        self.processed += len(done) + len(others)
+        except Exception as exc:
+            if _database_down(exc):
+                self._unrecorded = batch + self._unrecorded  # kept until the database is back
+                raise
+            log.exception("recording %d results together failed; recording them one by one", len(batch))
+            for item in batch:
+                self._write_alone(item)
+        self._in_flight -= len(batch)
+        self.processed += len(batch)
+
+    def _write_alone(self, item: tuple[jobs.ClaimedJob, object]) -> None:
+        job, outcome = item
+        is_done = outcome is None or isinstance(outcome, Record)
+        try:
+            self._write(*(([item], []) if is_done else ([], [item])))
+        except Exception as exc:
+            if _database_down(exc):
+                raise
+            log.exception("job %d (%s): recording its result failed", job.id, job.kind)
+            with self.factory() as session:
+                jobs.fail(session, job, self.id, f"recording failed: {type(exc).__name__}")
+                session.commit()
 
     def _write(self, done: list, others: list) -> None:
         """Results, job completions, retries and deferrals of a batch in one transaction."""
         dead = []
         with self.factory() as session:
-            timeline = [row for _job, outcome in done if isinstance(outcome, Record) for row in outcome.apply(session)]
-            if timeline:
-                session.execute(dispatch.LOG_INSERT, timeline)
+            rows: dict[object, list[dict]] = {}
+            for job, outcome in done:
+                if isinstance(outcome, Record):
+                    written = outcome.apply(session)
+                    kind = self.registry.get(job.kind)
+                    if written and kind is not None and kind.batch_insert is not None:
+                        rows.setdefault(kind.batch_insert, []).extend(written)
+            for statement, values in rows.items():
+                session.execute(statement, values)
             jobs.complete(session, [job.id for job, _ in done], self.id)
             for job, outcome in others:
                 if isinstance(outcome, Defer):
@@ -129,7 +158,9 @@ class Worker:
             session.commit()
         for job, message in dead:
             log.warning("job %d (%s) is dead: %s", job.id, job.kind, message)
-            dispatch.on_dead(self.factory, self.ctx, job.kind, job.payload, message)
+            kind = self.registry.get(job.kind)
+            if kind is not None and kind.on_dead is not None:
+                kind.on_dead(self.env, job.kind, job.payload, message)
 
     def _claim(self) -> list[jobs.ClaimedJob]:
         """Keep up to two jobs per thread leased (one running, one waiting), refilling when half are used:
@@ -142,16 +173,27 @@ class Worker:
         self._in_flight += len(claimed)
         return claimed
 
-    def _purge_when_due(self) -> None:
-        """The retention purge, once an hour, from the loop thread."""
-        if time.monotonic() - self._purged_at < PURGE_EVERY_S and self._purged_at:
+    # -- the periodic parts of the loop ------------------------------------------------------------
+    def _schedule(self) -> None:
+        now = utcnow()
+        if not self.scheduler.due(now):
             return
-        self._purged_at = time.monotonic()
         with self.factory() as session:
-            counts = retention.purge(session, int(self.settings.get("RETENTION_DAYS", 30)))
+            added = self.scheduler.enqueue_due(session, now)
             session.commit()
-        if any(counts.values()):
-            log.info("retention purge: %s", counts)
+        self.scheduler.seen(now)
+        if added:
+            log.debug("enqueued %d scheduled jobs", added)
+
+    def _beat(self) -> None:
+        """Every few seconds: the heartbeat, and the leases of every job this worker holds."""
+        if time.monotonic() - self._beat_at < BEAT_EVERY_S:
+            return
+        with self.factory() as session:
+            health.record_heartbeat(session, self.id, self.processed)
+            jobs.renew(session, self.id, self.lease_seconds)
+            session.commit()
+        self._beat_at = time.monotonic()
 
     def _checkpoint_loop(self) -> None:
         """SQLite only: copy the WAL back into the database every second from this side thread, so that
@@ -160,7 +202,7 @@ class Worker:
             try:
                 with self.engine.connect() as conn:
                     conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
-            except Exception:  # a busy database only postpones the checkpoint
+            except Exception:
                 log.debug("WAL checkpoint postponed", exc_info=True)
 
     def _idle_timeout(self) -> float:
@@ -171,36 +213,67 @@ class Worker:
             return IDLE_WAIT_S
         return max(0.0, min(IDLE_WAIT_S, (as_utc(upcoming) - utcnow()) / timedelta(seconds=1)))
 
+    def _step(self, pool: ThreadPoolExecutor, once: bool) -> bool:
+        """One turn of the loop; False when ``once`` is done."""
+        self._record()
+        self._beat()
+        self._schedule()
+        claimed = self._claim()
+        for job in claimed:
+            pool.submit(self._run, job)
+        if claimed:
+            return True
+        if once and self._in_flight == 0:
+            return False  # every result is recorded and nothing more is due
+        self._waker.wait(0.05 if self._in_flight else self._idle_timeout())
+        return True
+
+    def _database_failed(self, exc: Exception) -> None:
+        """Wait before the next turn, longer each time the database fails in a row (with jitter)."""
+        self._db_delay = min(DB_RETRY_MAX_S, max(DB_RETRY_MIN_S, self._db_delay * 2))
+        reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0][:200]
+        log.warning("database unavailable (%s: %s); retrying in %.1f s", type(exc).__name__, reason, self._db_delay)
+        self._stop.wait(random.uniform(self._db_delay / 2, self._db_delay))
+
     def run(self, once: bool = False) -> int:
         """Work until stopped (or, with ``once``, until no job is due). Returns the jobs processed."""
-        self._waker = jobs.Waker(self.engine)
-        pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="lettering")
+        self._waker = Waker(self.engine)
+        pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="job")
         if self.engine.dialect.name == "sqlite":
             threading.Thread(target=self._checkpoint_loop, daemon=True, name="wal-checkpoint").start()
-        log.info("worker %s started (concurrency %d)", self.id, self.concurrency)
+        log.info("worker %s started (concurrency %d; %d job kinds, %d schedules)", self.id, self.concurrency,
+                 len(self.registry.kinds), len(self.registry.schedules))
         try:
-            self._purge_when_due()
             while not self._stop.is_set():
-                self._record()
-                claimed = self._claim()
-                for job in claimed:
-                    pool.submit(self._run, job)
-                if claimed:
-                    continue
-                if once and self._in_flight == 0:
-                    break  # every result is recorded and nothing more is due
-                if not self._in_flight:
-                    self._purge_when_due()
-                timeout = 0.05 if self._in_flight else self._idle_timeout()
-                self._waker.wait(timeout)
+                try:
+                    if not self._step(pool, once):
+                        break
+                    if self._db_delay:
+                        log.info("database available again")
+                        self._db_delay = 0.0
+                except Exception as exc:
+                    if not _database_down(exc):
+                        raise
+                    self._database_failed(exc)
         finally:
             # SIGTERM: the jobs in flight finish; leased jobs not started yet are released below.
             pool.shutdown(wait=True, cancel_futures=True)
-            self._record()
-            with self.factory() as session:
-                released = jobs.release(session, self.id)
-                session.commit()
+            released = self._shut_down()
             self._waker.close()
             log.info("worker %s stopped (%d jobs processed, %d leases released)", self.id, self.processed,
                      released)
         return self.processed
+
+    def _shut_down(self) -> int:
+        """Record what finished and release the rest; a database that is down leaves the leases to expire."""
+        try:
+            self._record()
+            with self.factory() as session:
+                released = jobs.release(session, self.id)
+                session.commit()
+            return released
+        except Exception as exc:
+            if not _database_down(exc):
+                raise
+            log.warning("database unavailable at shutdown; leases expire in %d s", self.lease_seconds)
+            return 0

@@ -1,5 +1,5 @@
 """Shared fixtures: a migrated database (SQLite, or PostgreSQL via TEST_DATABASE_URL),
-the flaskr trio ``app``/``client``/``runner``, a live server and a real Chromium.
+the flaskr trio ``app``/``client``/``runner``, a live server, a real Chromium and the tests' clock.
 
 The schema is migrated once per session with Alembic; every test then starts from
 empty tables, so tests never see each other's rows.
@@ -8,23 +8,87 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask_migrate import upgrade
+from time_machine import escape_hatch
 from werkzeug.serving import make_server
 
 from app import create_app
 from core.accounts import create_user
 from core.db import Base
 from core.settings import _with_driver
+from core.timeutil import KST, utcnow
 from extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
 PASSWORD = "test-password-1!"
+
+# --- The tests' clock ---------------------------------------------------------------------
+# Tests own the clock. ``TEST_CLOCK=2026-03-02T03:00:00+09:00 pytest`` runs the whole session from that
+# moment (``make test`` does so at 03:00 and 23:59:30 KST), and the ``clock`` fixture moves one test. Python
+# processes that tests start follow through ``tests/clockhook/sitecustomize.py`` on PYTHONPATH.
+CLOCK_HOOK = ROOT / "tests" / "clockhook"
+OFFSET_VARIABLE = "GOYANG_TEST_CLOCK_OFFSET"
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(CLOCK_HOOK), os.environ.get("PYTHONPATH")]))
+
+
+def _real_time() -> float:
+    return escape_hatch.time.time() if escape_hatch.is_travelling() else time.time()
+
+
+def _offset_to(moment: datetime) -> float:
+    """Seconds from real time to ``moment`` (which must carry its offset)."""
+    if moment.tzinfo is None:
+        raise ValueError("a test clock moment needs its UTC offset, e.g. +09:00")
+    return moment.timestamp() - _real_time()
+
+
+if os.environ.get("TEST_CLOCK"):
+    os.environ[OFFSET_VARIABLE] = str(_offset_to(datetime.fromisoformat(os.environ["TEST_CLOCK"])))
+    time_machine.travel(_real_time() + float(os.environ[OFFSET_VARIABLE]), tick=True).start()
+
+
+class Clock:
+    """``clock.move_to(datetime(2026, 3, 2, 10, tzinfo=KST))``: this test, and every Python process it starts
+    afterwards, runs from that moment on (time keeps ticking). Undone when the test ends."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self._monkeypatch = monkeypatch
+        self._travels: list[time_machine.travel] = []
+
+    def move_to(self, moment: datetime) -> None:
+        offset = _offset_to(moment)
+        travel = time_machine.travel(_real_time() + offset, tick=True)
+        travel.start()
+        self._travels.append(travel)
+        self._monkeypatch.setenv(OFFSET_VARIABLE, str(offset))
+
+    def set_kst(self, year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+        moment = datetime(year, month, day, hour, minute, tzinfo=KST)
+        self.move_to(moment)
+        return moment
+
+    def __call__(self) -> datetime:
+        return utcnow()
+
+    def stop(self) -> None:
+        while self._travels:
+            self._travels.pop().stop()
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Iterator[Clock]:
+    moved = Clock(monkeypatch)
+    yield moved
+    moved.stop()
 
 
 def _database_url(tmp_root: Path) -> str:
@@ -92,6 +156,21 @@ def app(app_config):
         db.engine.dispose()
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def job_worker(app):
+    """The job worker (``python -m lettering_worker``'s loop) on a thread of this test process, for tests that
+    submit console tasks or jobs through the web app and wait for them; stopped when the test ends."""
+    from lettering_worker.worker import Worker
+
+    worker = Worker(app.config, concurrency=2)
+    thread = threading.Thread(target=worker.run, daemon=True, name="test-job-worker")
+    thread.start()
+    yield worker
+    worker.stop()
+    thread.join(60)
+    worker.engine.dispose()
 
 
 @pytest.fixture

@@ -1,13 +1,14 @@
-"""Start a :mod:`core.tasks` background job from a request, on the app's own engine."""
+"""Submit a :mod:`core.tasks` console task from a request; a worker runs it and the console polls its row."""
 from __future__ import annotations
+
+from typing import Any
 
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy.orm import sessionmaker
 
+from core import tasks
 from core.i18n import N_
 from core.models.tasks import TaskRun
-from core.tasks import JobFn, start_task
 from extensions import db
 
 # The progress box's heading per kind; the task's stored label is only its subject (a file name or a title),
@@ -19,12 +20,14 @@ TITLES = {
 }
 
 
-def start(kind: str, fn: JobFn, subject: str = "") -> int:
-    """Run ``fn(session, progress)`` in a thread; returns the TaskRun id to render with
+def submit(kind: str, subject: str = "", *, payload: dict[str, Any] | None = None,
+           upload: bytes | None = None) -> TaskRun:
+    """Record the task and queue it for the worker, and commit; render the returned row with
     ``admin/_task_progress.html`` (it polls ``admin.task_progress`` until done)."""
-    factory = sessionmaker(bind=db.engine, expire_on_commit=False)
     user_id = current_user.id if current_user.is_authenticated else None
-    return start_task(factory, kind, fn, label=subject, user_id=user_id)
+    run = tasks.submit(db.session, kind, label=subject, user_id=user_id, payload=payload, upload=upload)
+    db.session.commit()
+    return run
 
 
 def title(task: TaskRun) -> str:

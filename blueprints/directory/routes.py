@@ -9,7 +9,7 @@ from blueprints.directory import bp
 from blueprints.directory.forms import ImportForm, VoiceForm
 from core import audit
 from core.directory import personal
-from core.directory.importer import ImportFileError, import_rows, read_rows
+from core.directory.importer import ImportFileError, read_rows
 from core.directory.index import get_index
 from core.directory.search import MAX_QUERY, search
 from core.directory.voice import match
@@ -107,21 +107,16 @@ def import_page():
     if form.validate_on_submit():
         upload = form.file.data
         filename = upload.filename or "upload"
+        data = upload.read()
         try:
-            rows = read_rows(upload.read(), filename)  # read before starting: a bad file changes nothing
+            rows = read_rows(data, filename)  # read before queueing: a bad file changes nothing
         except ImportFileError as exc:
             form.file.errors.append(translated(exc.detail))
             status = 400
         else:
-            def job(session, progress):
-                return import_rows(session, rows, progress).as_dict()
-
-            # Audit first: on SQLite this request must not write while the import holds the lock.
             audit.record(db.session, "directory.import", user=current_user, target=filename,
                          rows=len(rows), **client_info())
-            db.session.commit()
-            task_id = tasks.start("directory_import", job, subject=filename)
-            task = db.session.get(TaskRun, task_id)
+            task = tasks.submit("directory_import", filename, payload={"filename": filename}, upload=data)
             if request.htmx:
                 return render_template("admin/_task_progress.html", task=task)
     elif request.method == "POST":

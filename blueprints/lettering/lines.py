@@ -10,10 +10,9 @@ from blueprints.lettering.forms import LineForm, LinesImportForm
 from blueprints.lettering.scope import check_department, department_scope
 from core.audit import record
 from core.i18n import N_
-from core.lettering.lines_import import LineError, LinesFileError, clean_text, import_rows, read_rows, save_line
+from core.lettering.lines_import import LineError, LinesFileError, clean_text, read_rows, save_line
 from core.models.lettering import Line
 from core.models.organization import Department
-from core.models.tasks import TaskRun
 from core.phone import digits, format_korean
 from extensions import db
 from web import tasks
@@ -124,10 +123,8 @@ def lines_import():
         else:
             record(db.session, "lettering.lines.import", user=current_user, target=upload.filename or "",
                    rows=len(rows), **client_info())
-            db.session.commit()
-            task_id = tasks.start("lines_import", lambda session, progress: import_rows(session, rows, progress),
-                                  subject=upload.filename or "")
-            task = db.session.get(TaskRun, task_id)
+            task = tasks.submit("lines_import", upload.filename or "", payload={"filename": upload.filename or ""},
+                                upload=data)
     elif request.method == "POST":
         error = " ".join(str(e) for e in form.file.errors) or _("파일을 골라 주세요.")
     status = 422 if error else 200

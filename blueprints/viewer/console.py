@@ -11,13 +11,12 @@ from blueprints.viewer.common import document_error, error_text, viewer_config
 from core import audit
 from core.documents import DocumentError
 from core.documents.groups import GroupError, create_group, delete_group
-from core.documents.service import create_document, process_document, readers, recent_views, revoke, set_shares
+from core.documents.service import create_document, readers, recent_views, revoke, set_shares
 from core.documents.sharing import can_manage, managed_documents
 from core.i18n import N_
 from core.models.documents import Document
 from core.models.groups import StaffGroup
 from core.models.organization import Department
-from core.models.tasks import TaskRun
 from extensions import db
 from web import tasks
 from web.client import client_info
@@ -70,10 +69,9 @@ def console_upload():
         flash(error_text(exc), "error")
         return redirect(url_for("viewer.console_documents"))
     doc_id = document.id
-    task_id = tasks.start("document_convert", lambda session, progress: process_document(
-        session, cfg, doc_id, progress), subject=document.title)
+    task = tasks.submit("document_convert", document.title, payload={"document_id": doc_id})
     if request.htmx:
-        return render_template("admin/_task_progress.html", task=db.session.get(TaskRun, task_id))
+        return render_template("admin/_task_progress.html", task=task)
     flash(_("문서를 올렸습니다. 변환이 끝나면 목록에 표시됩니다."), "success")
     return redirect(url_for("viewer.console_document", doc_id=doc_id))
 

@@ -11,7 +11,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,7 @@ from core.directory.index import mark_changed
 from core.i18n import N_, Message, MessageError
 from core.models.organization import Department, Person
 from core.phone import try_normalize
+from core.tasks import Progress, TaskInput, task
 from core.timeutil import utcnow
 
 HEADERS = ("성명", "소속기관", "상위부서", "부서", "직위", "직급", "담당업무", "내선", "직통전화", "휴대전화", "이메일")
@@ -37,7 +38,6 @@ COMPARED = ("kind", "name", "department_id", "title", "grade", "duty", "extensio
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 BATCH = 500
 
-Progress = Callable[[int, int], None]
 
 
 class ImportFileError(MessageError):
@@ -324,6 +324,12 @@ def import_file(session: Session, data: bytes, filename: str = "",
     """Read a whole CSV/XLSX upload, then upsert its rows. Nothing is written if reading fails."""
     rows = read_rows(data, filename)
     return import_rows(session, rows, progress)
+
+
+@task("directory_import")
+def import_task(session: Session, progress: Progress, given: TaskInput) -> dict[str, Any]:
+    """The console's import, run by the worker (``core.tasks``)."""
+    return import_file(session, given.upload or b"", given.payload.get("filename", ""), progress).as_dict()
 
 
 def rows_to_csv(records: Iterable[dict[str, str]], *, with_kind: bool = True) -> str:

@@ -5,7 +5,7 @@ import hashlib
 import logging
 import secrets
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from core.documents.watermark import Identity, marked_jpeg
 from core.i18n import N_
 from core.models.accounts import User
 from core.models.documents import Document, DocumentShare, DocumentView
+from core.tasks import Progress, TaskInput, task
 from core.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,6 @@ PAGE_WIDTH = 1080        # a phone screen at device pixel ratio 2.5-3
 ZOOM_WIDTH = 1620        # the larger zoom level
 WIDTHS = (PAGE_WIDTH, ZOOM_WIDTH)
 
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -247,3 +247,11 @@ def revoke(session: Session, cfg: ViewerConfig, document: Document, by: User | N
     document.revoked_by = by.id if by else None
     session.commit()
     cfg.cache.purge(storage_key(document))
+
+
+@task("document_convert")
+def convert_task(session: Session, progress: Progress, given: TaskInput) -> dict[str, Any]:
+    """The console's upload, converted by the worker (``core.tasks``)."""
+    return process_document(session, ViewerConfig.from_settings(given.settings), int(given.payload["document_id"]),
+                            progress)
+

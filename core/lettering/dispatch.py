@@ -1,6 +1,6 @@
-"""Job handlers of the lettering worker: lettering on ``dial``, call states, the fallback decision and
-AlimTalk. Providers are passed in (``Context.carrier`` / ``Context.kakao``) so that core never imports
-the worker; they answer with the result types below.
+"""Job handlers of Smart Lettering: lettering on ``dial``, call states, the fallback decision and AlimTalk
+(registered with the job runtime by ``core.lettering.jobs``). Providers are passed in (``Context.carrier`` /
+``Context.kakao``, HTTP clients in ``core.lettering.providers``); they answer with the result types below.
 
 Every handler is idempotent: a job may run again after a crash, and then finds its work recorded
 (the carrier and Kakao also deduplicate by idempotency key). No handler holds a database transaction
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, aliased, lazyload, sessionmaker
 
 from core import jobs
 from core.i18n import N_
+from core.jobs import Defer, PermanentError, Record, TransientError
 from core.lettering.campaigns import active_campaign_for
 from core.lettering.optout import is_opted_out
 from core.lettering.policy import REASONS, Decision, Guards, Situation, decide
@@ -96,35 +97,6 @@ GAVE_UP = {  # a job died (on_dead); detail: gave_up
 }
 
 
-class TransientError(Exception):
-    """Try the job again later (with backoff, or after ``retry_after`` seconds)."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class PermanentError(Exception):
-    """The job can never succeed: it goes dead at once."""
-
-
-@dataclass(frozen=True)
-class Defer:
-    """Run the job again at ``run_at``, without counting an attempt."""
-
-    run_at: datetime
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class Record:
-    """Done; ``apply(session)`` writes the result and returns timeline rows (``call_logs`` values). The
-    worker runs it in the same transaction that marks the job done, batched with other jobs' results and
-    their timeline rows in one INSERT: one writer instead of one per thread (SQLite)."""
-
-    apply: Callable[[Session], list[dict[str, Any]]]
-
-
 @dataclass(frozen=True)
 class CarrierResult:
     status: str                 # accepted | unsupported_device | not_subscriber | failed
@@ -163,7 +135,6 @@ class Context:
     settings: dict
     carrier: CarrierPort
     kakao: KakaoPort
-    clock: Callable[[], datetime] = utcnow
     guards: Guards = field(init=False)
     _campaigns: tuple[float, list[Campaign]] = field(init=False, default=(0.0, []))
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
@@ -226,7 +197,6 @@ def lettering_request(call: Call, line: Line, campaign: Campaign | None, callee:
 
 
 def _waiting_for_dial(call: Call) -> bool:
-    # Real time, like ``created_at``: the context's clock may be moved (tests of the quiet hours).
     return call.lettering_status == "pending" and \
         utcnow() - as_utc(call.created_at) < timedelta(seconds=GIVE_UP_WAITING_S)
 
@@ -257,7 +227,7 @@ def handle_dial(factory: sessionmaker[Session], ctx: Context, payload: dict) -> 
         call, line, is_opted = found
         if call.lettering_status != "pending":
             return None  # already answered (a repeat after a crash)
-        now = ctx.clock()
+        now = utcnow()
         callee = decrypt_phone(call.peer_encrypted, ctx.settings["PHONE_ENCRYPTION_KEY"]) \
             if call.peer_encrypted else None
         if line is None or not line.active:
@@ -280,7 +250,7 @@ def handle_dial(factory: sessionmaker[Session], ctx: Context, payload: dict) -> 
     ring_left = RING_WINDOW_S - (now - dialed).total_seconds()
     result = ctx.carrier.register(body, time.monotonic() + max(ring_left, 0.0))
     log.info("call %s lettering %s (attempts %d)", payload["call_id"], result.status, result.attempts)
-    answered_at = ctx.clock()
+    answered_at = utcnow()
 
     def apply(session: Session) -> list[dict[str, Any]]:
         # One conditional UPDATE: whoever records first wins, a repeat after a crash changes nothing.
@@ -313,7 +283,7 @@ def handle_state(factory: sessionmaker[Session], ctx: Context, payload: dict) ->
     with factory() as session:
         call = _call(session, payload["call_id"])
         _log(session, call, "state", STATE_REPORTED % {"state": STATE_LABELS.get(payload["state"], "")},
-             ctx.clock(), state=payload["state"])
+             utcnow(), state=payload["state"])
         session.commit()
     return None
 
@@ -340,7 +310,7 @@ def _situation(session: Session, call: Call, now: datetime) -> Situation:
 def handle_fallback(factory: sessionmaker[Session], ctx: Context, payload: dict) -> Defer | None:
     with factory() as session:
         call = _call(session, payload["call_id"])
-        now = ctx.clock()
+        now = utcnow()
         if call.fallback_decision is not None:
             return None  # the first of ``missed`` / ``ended`` decided
         if _waiting_for_dial(call):
@@ -427,7 +397,7 @@ def handle_alimtalk(factory: sessionmaker[Session], ctx: Context, payload: dict)
     code = str(ctx.settings.get("ALIMTALK_TEMPLATE_CODE", "GY_MISSED_CALL"))
     with factory() as session:
         call = _call(session, payload["call_id"])
-        now = ctx.clock()
+        now = utcnow()
         if call.alimtalk_status not in ("queued", "held", "sending", "error"):
             return None  # finished earlier ("error" stays open: the console may retry a dead job)
         if call.alimtalk_status != "sending":
@@ -486,7 +456,7 @@ def handle_alimtalk(factory: sessionmaker[Session], ctx: Context, payload: dict)
             call.alimtalk_request_id = result.request_id
         call.alimtalk_result_code = result.code
         summary = ALIMTALK_LABELS[status] + (f" ({ALIMTALK_REPEATED})" if result.code == -1005 else "")
-        _finish_alimtalk(session, call, status, summary, ctx.clock(), code=result.code,
+        _finish_alimtalk(session, call, status, summary, utcnow(), code=result.code,
                          request_id=result.request_id)
         session.commit()
     log.info("call %s alimtalk %s (code %d)", payload["call_id"], status, result.code)
@@ -499,7 +469,7 @@ def on_dead(factory: sessionmaker[Session], ctx: Context, kind: str, payload: di
         call = session.scalar(select(Call).where(Call.call_id == payload.get("call_id")))
         if call is None:
             return
-        now = ctx.clock()
+        now = utcnow()
         if kind == "lettering.dial" and call.lettering_status == "pending":
             call.lettering_status, call.lettering_error = "failed", error[:255]
             _log(session, call, "carrier", GAVE_UP["carrier"], now, gave_up=True)

@@ -21,7 +21,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,8 +34,7 @@ from core.i18n import N_, Message, MessageError
 from core.models.lettering import MESSAGE_MAX, Line
 from core.models.organization import Department
 from core.phone import try_normalize
-
-Progress = Callable[[int, int], None]
+from core.tasks import Progress, TaskInput, task
 
 DEFAULT_INSTITUTION = "고양특례시"
 COLUMNS = {"회선번호": "number", "내선": "extension", "부서": "department", "표시기관명": "institution",
@@ -340,6 +339,12 @@ def import_file(session: Session, data: bytes, filename: str = "",
                 progress: Progress | None = None) -> dict[str, Any]:
     """Read and import a CSV/XLSX file. An unreadable file raises before anything changes."""
     return import_rows(session, read_rows(data, filename), progress)
+
+
+@task("lines_import")
+def import_task(session: Session, progress: Progress, given: TaskInput) -> dict[str, Any]:
+    """The console's import, run by the worker (``core.tasks``)."""
+    return import_file(session, given.upload or b"", given.payload.get("filename", ""), progress)
 
 
 # --- one line from the console -------------------------------------------------------------------

@@ -1,17 +1,15 @@
 """The retention purge (PIPA): after ``RETENTION_DAYS`` a call keeps only its hash, its masked number and
-its outcome. The encrypted number and the events' detail go, and finished jobs are deleted. The citizens'
-pages' rate-limit rows (hashed addresses) go after an hour.
-The worker runs it every hour; it is idempotent and cheap when there is nothing to purge."""
+its outcome; the encrypted number and the events' detail go. A job of the runtime runs it every hour
+(``core.lettering.jobs``); it is idempotent and cheap when there is nothing to purge. Finished jobs and the
+rate limiter's rows are purged by their own owners (``core.jobs.maintenance``, ``core.ratelimit``)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, cast, delete, update
+from sqlalchemy import String, cast, update
 from sqlalchemy.orm import Session
 
 from core.models.calls import Call, CallEvent
-from core.models.jobs import Job
-from core.ratelimit import purge_stale
 from core.timeutil import utcnow
 
 
@@ -23,7 +21,4 @@ def purge(session: Session, retention_days: int, now: datetime | None = None) ->
     details = session.execute(update(CallEvent).where(CallEvent.received_at < cutoff,
                                                       cast(CallEvent.detail, String) != "{}")
                               .values(detail={}).execution_options(synchronize_session=False)).rowcount
-    finished = session.execute(delete(Job).where(Job.status == "done", Job.finished_at < cutoff)
-                               .execution_options(synchronize_session=False)).rowcount
-    limits = purge_stale(session, (now or utcnow()).timestamp())
-    return {"numbers": numbers, "event_details": details, "jobs": finished, "rate_limits": limits}
+    return {"numbers": numbers, "event_details": details}

@@ -1,4 +1,4 @@
-"""The durable job queue (``core.jobs`` works it; the lettering worker runs it).
+"""The durable job queue (``core.jobs`` works it; ``python -m lettering_worker`` runs it).
 
 ``Job`` (table ``jobs``):
   - ``kind``: the handler's name, e.g. ``lettering.dial``; ``payload``: its JSON arguments.
@@ -9,6 +9,7 @@
   - ``lease_until`` / ``locked_by``: while running, the claiming worker's lease. A lease that expires
     (the worker was killed) makes the job claimable again.
   - ``last_error``: the last failure, short, never a citizen's number.
+  - ``dedupe_key``: set on a periodic schedule's job (``kind@slot``), unique, so each slot runs once.
   - ``created_at``, ``updated_at``, ``finished_at``.
 """
 from __future__ import annotations
@@ -41,3 +42,4 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    dedupe_key: Mapped[str | None] = mapped_column(String(96), unique=True)

@@ -1,10 +1,13 @@
-"""Progress of long-running jobs started from the console (imports, fan-outs, conversions)."""
+"""Console tasks (imports, conversions): what was asked, its progress and its result (``core.tasks``).
+
+``params`` and ``upload`` are the task's input (the uploaded file travels in the database, so that a worker on
+another host can read it; it is dropped when the task ends); ``result`` is its report."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from core.db import Base
 from core.timeutil import utcnow
@@ -20,6 +23,8 @@ class TaskRun(Base):
     total: Mapped[int] = mapped_column(Integer, default=0)
     done: Mapped[int] = mapped_column(Integer, default=0)
     result: Mapped[dict] = mapped_column(JSON, default=dict)
+    params: Mapped[dict | None] = mapped_column(JSON, default=dict)
+    upload: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     error: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -30,7 +30,7 @@ def people() -> int:
     return db.session.scalar(select(func.count(Person.id)))
 
 
-def test_console_import_with_progress_and_report(admin_client, sample_bytes):
+def test_console_import_with_progress_and_report(job_worker, admin_client, sample_bytes):
     page = admin_client.get("/admin/directory/import")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "연락처 가져오기" in html and 'type="file"' in html

@@ -38,7 +38,7 @@ def _upload(client, data: bytes, filename: str, **headers):
                        content_type="multipart/form-data", headers=headers)
 
 
-def test_rejected_rows_read_in_each_admins_language(admins):
+def test_rejected_rows_read_in_each_admins_language(job_worker, admins):
     english, korean = admins
     assert _upload(english, ROWS.encode(), "hr.csv", **{"HX-Request": "true"}).status_code == 200
     task = wait_for(db.session.scalar(select(TaskRun.id).filter_by(kind="directory_import")))

@@ -22,7 +22,7 @@ from core.phone import normalize
 from core.timeutil import KST, utcnow
 from extensions import db
 from lettering_worker.simulators import SimConfig, Simulator, device_status, serve, uses_kakao
-from lettering_worker.worker import Worker, build_context
+from lettering_worker.worker import Worker
 
 TEMPLATE_BODY = ("[#{기관명}] #{부서명}에서 #{발신번호}로 전화드렸습니다.\n#{안내문구}\n"
                  "공식 번호인지 아래 '기관 확인'으로 확인하실 수 있습니다.")
@@ -75,42 +75,25 @@ def settings(app, sim) -> dict:
     return values
 
 
-class Clock:
-    """The worker's clock: real time moved by an offset. By default the offset puts it in the KST daytime, so
-    that tests pass at any hour; ``set_kst`` moves it to a given moment (quiet hours are about the hour)."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
-
-    def reset(self) -> None:
-        hour = utcnow().astimezone(KST).hour
-        self.offset = timedelta(0) if 9 <= hour < 19 else timedelta(hours=(12 - hour) % 24)
-
-    def __call__(self) -> datetime:
-        return utcnow() + self.offset
-
-    def set_kst(self, year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
-        target = datetime(year, month, day, hour, minute, tzinfo=KST)
-        self.offset = target - utcnow()
-        return target
-
-
-CLOCK = Clock()
+DAYTIME = datetime(2026, 3, 2, 10, 0, tzinfo=KST)  # a Monday morning, outside the quiet hours
 
 
 @pytest.fixture
-def clock() -> Clock:
-    CLOCK.reset()
-    return CLOCK
+def clock(clock):
+    """The tests' clock (tests/conftest.py), at a weekday morning unless a test moves it (quiet hours are
+    about the hour)."""
+    clock.move_to(DAYTIME)
+    return clock
 
 
 @pytest.fixture
 def make_worker(settings, clock) -> Iterator[Callable[..., Worker]]:
+    """Workers in this process, so on the tests' clock (a weekday morning unless the test moves it)."""
     workers: list[Worker] = []
 
     def factory(**overrides: Any) -> Worker:
         values = {**settings, **overrides}
-        worker = Worker(values, concurrency=4, context=build_context(values, clock=clock))
+        worker = Worker(values, concurrency=4)
         workers.append(worker)
         return worker
 
@@ -205,7 +188,7 @@ def campaign(app) -> Campaign:
 def event(call_id: str, kind: str, peer: str = "010-1234-5678", line: str = "031-8075-1234",
           at: datetime | None = None, **extra: Any) -> dict[str, Any]:
     return {"event_id": f"{call_id}-{kind}-{next(_counter)}", "call_id": call_id, "type": kind, "line": line,
-            "peer": peer, "at": (at or CLOCK()).isoformat(), **extra}
+            "peer": peer, "at": (at or utcnow()).isoformat(), **extra}
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import sessionmaker
 
 from core import jobs
+from core.jobs.waker import Waker
 from core.models.jobs import Job
 from core.timeutil import as_utc, utcnow
 from extensions import db
@@ -146,7 +147,7 @@ def test_concurrent_claimers_never_share_a_job(app):
 
 
 def test_waker_polls_sqlite_quickly_and_hears_postgres_notify(app):
-    waker = jobs.Waker(db.engine)
+    waker = Waker(db.engine)
     try:
         if db.engine.dialect.name == "postgresql":
             assert waker.wait(0) is False

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from core.models.calls import Call
 from core.models.jobs import Job
 from core.phone import normalize
 from core.privacy import phone_hash
+from core.timeutil import KST
 from extensions import db
 from tests.lettering.conftest import event, iphone_number, supported_number
 
@@ -153,9 +155,11 @@ def _number_forms(raw: str) -> list[str]:
     return [domestic, f"{domestic[:3]}-{domestic[3:7]}-{domestic[7:]}", e164, e164[1:], domestic[1:]]
 
 
-def test_no_log_line_ever_holds_a_whole_number(app, post_events, client, line, template, caplog, tmp_path):
+def test_no_log_line_ever_holds_a_whole_number(app, post_events, client, line, template, caplog, tmp_path, clock):
     """Calls of every kind through ingest, worker and simulators (both as processes), with DEBUG logging;
-    then every captured line is searched for each number in every form."""
+    then every captured line is searched for each number in every form. At 10:00 KST, so that the AlimTalk
+    fallback is sent rather than held for the quiet hours."""
+    clock.move_to(datetime(2026, 3, 2, 10, 0, tzinfo=KST))
     caplog.set_level(logging.DEBUG)
     env = worker_env(app, "", "")
     sims = subprocess.Popen([sys.executable, "-m", "lettering_worker.simulators", "--carrier-port", "0",

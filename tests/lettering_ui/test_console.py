@@ -112,7 +112,7 @@ def _wait_task(task_id: int) -> TaskRun:
     raise AssertionError("import task did not finish")
 
 
-def test_import_page_runs_with_progress_and_shows_report(client, login, users):
+def test_import_page_runs_with_progress_and_shows_report(job_worker, client, login, users):
     login("boss")
     html = client.get("/admin/lettering/lines/import").get_data(as_text=True)
     data = SAMPLE.read_bytes() + "bad-number,9,세정과,고양특례시,안내,\n".encode()

@@ -39,7 +39,7 @@ def _upload(client, data: bytes, filename: str):
                        content_type="multipart/form-data")
 
 
-def test_rejected_rows_read_in_each_admins_language(admins):
+def test_rejected_rows_read_in_each_admins_language(job_worker, admins):
     english, korean = admins
     assert _upload(english, ROWS.encode(), "lines.csv").status_code == 200
     task = _wait_task(db.session.scalar(select(TaskRun.id).filter_by(kind="lines_import")))

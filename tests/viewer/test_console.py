@@ -21,7 +21,7 @@ def _wait(task_id: int) -> TaskRun:
     raise AssertionError("conversion task did not finish")
 
 
-def test_upload_converts_with_progress_and_shares(client, login, make_user, departments):
+def test_upload_converts_with_progress_and_shares(job_worker, client, login, make_user, departments):
     make_user("deptboss", role="dept_admin", display_name="과장", department_id=departments["교통정책과"].id)
     login("deptboss")
     page = client.get("/admin/documents").get_data(as_text=True)
@@ -41,7 +41,7 @@ def test_upload_converts_with_progress_and_shares(client, login, make_user, depa
     assert "완료" in progress and f"/admin/documents/{document.id}" in progress
 
 
-def test_failed_conversion_shows_reason(client, login, make_user, app):
+def test_failed_conversion_shows_reason(job_worker, client, login, make_user, app):
     import pikepdf
     make_user("boss", role="admin")
     login("boss")

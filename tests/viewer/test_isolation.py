@@ -46,7 +46,7 @@ def _heavy_html() -> bytes:
 
 
 @pytest.mark.slow
-def test_hung_conversion_is_killed_and_the_app_keeps_answering(app, client, login, make_user):
+def test_hung_conversion_is_killed_and_the_app_keeps_answering(job_worker, app, client, login, make_user):
     app.config["VIEWER_SANDBOX_SECONDS"] = 2
     make_user("boss", role="admin")
     login("boss")

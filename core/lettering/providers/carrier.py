@@ -6,9 +6,10 @@ import random
 import time
 from typing import Any
 
-from core.lettering.dispatch import CarrierResult, TransientError
-from lettering_worker.providers import dumps
-from lettering_worker.providers.transport import Answer, KeepAlive, Timeout, Unreachable
+from core.jobs import TransientError
+from core.lettering.dispatch import CarrierResult
+from core.lettering.providers import dumps
+from core.lettering.providers.transport import Answer, KeepAlive, Timeout, Unreachable
 
 log = logging.getLogger("lettering.carrier")
 

@@ -5,8 +5,9 @@ from typing import Any
 
 import httpx
 
-from core.lettering.dispatch import KakaoResult, TransientError
-from lettering_worker.providers import dumps
+from core.jobs import TransientError
+from core.lettering.dispatch import KakaoResult
+from core.lettering.providers import dumps
 
 TIMEOUT_S = 5.0
 
