@@ -123,6 +123,9 @@ def test_the_console_menu_stays_open_on_a_desktop(page, live_server, console_dat
     assert page.locator(".console-nav a[href='/admin/users']").is_visible()
     assert axe_violations(page) == []
     screenshot(page, "console-desktop-audit")
+    page.get_by_role("button", name="English").click()             # the console's language switch
+    page.wait_for_function("() => document.querySelector('h1').textContent === 'Audit log'")
+    assert page.url == f"{live_server.url}/admin/audit" and page.evaluate("() => document.documentElement.lang") == "en"
 
 
 def test_an_admin_resets_a_password_on_a_phone(page, live_server, console_data):
