@@ -1,5 +1,6 @@
 """scripts/run_stack.py supervises a process table: a process that dies is restarted with a growing pause,
-one that keeps dying stops everything, and SIGINT stops all. Real processes, tiny Python ones."""
+one that keeps dying stops everything, and SIGINT stops all (tiny Python processes); and gunicorn.conf.py,
+with which it starts the web app."""
 from __future__ import annotations
 
 import json
@@ -7,10 +8,13 @@ import os
 import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -108,3 +112,41 @@ def test_a_process_that_keeps_dying_stops_everything(tmp_path):
         assert sum("crasher | failing" in line for line in stack.seen) == 5
     finally:
         stack.close()
+
+
+@pytest.mark.slow
+def test_gunicorn_conf_empties_the_metrics_folder_and_logs_no_query_string(app, app_config, tmp_path):
+    """gunicorn.conf.py as run_stack and systemd use it: a previous run's metrics files are gone before the
+    workers start, the hooks run, and an access line has the path but not the citizen's number."""
+    prom = tmp_path / "prom"
+    prom.mkdir()
+    (prom / "counter_999999.db").write_bytes(b"left by a previous run")
+    (prom / "notes.txt").write_text("not prometheus-client's")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "INSTANCE_PATH": app_config["INSTANCE_PATH"], "DATABASE_URL": app_config["DATABASE_URL"],
+           "PROMETHEUS_MULTIPROC_DIR": str(prom), "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"}
+    log = tmp_path / "gunicorn.log"
+    with log.open("w") as out:
+        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")], cwd=ROOT,
+                                  env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/verify?n=01012345678", timeout=5) as reply:
+                    assert reply.status == 200
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                assert time.monotonic() < deadline and server.poll() is None, log.read_text()
+                time.sleep(0.2)
+        assert not (prom / "counter_999999.db").exists()
+        assert (prom / "notes.txt").exists()
+    finally:
+        server.terminate()
+        server.wait(40)
+    text = log.read_text()
+    assert re.search(r'"GET /verify HTTP/1.1" 200 \d+ [\d.]+s', text), text
+    assert "01012345678" not in text
+    assert "Exception" not in text and "Traceback" not in text, text
