@@ -70,6 +70,8 @@ class Worker:
         self._unrecorded: list[tuple[jobs.ClaimedJob, object]] = []
         self._in_flight = 0
         self._beat_at = 0.0
+        # Renew well inside the lease: three beats per lease, so one late beat never lets a lease lapse.
+        self.beat_every = min(BEAT_EVERY_S, lease_seconds / 3)
         self._db_delay = 0.0
         self.processed = 0
 
@@ -187,7 +189,7 @@ class Worker:
 
     def _beat(self) -> None:
         """Every few seconds: the heartbeat, and the leases of every job this worker holds."""
-        if time.monotonic() - self._beat_at < BEAT_EVERY_S:
+        if time.monotonic() - self._beat_at < self.beat_every:
             return
         with self.factory() as session:
             health.record_heartbeat(session, self.id, self.processed)

@@ -2,6 +2,7 @@
 many workers see it; and the purges that each owner schedules."""
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -97,3 +98,26 @@ def _run(kind: str, app) -> None:
     env = Env(sessionmaker(bind=db.engine, expire_on_commit=False), dict(app.config))
     load_areas().get(kind).handler(env, {})
     db.session.expire_all()
+
+
+SLOW_RUNS: list[int] = []
+
+
+def _slow(env: Env, payload: dict) -> None:
+    time.sleep(2.5)
+    SLOW_RUNS.append(payload["n"])
+
+
+def test_a_job_longer_than_its_lease_keeps_it_and_runs_once(app):
+    """The worker renews its leases three times per lease, so a 2.5 s job under a 1 s lease is never taken
+    again by the worker's next claim (which would run it twice)."""
+    registry = Registry()
+    registry.handler("test.slow")(_slow)
+    SLOW_RUNS.clear()
+    enqueue(db.session, "test.slow", {"n": 1})
+    db.session.commit()
+    worker = Worker(app.config, concurrency=2, lease_seconds=1, registry=registry)
+    worker.run(once=True)
+    worker.engine.dispose()
+    assert SLOW_RUNS == [1]
+    assert db.session.scalar(select(Job.attempts).where(Job.kind == "test.slow")) == 1
