@@ -12,6 +12,7 @@
   if (window.consoleMenuReady) return;
   window.consoleMenuReady = true;
   document.addEventListener("DOMContentLoaded", sync);
+  document.addEventListener("htmx:afterSwap", sync);   // the same task as the swap: before it is painted
   document.addEventListener("htmx:load", sync);
   wide.addEventListener("change", function () {
     var menu = document.getElementById("console-menu");

@@ -142,5 +142,27 @@ def test_an_admin_resets_a_password_on_a_phone(page, live_server, console_data):
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     assert axe_violations(page) == []
     screenshot(page, "console-mobile-password-once")
-    page.reload()
+    password = secret.inner_text()
+    page.get_by_role("link", name="사용자 목록").click()                 # a boosted navigation away
+    page.wait_for_url(f"{live_server.url}/admin/users")
+    stored = page.evaluate("() => JSON.stringify(Object.assign({}, localStorage, sessionStorage))")
+    assert "htmx-history-cache" in stored and password not in stored   # htmx kept no copy of the password
+    page.go_back()
+    page.wait_for_selector("text=API 토큰")
     assert page.locator("#new-password").count() == 0                   # shown once
+    page.reload()
+    assert page.locator("#new-password").count() == 0
+
+
+def test_the_desktop_menu_shows_without_javascript(browser, live_server, console_data):
+    """Chromium shows a closed <details>' content through ::details-content: no closed-menu flash."""
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900},
+                                  locale="ko-KR", timezone_id="Asia/Seoul")
+    page = context.new_page()
+    try:
+        browser_login(page, live_server.url, "boss")
+        assert page.locator("#console-menu").get_attribute("open") is None
+        assert page.locator(".console-nav a[href='/admin/users']").is_visible()
+        assert not page.locator("#console-menu > summary").is_visible()
+    finally:
+        context.close()
