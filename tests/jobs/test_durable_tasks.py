@@ -44,6 +44,29 @@ def _wait(predicate, seconds: float, what: str) -> None:
         time.sleep(0.05)
 
 
+def _kill_worker_once(app, predicate, what: str) -> None:
+    """Start a worker, and ``kill -9`` it as soon as ``predicate()`` holds."""
+    first = _worker(app)
+    try:
+        _wait(predicate, 120, what)
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(10)
+    finally:
+        first.kill()
+
+
+def _finish_with_the_next_worker(app, task_id: int) -> TaskRun:
+    second = _worker(app)
+    try:
+        _wait(lambda: _task(task_id).status in ("done", "failed"), 180, "the next worker to finish it")
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(30)
+    task = _task(task_id)
+    assert task.status == "done", task.error
+    return task
+
+
 def _big_directory() -> bytes:
     records = [{"성명": f"직원{i:05d}", "소속기관": "고양특례시", "상위부서": "행정국", "부서": f"시험{i % 40:02d}과",
                 "직위": "주무관", "직급": "", "담당업무": "시험 업무", "내선": f"{10000 + i}"[-5:],
@@ -66,24 +89,11 @@ def test_an_import_outlives_a_web_restart_and_a_killed_worker(app, client, login
     task_id = db.session.scalar(select(TaskRun.id).filter_by(kind="directory_import"))
     # The web app did nothing but record it: a restart of the web process loses nothing.
     assert _task(task_id).status == "queued" and db.session.scalar(select(func.count(Person.id))) == 0
-    first = _worker(app)
-    try:
-        _wait(lambda: _task(task_id).done > 0, 120, "the import to make progress")
-        os.kill(first.pid, signal.SIGKILL)
-        first.wait(10)
-    finally:
-        first.kill()
+    _kill_worker_once(app, lambda: _task(task_id).done > 0, "the import to make progress")
     stuck = _task(task_id)
     assert stuck.status == "running" and stuck.done < ROWS   # what the killed worker left
     assert db.session.scalar(select(func.count(Person.id))) == 0    # its transaction died with it
-    second = _worker(app)
-    try:
-        _wait(lambda: _task(task_id).status in ("done", "failed"), 180, "the next worker to finish it")
-    finally:
-        second.send_signal(signal.SIGTERM)
-        second.wait(30)
-    task = _task(task_id)
-    assert task.status == "done", task.error
+    task = _finish_with_the_next_worker(app, task_id)
     assert task.result["added"] == ROWS and db.session.scalar(select(func.count(Person.id))) == ROWS
     job = db.session.scalar(select(Job).where(Job.kind == "tasks.run"))
     assert job.status == "done" and job.attempts == 2
@@ -98,22 +108,8 @@ def test_a_conversion_outlives_a_killed_worker(app, client, login, make_user):
     _upload(client, login, make_user, "/admin/documents",
             {"title": "긴 표", "share_all": "1", "file": (io.BytesIO(_slow_html()), "long.html")})
     task_id = db.session.scalar(select(TaskRun.id).filter_by(kind="document_convert"))
-    first = _worker(app)
-    try:
-        _wait(lambda: _task(task_id).status == "running", 60, "the conversion to start")
-        time.sleep(0.5)
-        os.kill(first.pid, signal.SIGKILL)
-        first.wait(10)
-    finally:
-        first.kill()
+    _kill_worker_once(app, lambda: _task(task_id).status == "running", "the conversion to start")
     assert _task(task_id).status == "running"
-    second = _worker(app)
-    try:
-        _wait(lambda: _task(task_id).status in ("done", "failed"), 180, "the next worker to finish it")
-    finally:
-        second.send_signal(signal.SIGTERM)
-        second.wait(30)
-    task = _task(task_id)
-    assert task.status == "done", task.error
+    _finish_with_the_next_worker(app, task_id)
     document = db.session.scalar(select(Document))
     assert document.status == "ready" and document.page_count >= 1
