@@ -32,14 +32,15 @@ def enqueue_slot(session: Session, schedule: Schedule, now: datetime) -> bool:
     True when this call added it."""
     key, start = current_slot(schedule, now)
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    result = session.execute(
+    # RETURNING tells whether this call inserted it (psycopg reports a rowcount of 1 for a skipped row).
+    added = session.execute(
         insert(Job).values(kind=schedule.kind, payload={"slot": start.isoformat()}, run_at=now, status="queued",
                            attempts=0, max_attempts=3, locked_by="", last_error="", dedupe_key=key,
                            created_at=now, updated_at=now)
-        .on_conflict_do_nothing(index_elements=[Job.dedupe_key]))
-    if result.rowcount:
+        .on_conflict_do_nothing(index_elements=[Job.dedupe_key]).returning(Job.id)).scalar()
+    if added is not None:
         notify(session)
-    return bool(result.rowcount)
+    return added is not None
 
 
 class Scheduler:
