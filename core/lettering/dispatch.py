@@ -316,15 +316,24 @@ def handle_fallback(factory: sessionmaker[Session], ctx: Context, payload: dict)
         if _waiting_for_dial(call):
             return Defer(utcnow() + timedelta(seconds=WAIT_FOR_DIAL_S), "레터링 응답 대기")
         decision = decide(_situation(session, call, now), ctx.guards)
-        call.fallback_decision, call.fallback_reason = decision.action, decision.reason
+        values: dict[str, Any] = {"fallback_decision": decision.action, "fallback_reason": decision.reason,
+                                  "updated_at": now}
+        if decision.action in ("send", "hold"):
+            values["alimtalk_status"] = "queued" if decision.action == "send" else "held"
+        else:
+            values["peer_encrypted"] = None  # delivery no longer needs the number
+        # ``missed`` and ``ended`` each ask for the decision and may run at once: the conditional UPDATE lets
+        # exactly one record it (PostgreSQL re-checks the condition after the other's commit, SQLite has one
+        # writer), and the other then does nothing.
+        if not session.execute(update(Call).where(Call.id == call.id, Call.fallback_decision.is_(None))
+                               .values(**values).execution_options(synchronize_session=False)).rowcount:
+            session.rollback()
+            return None
         _log(session, call, "fallback", f"{FALLBACK_LABELS[decision.action]}: {decision.label}", now,
              action=decision.action,
              reason=decision.reason, send_at=decision.send_at.isoformat() if decision.send_at else None)
         if decision.action in ("send", "hold"):
-            call.alimtalk_status = "queued" if decision.action == "send" else "held"
             jobs.enqueue(session, "lettering.alimtalk", {"call_id": call.call_id}, run_at=decision.send_at)
-        else:
-            call.peer_encrypted = None  # delivery no longer needs the number
         session.commit()
     log.info("call %s fallback %s (%s)", payload["call_id"], decision.action, decision.reason)
     return None
