@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
 from core import tasks
-from core.i18n import N_, MessageError
+from core.directory.importer import ImportFileError
 from core.jobs.registry import Env
 from core.models.accounts import AuditLog
 from core.models.jobs import Job
@@ -19,6 +19,7 @@ from extensions import db
 from lettering_worker.worker import Worker
 
 CALLS: list[str] = []
+EMPTY_FILE = "파일이 비어 있습니다."  # a real message of the directory import
 
 
 @tasks.task("test_count")
@@ -31,7 +32,7 @@ def _count_task(session, progress, given):
 
 @tasks.task("test_refused")
 def _refused_task(session, progress, given):
-    raise MessageError(N_("파일을 읽을 수 없습니다"))
+    raise ImportFileError.from_detail({"msgid": EMPTY_FILE, "params": {}})
 
 
 @tasks.task("test_crash")
@@ -82,13 +83,13 @@ def test_a_refused_input_fails_the_task_with_its_message_and_is_not_retried(app,
     task_id = _submit("test_refused")
     _run_worker(app)
     task = _task(task_id)
-    assert task.status == "failed" and "읽을 수 없습니다" in task.error
-    assert task.result["error"]["msgid"] == "파일을 읽을 수 없습니다"
+    assert task.status == "failed" and task.error == EMPTY_FILE
+    assert task.result["error"]["msgid"] == EMPTY_FILE
     assert db.session.scalar(select(Job.status).where(Job.kind == tasks.JOB_KIND)) == "done"
     make_user("boss", role="admin")
     login("boss")
     html = client.get(f"/admin/tasks/{task.id}").get_data(as_text=True)
-    assert "실패" in html and "읽을 수 없습니다" in html and "every 1s" not in html
+    assert "실패" in html and EMPTY_FILE in html and "every 1s" not in html
 
 
 def test_a_task_that_keeps_crashing_ends_failed_with_a_message_never_running(app, clock):
