@@ -105,19 +105,25 @@ class Worker:
         if not self._unrecorded:
             return
         batch, self._unrecorded = self._unrecorded, []
-        done = [(j, o) for j, o in batch if o is None or isinstance(o, Record)]
-        others = [(j, o) for j, o in batch if not (o is None or isinstance(o, Record))]
+        pending = list(batch)  # what is not written yet goes back to _unrecorded, whatever happens
         try:
-            self._write(done, others)
-        except Exception as exc:
-            if _database_down(exc):
-                self._unrecorded = batch + self._unrecorded  # kept until the database is back
-                raise
-            log.exception("recording %d results together failed; recording them one by one", len(batch))
-            for item in batch:
-                self._write_alone(item)
-        self._in_flight -= len(batch)
-        self.processed += len(batch)
+            done = [(j, o) for j, o in batch if o is None or isinstance(o, Record)]
+            others = [(j, o) for j, o in batch if not (o is None or isinstance(o, Record))]
+            try:
+                self._write(done, others)
+                pending = []
+            except Exception as exc:
+                if _database_down(exc):
+                    raise
+                log.exception("recording %d results together failed; recording them one by one", len(batch))
+                while pending:
+                    self._write_alone(pending[0])
+                    pending.pop(0)
+        finally:
+            self._unrecorded = pending + self._unrecorded
+            written = len(batch) - len(pending)
+            self._in_flight -= written
+            self.processed += written
 
     def _write_alone(self, item: tuple[jobs.ClaimedJob, object]) -> None:
         job, outcome = item
