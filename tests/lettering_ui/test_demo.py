@@ -82,6 +82,16 @@ def test_demo_calls_cli_sends_signed_events_to_a_live_server(app, runner, live_s
     assert "010-" not in result.output.replace("010-****-", "")
 
 
+def test_demo_calls_cli_never_aborts_on_a_real_mobile_number(app, runner, live_server, lines):
+    """Seed 2 draws 010-59xx-xxxx (which phonenumbers calls invalid) at call 13; every call must go through."""
+    result = runner.invoke(args=["lettering", "demo-calls", "--count", "40", "--interval", "0",
+                                 "--url", live_server.url, "--seed", "2"])
+    assert result.exit_code == 0, result.output
+    assert '"calls": 40' in result.output
+    assert db.session.scalar(select(func.count(Call.id))) == 40
+    assert any(call.peer_masked.startswith("010-****-") for call in db.session.scalars(select(Call)))
+
+
 def test_demo_calls_cli_reports_a_wrong_secret_or_no_server(app, runner, live_server, lines):
     import click
     import httpx
