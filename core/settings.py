@@ -41,6 +41,7 @@ DEFAULTS: dict[str, Any] = {
     "WORKER_CONCURRENCY": 4,
     "LETTERING_MAX_BACKLOG": 50000,           # queued jobs above which the PBX webhook answers 429
     "VERIFY_RATE_PER_MINUTE": 20,             # citizens' /verify look-ups per IP per minute (all processes)
+    "LINE_NUMBER_PREFIXES": "+82318075,+82319",  # E.164 ranges an official line must start with (comma-separated)
     # Secure document viewer
     "DOCUMENT_MAX_BYTES": 30 * 1024 * 1024,
     "DOCUMENT_MAX_PAGES": 300,

@@ -15,7 +15,7 @@ import httpx
 from flask import current_app
 from sqlalchemy import select
 
-from core.lettering.lines_import import LinesFileError, import_file
+from core.lettering.lines_import import LinesFileError, import_file, line_prefixes
 from core.models.lettering import Line
 from core.phone import format_korean, mask
 from core.timeutil import utcnow
@@ -32,7 +32,7 @@ def lines_group() -> None:
 def import_command(path: Path) -> None:
     """CSV 또는 XLSX 파일에서 회선을 가져옵니다 (Import lines from CSV/XLSX)."""
     try:
-        report = import_file(db.session, path.read_bytes(), path.name)
+        report = import_file(db.session, path.read_bytes(), path.name, prefixes=line_prefixes(current_app.config))
     except LinesFileError as exc:
         db.session.rollback()
         raise click.ClickException(f"{exc} 아무것도 바꾸지 않았습니다.") from exc

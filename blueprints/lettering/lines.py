@@ -1,5 +1,5 @@
 """Console: the administrative lines, one-line editing and the bulk import with progress."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
@@ -10,7 +10,7 @@ from blueprints.lettering.forms import LineForm, LinesImportForm
 from blueprints.lettering.scope import check_department, department_scope
 from core.audit import record
 from core.i18n import N_
-from core.lettering.lines_import import LineError, LinesFileError, clean_text, read_rows, save_line
+from core.lettering.lines_import import LineError, LinesFileError, clean_text, line_prefixes, read_rows, save_line
 from core.models.lettering import Line
 from core.models.organization import Department
 from core.phone import digits, format_korean
@@ -78,7 +78,8 @@ def _save(form: LineForm, line: Line | None):
         raw = {name: getattr(form, name).data or "" for name in
                ("number", "extension", "department", "institution", "message", "logo_url")}
         try:
-            saved = save_line(db.session, raw, line, active=form.active.data)
+            saved = save_line(db.session, raw, line, active=form.active.data,
+                              prefixes=line_prefixes(current_app.config))
         except LineError as exc:
             db.session.rollback()
             for name, problem in exc.errors.items():

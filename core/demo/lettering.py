@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.lettering.lines_import import department_search_key
+from core.lettering.lines_import import department_search_key, line_number_problem, line_prefixes
 from core.models.lettering import MESSAGE_MAX, AlimTalkTemplate, Campaign, Line
 from core.models.organization import Department
 from core.timeutil import utcnow
@@ -78,16 +78,17 @@ def _number_pool(rng: random.Random) -> tuple[list[str], list[str]]:
     return hall, centres
 
 
-def _take(pool: list[str], taken: set[str]) -> str | None:
-    """The next unused number from ``pool`` in E.164, or None when the pool is empty."""
+def _take(pool: list[str], taken: set[str], prefixes: tuple[str, ...]) -> str | None:
+    """The next unused number from ``pool`` in E.164 that the line rules allow (``LINE_NUMBER_PREFIXES``),
+    or None when the pool is empty."""
     while pool:
         number = "+82" + pool.pop().replace("-", "")[1:]
-        if number not in taken:
+        if number not in taken and line_number_problem(number, prefixes) is None:
             return number
     return None
 
 
-def _seed_lines(session: Session) -> int:
+def _seed_lines(session: Session, prefixes: tuple[str, ...]) -> int:
     existing = session.scalar(select(func.count(Line.id))) or 0
     if existing >= TARGET_LINES * 0.95:
         return 0
@@ -105,7 +106,7 @@ def _seed_lines(session: Session) -> int:
         pool = centres if is_local else hall
         message = guidance_for(dept.name)
         for _ in range(max(1, round(weight * scale))):
-            number = _take(pool, taken_numbers)
+            number = _take(pool, taken_numbers, prefixes)
             if number is None:
                 break
             extension += 1
@@ -148,7 +149,7 @@ def _seed_template(session: Session) -> bool:
 
 
 def seed(session: Session, settings: dict[str, Any]) -> dict[str, Any]:
-    added = _seed_lines(session)
+    added = _seed_lines(session, line_prefixes(settings))
     campaign = _seed_campaign(session, settings)
     template = _seed_template(session)
     session.flush()

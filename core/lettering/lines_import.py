@@ -33,7 +33,8 @@ from sqlalchemy.orm import Session
 from core.i18n import N_, Message, MessageError
 from core.models.lettering import MESSAGE_MAX, Line
 from core.models.organization import Department
-from core.phone import try_normalize
+from core.phone import to_domestic_digits, try_normalize
+from core.settings import DEFAULTS
 from core.tasks import Progress, TaskInput, task
 
 DEFAULT_INSTITUTION = "고양특례시"
@@ -165,13 +166,46 @@ def _line_number(raw: str) -> str | None:
     return try_normalize(text)
 
 
+# Numbers that belong to a person, never to the city's switchboard: mobiles (010, 011, 016-019) and 070
+# internet telephony, which anyone can take out. ``/verify`` vouches for every line to citizens.
+PERSONAL_PREFIXES = ("+8210", "+8211", "+8216", "+8217", "+8218", "+8219", "+8270")
+
+
+def line_prefixes(settings: dict[str, Any] | None = None) -> tuple[str, ...]:
+    """``LINE_NUMBER_PREFIXES`` (comma-separated E.164 prefixes, e.g. ``+82318075,+82319``) as a tuple;
+    empty when the setting is blank (then any landline or representative number may be a line)."""
+    raw = (settings or DEFAULTS).get("LINE_NUMBER_PREFIXES", DEFAULTS["LINE_NUMBER_PREFIXES"])
+    items = raw if isinstance(raw, (list, tuple)) else str(raw or "").split(",")
+    return tuple(p for p in ("".join(str(item).split()) for item in items) if p)
+
+
+def _shown_prefix(prefix: str) -> str:
+    """``+82318075`` → ``031-8075``, ``+82319`` → ``031-9``, as people read a range."""
+    domestic = to_domestic_digits(prefix)
+    area = 2 if domestic.startswith("02") else 3
+    return domestic[:area] + ("-" + domestic[area:] if len(domestic) > area else "")
+
+
+def line_number_problem(number: str, prefixes: tuple[str, ...]) -> Message | None:
+    """Why an E.164 number may not be an official line, or None. The one rule every way of creating or
+    editing a line applies (the import, the console form, the demo data)."""
+    if number.startswith(PERSONAL_PREFIXES):
+        return Message(N_("휴대전화나 인터넷전화(070) 번호는 공식 회선으로 등록할 수 없습니다. "
+                          "시의 일반 전화나 대표번호를 입력해 주세요."))
+    if prefixes and not number.startswith(prefixes):
+        return Message(N_("회선번호가 시의 번호 대역(%(prefixes)s)에 속하지 않습니다."),
+                       {"prefixes": ", ".join(_shown_prefix(p) for p in prefixes)})
+    return None
+
+
 def clean_text(value: str | None) -> str:
     """Text without control characters (a NUL byte cannot even be stored in PostgreSQL)."""
     return "".join(c for c in (value or "") if c in "\t\n" or unicodedata.category(c) != "Cc")
 
 
-def validate(raw: dict[str, str]) -> LineValues:
-    """Check one line's values; raises :class:`LineError` with a Korean message per field."""
+def validate(raw: dict[str, str], prefixes: tuple[str, ...] | None = None) -> LineValues:
+    """Check one line's values; raises :class:`LineError` with a Korean message per field. ``prefixes``:
+    the city's number ranges (``line_prefixes(settings)``; the default setting when None)."""
     raw = {key: clean_text(value) for key, value in raw.items()}
     errors: dict[str, Message] = {}
     number_text = (raw.get("number") or "").strip()
@@ -180,6 +214,8 @@ def validate(raw: dict[str, str]) -> LineValues:
         errors["number"] = Message(N_("회선번호가 비어 있습니다."))
     elif number is None:
         errors["number"] = Message(N_("회선번호 형식이 올바르지 않습니다: %(value)s"), {"value": number_text})
+    elif problem := line_number_problem(number, line_prefixes() if prefixes is None else prefixes):
+        errors["number"] = problem
     extension = (raw.get("extension") or "").strip()
     if extension and not _EXTENSION.fullmatch(extension):
         errors["extension"] = Message(N_("내선은 숫자 3~6자리여야 합니다."))
@@ -258,7 +294,7 @@ def _profile(line: Line) -> tuple:
 # --- bulk import ---------------------------------------------------------------------------------
 
 def import_rows(session: Session, rows: Iterable[tuple[int, dict[str, str]]],
-                progress: Progress | None = None) -> dict[str, Any]:
+                progress: Progress | None = None, prefixes: tuple[str, ...] | None = None) -> dict[str, Any]:
     """Apply parsed rows; the caller commits. Returns the report as a dict.
 
     Every row is checked first (reporting progress), and only then written: on SQLite a progress
@@ -275,7 +311,7 @@ def import_rows(session: Session, rows: Iterable[tuple[int, dict[str, str]]],
     total = len(rows)
     for i, (row_no, raw) in enumerate(rows, start=1):
         try:
-            values = validate(raw)
+            values = validate(raw, prefixes)
         except LineError as exc:
             report.rejected.append(_rejection(row_no, list(exc.errors.values())))
         else:
@@ -336,23 +372,25 @@ def _store(session: Session, values: LineValues, departments: _Departments, line
 
 
 def import_file(session: Session, data: bytes, filename: str = "",
-                progress: Progress | None = None) -> dict[str, Any]:
+                progress: Progress | None = None, prefixes: tuple[str, ...] | None = None) -> dict[str, Any]:
     """Read and import a CSV/XLSX file. An unreadable file raises before anything changes."""
-    return import_rows(session, read_rows(data, filename), progress)
+    return import_rows(session, read_rows(data, filename), progress, prefixes)
 
 
 @task("lines_import")
 def import_task(session: Session, progress: Progress, given: TaskInput) -> dict[str, Any]:
     """The console's import, run by the worker (``core.tasks``)."""
-    return import_file(session, given.upload or b"", given.payload.get("filename", ""), progress)
+    return import_file(session, given.upload or b"", given.payload.get("filename", ""), progress,
+                       line_prefixes(given.settings))
 
 
 # --- one line from the console -------------------------------------------------------------------
 
-def save_line(session: Session, raw: dict[str, str], line: Line | None = None, *, active: bool = True) -> Line:
+def save_line(session: Session, raw: dict[str, str], line: Line | None = None, *, active: bool = True,
+              prefixes: tuple[str, ...] | None = None) -> Line:
     """Create a line (``line`` None) or edit one; raises :class:`LineError` on bad values
     or when the number or extension belongs to another line. The caller commits."""
-    values = validate(raw)
+    values = validate(raw, prefixes)
     errors: dict[str, Message] = {}
     same_number = session.scalar(select(Line).where(Line.number == values.number))
     if same_number is not None and same_number is not line:
