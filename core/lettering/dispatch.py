@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, exists, func, select, text, update
+from sqlalchemy import bindparam, case, exists, func, select, text, update
 from sqlalchemy.orm import Session, aliased, lazyload, sessionmaker
 
 from core import jobs
@@ -210,10 +210,14 @@ _DIAL_READ = (select(Call, Line, exists().where(OptOut.phone_hash == Call.peer_h
                      .correlate(Call))
               .outerjoin(Line, Line.id == Call.line_id).options(lazyload(Line.department))
               .where(Call.call_id == bindparam("call_id")))
+# A lettering shown on the screen settles the call: the fallback can only be skipped (``policy.decide``), so
+# the encrypted number goes in the same statement.
 _DIAL_WRITE = (_calls.update()
                .where(_calls.c.call_id == bindparam("key"), _calls.c.lettering_status == "pending")
                .values(lettering_status=bindparam("status"), carrier_request_id=bindparam("request_id"),
-                       lettering_error=bindparam("error"), updated_at=bindparam("now"))
+                       lettering_error=bindparam("error"), updated_at=bindparam("now"),
+                       peer_encrypted=case((bindparam("status") == "accepted", None),
+                                           else_=_calls.c.peer_encrypted))
                .returning(_calls.c.id))
 LOG_INSERT = _logs.insert()
 
@@ -226,6 +230,9 @@ def handle_dial(factory: sessionmaker[Session], ctx: Context, payload: dict) -> 
             raise PermanentError(f"unknown call {payload['call_id']}")
         call, line, is_opted = found
         if call.lettering_status != "pending":
+            if call.lettering_status == "no_line" and call.peer_encrypted is not None:
+                call.peer_encrypted = None  # no line: nothing will ever be sent to this number
+                session.commit()
             return None  # already answered (a repeat after a crash)
         now = utcnow()
         callee = decrypt_phone(call.peer_encrypted, ctx.settings["PHONE_ENCRYPTION_KEY"]) \
@@ -240,6 +247,7 @@ def handle_dial(factory: sessionmaker[Session], ctx: Context, payload: dict) -> 
             outcome = ""
         if outcome:
             call.lettering_status = outcome
+            call.peer_encrypted = None  # no line, opted out or unreadable: the fallback can only skip
             _log(session, call, "carrier", NOT_LETTERED[outcome], now, status=outcome)
             session.commit()
             log.info("call %s lettering %s", call.call_id, outcome)
@@ -408,6 +416,9 @@ def handle_alimtalk(factory: sessionmaker[Session], ctx: Context, payload: dict)
         call = _call(session, payload["call_id"])
         now = utcnow()
         if call.alimtalk_status not in ("queued", "held", "sending", "error"):
+            if call.peer_encrypted is not None and call.alimtalk_status is not None:
+                call.peer_encrypted = None  # finished by a report while this job was lost: the number goes
+                session.commit()
             return None  # finished earlier ("error" stays open: the console may retry a dead job)
         if call.alimtalk_status != "sending":
             decision: Decision = decide(_situation(session, call, now), ctx.guards)

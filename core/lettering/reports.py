@@ -57,7 +57,7 @@ def _when(value: Any) -> datetime:
 def apply_carrier_receipt(session: Session, data: dict[str, Any]) -> str:
     """Apply a carrier receipt; returns a key of PROBLEMS for a malformed one, '' otherwise."""
     status, call_id = data.get("status"), data.get("callId")
-    if status not in RECEIPT_LADDER or not isinstance(call_id, str):
+    if not isinstance(status, str) or status not in RECEIPT_LADDER or not isinstance(call_id, str):
         return "invalid_receipt"
     lower = RECEIPT_LADDER[:RECEIPT_LADDER.index(status)]
     changed = session.execute(
@@ -73,7 +73,7 @@ def apply_carrier_receipt(session: Session, data: dict[str, Any]) -> str:
 def apply_kakao_report(session: Session, data: dict[str, Any]) -> str:
     """Apply a Kakao delivery report; returns a key of PROBLEMS for a malformed one, '' otherwise."""
     status = data.get("status")
-    if status not in KAKAO_STATUS:
+    if not isinstance(status, str) or status not in KAKAO_STATUS:  # {} or [] is not even hashable
         return "invalid_status"
     key, request_id = data.get("recipientGroupingKey"), data.get("requestId")
     if isinstance(key, str) and key:
@@ -82,7 +82,8 @@ def apply_kakao_report(session: Session, data: dict[str, Any]) -> str:
         match = Call.alimtalk_request_id == request_id
     else:
         return "missing_call"
-    values: dict[str, Any] = {"alimtalk_status": KAKAO_STATUS[status], "updated_at": utcnow()}
+    # Delivered or failed, the message is finished: delivery no longer needs the citizen's number.
+    values: dict[str, Any] = {"alimtalk_status": KAKAO_STATUS[status], "updated_at": utcnow(), "peer_encrypted": None}
     if isinstance(data.get("resultCode"), int) and status == "FAILED":
         values["alimtalk_result_code"] = data["resultCode"]
     call_pk = session.scalar(select(Call.id).where(match))
