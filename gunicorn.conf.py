@@ -38,8 +38,6 @@ keepalive = _int("GUNICORN_KEEPALIVE", 75)
 timeout = _int("GUNICORN_TIMEOUT", 60)
 # On SIGTERM or a restart, requests in flight get this long to finish before their worker is killed.
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
-# Stops a runaway request line or header block early; uploads go through the body, limited by the app.
-limit_request_line = 8190
 
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
