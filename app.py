@@ -14,7 +14,7 @@ import blueprints
 from core.db import engine_options
 from core.settings import load_settings
 from extensions import babel, csrf, db, htmx, login_manager, migrate
-from web import console, i18n, metrics, security, sessions, static_files, templating, wire
+from web import console, converters, i18n, metrics, security, sessions, static_files, templating, wire
 
 __version__ = "0.1.0"
 
@@ -38,6 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    converters.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"))
     csrf.init_app(app)

@@ -8,6 +8,10 @@ from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+# The largest id a row can have: PostgreSQL's ``integer``. A larger id in a request is "not found", never a
+# database error (``web.converters``).
+MAX_ID = 2**31 - 1
+
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

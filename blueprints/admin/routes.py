@@ -8,8 +8,8 @@ from blueprints.admin import bp
 from core.console_figures import TodayFigures, today_figures
 from core.models.accounts import AuditLog
 from core.models.tasks import TaskRun
-from core.pagination import clamp_page
 from extensions import db
+from web.converters import page_arg
 from web.sessions import roles_required
 
 PAGE_SIZE = 50
@@ -60,7 +60,7 @@ def dashboard():
 @bp.get("/audit")
 @roles_required("admin")
 def audit_log():
-    page = clamp_page(request.args.get("page", type=int))
+    page = page_arg()
     action = request.args.get("action", "").strip()
     username = request.args.get("user", "").strip()
     query = select(AuditLog).order_by(AuditLog.id.desc())
@@ -74,7 +74,7 @@ def audit_log():
                            action=action, username=username)
 
 
-@bp.get("/tasks/<int:task_id>")
+@bp.get("/tasks/<id:task_id>")
 def task_progress(task_id: int):
     """The progress partial that import and conversion pages poll every second."""
     task = db.session.get(TaskRun, task_id) or abort(404)

@@ -16,9 +16,9 @@ from core.accounts import AccountError
 from core.audit import record
 from core.models.accounts import ROLES, User
 from core.models.organization import Department
-from core.pagination import clamp_page
 from extensions import db
 from web.client import client_info
+from web.converters import page_arg
 from web.i18n import translated
 from web.sessions import roles_required
 
@@ -75,7 +75,7 @@ def users():
     role = request.args.get("role", "")
     status = request.args.get("status", "")
     page = accounts.search_users(db.session, q, role=role, status=status,
-                                 page=clamp_page(request.args.get("page", type=int)), size=PAGE_SIZE)
+                                 page=page_arg(), size=PAGE_SIZE)
     template = "admin/_user_results.html" if request.htmx and not request.htmx.boosted else "admin/users.html"
     return render_template(template, page=page, q=q, role=role if role in ROLES else "",
                            status=status if status in accounts.STATUSES else "", roles=ROLES,
@@ -103,13 +103,13 @@ def user_new():
                            role_labels=ROLE_LABELS, error=None)
 
 
-@bp.get("/users/<int:user_id>")
+@bp.get("/users/<id:user_id>")
 @roles_required("admin")
 def user_detail(user_id: int):
     return _detail_page(_user(user_id))
 
 
-@bp.post("/users/<int:user_id>/role")
+@bp.post("/users/<id:user_id>/role")
 @roles_required("admin")
 def user_role(user_id: int):
     user = _user(user_id)
@@ -126,7 +126,7 @@ def user_role(user_id: int):
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
-@bp.post("/users/<int:user_id>/department")
+@bp.post("/users/<id:user_id>/department")
 @roles_required("admin")
 def user_department(user_id: int):
     user = _user(user_id)
@@ -141,7 +141,7 @@ def user_department(user_id: int):
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
-@bp.post("/users/<int:user_id>/disable")
+@bp.post("/users/<id:user_id>/disable")
 @roles_required("admin")
 def user_disable(user_id: int):
     user = _user(user_id)
@@ -156,7 +156,7 @@ def user_disable(user_id: int):
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
-@bp.post("/users/<int:user_id>/enable")
+@bp.post("/users/<id:user_id>/enable")
 @roles_required("admin")
 def user_enable(user_id: int):
     user = _user(user_id)
@@ -168,7 +168,7 @@ def user_enable(user_id: int):
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
-@bp.post("/users/<int:user_id>/unlock")
+@bp.post("/users/<id:user_id>/unlock")
 @roles_required("admin")
 def user_unlock(user_id: int):
     user = _user(user_id)
@@ -179,7 +179,7 @@ def user_unlock(user_id: int):
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
-@bp.post("/users/<int:user_id>/password")
+@bp.post("/users/<id:user_id>/password")
 @roles_required("admin")
 def user_password(user_id: int):
     user = _user(user_id)
@@ -189,7 +189,7 @@ def user_password(user_id: int):
     return _with_password(user, password, created=False)
 
 
-@bp.post("/users/<int:user_id>/tokens/<int:token_id>/revoke")
+@bp.post("/users/<id:user_id>/tokens/<id:token_id>/revoke")
 @roles_required("admin")
 def user_token_revoke(user_id: int, token_id: int):
     user = _user(user_id)

@@ -62,7 +62,7 @@ def voice():
     return render_template("directory/index.html", q="", results=[], **_home_lists(), **context), status
 
 
-@bp.get("/directory/<int:person_id>")
+@bp.get("/directory/<id:person_id>")
 @login_required
 def detail(person_id: int):
     entry = get_index(db.session).by_id.get(person_id) or abort(404)
@@ -72,7 +72,7 @@ def detail(person_id: int):
                            favourite=person_id in personal.favourite_ids(db.session, current_user.id))
 
 
-@bp.post("/directory/<int:person_id>/favourite")
+@bp.post("/directory/<id:person_id>/favourite")
 @login_required
 def toggle_favourite(person_id: int):
     entry = get_index(db.session).by_id.get(person_id) or abort(404)
@@ -84,7 +84,7 @@ def toggle_favourite(person_id: int):
     return redirect(url_for("directory.detail", person_id=person_id))
 
 
-@bp.post("/directory/<int:person_id>/recent")
+@bp.post("/directory/<id:person_id>/recent")
 @login_required
 def record_recent(person_id: int):
     """Called by directory.js when a tel:/sms: link is tapped (the page itself cannot know)."""

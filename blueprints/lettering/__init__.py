@@ -4,10 +4,9 @@ and daily statistics; plus the ``lines`` and ``lettering`` CLI commands.
 
 Department admins see and edit only their own department's lines and calls; admins see all.
 """
-from flask import Blueprint, Flask, abort
+from flask import Blueprint, Flask
 from flask_babel import lazy_gettext as _l
 
-from blueprints.lettering.args import MAX_ID
 from web.console import register_console_link
 from web.sessions import roles_required
 
@@ -18,13 +17,6 @@ bp = Blueprint("lettering", __name__, url_prefix="/admin/lettering")
 @roles_required("dept_admin")
 def _require_console_role() -> None:
     return None
-
-
-@bp.url_value_preprocessor
-def _ids_in_range(endpoint: str | None, values: dict | None) -> None:
-    """An id beyond what the database can hold is simply not found (not a database error)."""
-    if values and any(isinstance(v, int) and v > MAX_ID for v in values.values()):
-        abort(404)
 
 
 def init_app(app: Flask) -> None:

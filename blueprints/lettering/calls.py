@@ -6,7 +6,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from blueprints.lettering import bp, labels
-from blueprints.lettering.args import int_arg, page_arg
 from blueprints.lettering.scope import check_department, department_scope
 from blueprints.lettering.timeline import carrier_error, describe
 from core.audit import record
@@ -16,6 +15,7 @@ from core.models.organization import Department
 from core.timeutil import KST
 from extensions import db
 from web.client import client_info
+from web.converters import int_arg, page_arg
 
 PAGE_SIZE = 50
 
@@ -77,7 +77,7 @@ def _names(ids: list[int | None]) -> dict[int, str]:
     return dict(db.session.execute(select(Department.id, Department.name).where(Department.id.in_(wanted))).all())
 
 
-@bp.get("/calls/<int:call_pk>")
+@bp.get("/calls/<id:call_pk>")
 def call_detail(call_pk: int):
     call = db.session.get(Call, call_pk) or abort(404)
     check_department(call.department_id)

@@ -18,7 +18,7 @@ def campaigns():
                            live={c.id: is_live(c) for c in rows})
 
 
-@bp.get("/campaigns/<int:campaign_id>")
+@bp.get("/campaigns/<id:campaign_id>")
 def campaign_detail(campaign_id: int):
     item = db.session.get(Campaign, campaign_id) or abort(404)
     counts = dict(db.session.execute(select(CampaignEvent.kind, func.count())

@@ -26,7 +26,7 @@ def dead_jobs():
     return render_template("lettering/jobs.html", rows=rows, counts=queue.counts(db.session), kinds=KINDS)
 
 
-@bp.post("/jobs/<int:job_id>/retry")
+@bp.post("/jobs/<id:job_id>/retry")
 @roles_required("admin")
 def retry_job(job_id: int):
     if queue.retry_dead(db.session, job_id):

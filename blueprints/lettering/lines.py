@@ -5,7 +5,6 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from blueprints.lettering import bp
-from blueprints.lettering.args import int_arg, page_arg
 from blueprints.lettering.forms import LineForm, LinesImportForm
 from blueprints.lettering.scope import check_department, department_scope
 from core.audit import record
@@ -17,6 +16,7 @@ from core.phone import digits, format_korean
 from extensions import db
 from web import tasks
 from web.client import client_info
+from web.converters import int_arg, page_arg
 from web.i18n import translated
 from web.sessions import roles_required
 
@@ -99,7 +99,7 @@ def line_new():
     return _save(_line_form(None), None)
 
 
-@bp.route("/lines/<int:line_id>", methods=["GET", "POST"])
+@bp.route("/lines/<id:line_id>", methods=["GET", "POST"])
 def line_edit(line_id: int):
     line = db.session.get(Line, line_id) or abort(404)
     check_department(line.department_id)

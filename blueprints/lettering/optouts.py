@@ -7,7 +7,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from blueprints.lettering import bp
-from blueprints.lettering.args import page_arg
 from blueprints.lettering.forms import OptOutForm
 from core.audit import record
 from core.lettering.optout import opt_out, undo_opt_out
@@ -16,6 +15,7 @@ from core.phone import mask, try_normalize
 from core.privacy import phone_hash
 from extensions import db
 from web.client import client_info
+from web.converters import page_arg
 from web.sessions import roles_required
 
 PAGE_SIZE = 50
@@ -63,7 +63,7 @@ def optouts():
                            page=page, show_all=show_all, find=find, found_error=found_error), status
 
 
-@bp.post("/optouts/<int:optout_id>/undo")
+@bp.post("/optouts/<id:optout_id>/undo")
 @roles_required("admin")
 def optout_undo(optout_id: int):
     row = db.session.get(OptOut, optout_id) or abort(404)

@@ -6,13 +6,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from blueprints.lettering import bp
-from blueprints.lettering.args import int_arg
 from blueprints.lettering.charts import Series, build
 from blueprints.lettering.scope import department_scope
 from core.lettering.stats import daily_stats
 from core.models.organization import Department
 from core.timeutil import to_kst, utcnow
 from extensions import db
+from web.converters import int_arg
 
 RANGES = (7, 14, 30, 90)
 

@@ -60,7 +60,7 @@ def campaign(token: str):
                            links=links, embed_origin=landing.YOUTUBE_EMBED_ORIGIN)
 
 
-@bp.get("/p/<token>/go/<int:index>")
+@bp.get("/p/<token>/go/<id:index>")
 def campaign_link(token: str, index: int):
     item = landing.campaign_by_token(db.session, token)
     url = landing.policy_link(item, index) if item is not None and landing.is_live(item) else None

@@ -76,7 +76,7 @@ def console_upload():
     return redirect(url_for("viewer.console_document", doc_id=doc_id))
 
 
-@bp.get("/admin/documents/<int:doc_id>")
+@bp.get("/admin/documents/<id:doc_id>")
 @roles_required("dept_admin")
 def console_document(doc_id: int):
     document = _managed(doc_id)
@@ -89,7 +89,7 @@ def console_document(doc_id: int):
                            **_choices())
 
 
-@bp.post("/admin/documents/<int:doc_id>/shares")
+@bp.post("/admin/documents/<id:doc_id>/shares")
 @roles_required("dept_admin")
 def console_shares(doc_id: int):
     document = _managed(doc_id)
@@ -102,7 +102,7 @@ def console_shares(doc_id: int):
     return redirect(url_for("viewer.console_document", doc_id=doc_id))
 
 
-@bp.post("/admin/documents/<int:doc_id>/revoke")
+@bp.post("/admin/documents/<id:doc_id>/revoke")
 @roles_required("dept_admin")
 def console_revoke(doc_id: int):
     document = _managed(doc_id)
@@ -139,7 +139,7 @@ def console_group_create():
     return redirect(url_for("viewer.console_groups"))
 
 
-@bp.post("/admin/groups/<int:group_id>/delete")
+@bp.post("/admin/groups/<id:group_id>/delete")
 @roles_required("dept_admin")
 def console_group_delete(group_id: int):
     group = db.session.get(StaffGroup, group_id) or abort(404)

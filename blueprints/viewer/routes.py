@@ -56,7 +56,7 @@ def documents():
     return render_template("viewer/documents.html", documents=rows)
 
 
-@bp.get("/viewer/<int:doc_id>")
+@bp.get("/viewer/<id:doc_id>")
 @login_required
 def view(doc_id: int):
     document, error = _readable(doc_id)
@@ -73,7 +73,7 @@ def view(doc_id: int):
     return response
 
 
-@bp.get("/viewer/<int:doc_id>/pages/<int:page>")
+@bp.get("/viewer/<id:doc_id>/pages/<id:page>")
 @login_required
 def page_fragment(doc_id: int, page: int):
     """The <img> of one page with freshly signed URLs; requested as the page scrolls into view."""
@@ -97,7 +97,7 @@ def page_fragment(doc_id: int, page: int):
     return response
 
 
-@bp.get("/viewer/<int:doc_id>/img/<int:page>")
+@bp.get("/viewer/<id:doc_id>/img/<id:page>")
 @login_required
 def page_image_view(doc_id: int, page: int):
     """A watermarked page: signed URL, bound to this user and session, never stored by caches."""
