@@ -28,17 +28,27 @@ def _signed_json(secret_name: str, header: str) -> tuple[dict | None, tuple | No
     return data, None
 
 
+def _store(apply, data: dict):
+    """Stored (204), malformed (400), or the database too busy to take it in time (503 + Retry-After: the
+    provider sends it again, so nothing is lost)."""
+    try:
+        error = reports.store(db.engine, apply, data)
+    except reports.StoreBusy:
+        response, status = error_response(503, _("지금은 보고를 저장할 수 없습니다. 잠시 후 다시 보내 주세요."),
+                                          code="busy")
+        response.headers["Retry-After"] = str(reports.RETRY_AFTER_S)
+        return response, status
+    if error:
+        return error_response(400, _(reports.PROBLEMS[error]), code=error)
+    return "", 204
+
+
 @bp.post("/carrier/receipts")
 def carrier_receipt():
     data, problem = _signed_json("CARRIER_RECEIPT_SECRET", "X-Carrier-Signature")
     if problem:
         return problem
-    error = reports.apply_carrier_receipt(db.session, data)
-    if error:
-        db.session.rollback()
-        return error_response(400, _(reports.PROBLEMS[error]), code=error)
-    db.session.commit()
-    return "", 204
+    return _store(reports.apply_carrier_receipt, data)
 
 
 @bp.post("/kakao/reports")
@@ -46,9 +56,4 @@ def kakao_report():
     data, problem = _signed_json("KAKAO_REPORT_SECRET", "X-Provider-Signature")
     if problem:
         return problem
-    error = reports.apply_kakao_report(db.session, data)
-    if error:
-        db.session.rollback()
-        return error_response(400, _(reports.PROBLEMS[error]), code=error)
-    db.session.commit()
-    return "", 204
+    return _store(reports.apply_kakao_report, data)

@@ -11,15 +11,22 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+import random
+import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Engine, or_, select, text, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from core.i18n import N_
 from core.models.calls import Call, CallLog
 from core.timeutil import as_utc, utcnow
+
+log = logging.getLogger("lettering.reports")
 
 RECEIPT_LADDER = ("not_displayed", "displayed", "after_call_displayed")
 # Timeline summaries (Korean, see core.lettering.dispatch); the row's detail holds the status.
@@ -97,3 +104,59 @@ def apply_kakao_report(session: Session, data: dict[str, Any]) -> str:
                             detail={"status": status, "result_code": data.get("resultCode"),
                                     "request_id": str(request_id or "")[:64]}))
     return ""
+
+
+# --- storing under load -------------------------------------------------------------------------------
+# PROTOCOLS.md: answer within 3 s. A receipt waits for the database (another writer holding SQLite's one write
+# lock, a PostgreSQL row lock, a dropped connection) at most this long in all, retrying, and is then refused
+# with ``StoreBusy`` (the web answers 503 with Retry-After), so the provider keeps it and sends it again:
+# a receipt is either stored or refused, never lost behind a 500.
+STORE_WAIT_S = 2.5
+RETRY_AFTER_S = 2
+
+
+class StoreBusy(Exception):
+    """The database could not take the receipt in time; ask the provider to send it again."""
+
+
+def store(engine: Engine, apply: Callable[[Session, dict[str, Any]], str], data: dict[str, Any],
+          wait_s: float = STORE_WAIT_S) -> str:
+    """Run ``apply`` (``apply_carrier_receipt`` or ``apply_kakao_report``) in its own short transaction and
+    commit; returns its problem key ('' when stored). Raises :class:`StoreBusy` after ``wait_s``."""
+    deadline = time.monotonic() + wait_s
+    delay = 0.05
+    while True:
+        try:
+            return _store_once(engine, apply, data, deadline - time.monotonic())
+        except OperationalError as exc:
+            if time.monotonic() + delay >= deadline:
+                log.warning("receipt refused, database busy: %s", getattr(exc, "orig", exc))
+                raise StoreBusy from exc
+        time.sleep(delay * random.uniform(0.5, 1.0))  # jitter: a burst does not retry in step
+        delay = min(delay * 2, 0.4)
+
+
+def _store_once(engine: Engine, apply: Callable[[Session, dict[str, Any]], str], data: dict[str, Any],
+                wait_s: float) -> str:
+    wait_ms = max(int(wait_s * 1000), 1)
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:  # the connection's lock wait, this once (the engine's default is restored below)
+            usual = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
+            conn.exec_driver_sql(f"PRAGMA busy_timeout = {wait_ms}")
+            conn.commit()
+        try:
+            with Session(bind=conn) as session:
+                if not sqlite:
+                    session.execute(text(f"SET LOCAL lock_timeout = {wait_ms}"))
+                problem = apply(session, data)
+                if problem:
+                    session.rollback()
+                else:
+                    session.commit()
+                return problem
+        finally:
+            if sqlite:
+                conn.rollback()
+                conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(usual)}")
+                conn.commit()
