@@ -1,5 +1,7 @@
-"""Accounts: password hashing, sign-in with lockout, personal API tokens, and the console's account
-management (create, disable, roles, password resets, unlocking, token revocation)."""
+"""Accounts: password hashing, credential checks, password changes that end sessions, personal API tokens
+(named, expiring, their last use recorded), and the console's account management (create, disable, roles,
+password resets, unlocking, token revocation). Throttling and the lockout are in ``core.signin``, the
+sessions in ``core.user_sessions``."""
 from __future__ import annotations
 
 import hashlib
@@ -10,11 +12,13 @@ from enum import Enum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import and_, delete, not_, or_, select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy import Engine, and_, delete, not_, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, contains_eager, object_session
 
+from core import user_sessions
 from core.i18n import N_, MessageError
-from core.models.accounts import ROLES, ApiToken, User
+from core.models.accounts import ROLES, ApiToken, LoginFailure, User
 from core.models.organization import Department
 from core.pagination import Page, paginate
 from core.timeutil import as_utc, utcnow
@@ -30,6 +34,7 @@ class SignIn(Enum):
     BAD_CREDENTIALS = "bad_credentials"
     LOCKED = "locked"
     INACTIVE = "inactive"
+    THROTTLED = "throttled"
 
 
 class AccountError(MessageError):
@@ -73,49 +78,95 @@ def set_password(user: User, password: str) -> None:
     user.password_changed_at = utcnow()
 
 
-def authenticate(session: Session, username: str, password: str, *,
-                 max_failures: int = 5, lock_minutes: int = 15) -> tuple[SignIn, User | None]:
-    """Check a sign-in; counts failures and locks the account after ``max_failures``."""
-    user = session.scalar(select(User).filter_by(username=username.strip()))
+def change_password(session: Session, user: User, password: str, *, current_session: int | None = None,
+                    keep_tokens: bool = False) -> tuple[int, int]:
+    """The user's own change: a new password, every other session of theirs ended (the one in use,
+    ``current_session``, is left to the caller to renew) and, unless ``keep_tokens``, their API tokens
+    revoked. Returns (sessions ended, tokens revoked); the caller commits."""
+    set_password(user, password)
+    ended = user_sessions.end_all(session, user.id, user_sessions.PASSWORD, keep=current_session)
+    return ended, 0 if keep_tokens else revoke_tokens(session, user)
+
+
+def waste_a_hash(password: str) -> None:
+    """Do the work of one password check, for answers that need none (unknown or locked names): every
+    answer then takes about as long, so timing does not tell whether an account exists."""
+    verify_password(_DUMMY_HASH, password)
+
+
+def check_credentials(user: User | None, password: str) -> SignIn:
+    """OK, BAD_CREDENTIALS (also for no such user) or INACTIVE (right password, disabled account)."""
     if user is None:
-        verify_password(_DUMMY_HASH, password)
-        return SignIn.BAD_CREDENTIALS, None
-    now = utcnow()
-    if user.locked_until and as_utc(user.locked_until) > now:
-        return SignIn.LOCKED, user
+        waste_a_hash(password)
+        return SignIn.BAD_CREDENTIALS
     if not verify_password(user.password_hash, password):
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + timedelta(minutes=lock_minutes)
-            user.failed_logins = 0
-            return SignIn.LOCKED, user
-        return SignIn.BAD_CREDENTIALS, user
+        return SignIn.BAD_CREDENTIALS
     if not user.is_active:
-        return SignIn.INACTIVE, user
-    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+        return SignIn.INACTIVE
+    user.last_login_at = utcnow()
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    return SignIn.OK, user
+    return SignIn.OK
+
+
+def authenticate(session: Session, username: str, password: str) -> tuple[SignIn, User | None]:
+    """The credentials alone, without throttling or lockout (the web's sign-in is ``core.signin.sign_in``)."""
+    user = session.scalar(select(User).filter_by(username=username.strip()))
+    return check_credentials(user, password), user
+
+
+# --- Personal API tokens --------------------------------------------------------------------------------
+
+DEFAULT_TOKEN_DAYS = 90       # API_TOKEN_DAYS
+MAX_TOKEN_DAYS = 3650
+TOKEN_TOUCH_EVERY = timedelta(seconds=60)
 
 
 def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(session: Session, user: User, label: str = "cli") -> str:
-    """Create a personal API token; the clear token is shown once and never stored."""
+def issue_token(session: Session, user: User, label: str = "cli", *, days: int = DEFAULT_TOKEN_DAYS,
+                now: datetime | None = None) -> str:
+    """Create a personal API token named ``label`` that expires after ``days``; the clear token is returned
+    to be shown once and never stored. The caller audits and commits."""
+    label = _clean_name(label, N_("토큰 이름을 입력해 주세요."), N_("토큰 이름은 %(max)s자 이하여야 합니다."))
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise AccountError(N_("토큰 유효 기간은 1일에서 %(max)s일 사이여야 합니다."), max=MAX_TOKEN_DAYS)
+    now = now or utcnow()
     token = "gyp_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=_token_digest(token), label=label))
+    session.add(ApiToken(user_id=user.id, token_hash=_token_digest(token), label=label, created_at=now,
+                         expires_at=now + timedelta(days=days)))
     session.flush()
     return token
 
 
-def user_for_token(session: Session, token: str) -> User | None:
+def find_token(session: Session, token: str, now: datetime | None = None) -> ApiToken | None:
+    """The live token (not expired, its owner active) with its user, in one indexed query; writes nothing."""
     row = session.scalar(select(ApiToken).filter_by(token_hash=_token_digest(token)))
-    if row is None or not row.user.is_active:
+    if row is None or not row.user.is_active or as_utc(row.expires_at) <= (now or utcnow()):
         return None
-    row.last_used_at = utcnow()
-    return row.user
+    return row
+
+
+def touch_token(engine: Engine, row: ApiToken, now: datetime | None = None) -> None:
+    """Record the token's use at most once a minute, by a short UPDATE of its own: a request made with a
+    token never commits, and a busy token does not write on every call."""
+    now = now or utcnow()
+    if row.last_used_at is not None and now - as_utc(row.last_used_at) < TOKEN_TOUCH_EVERY:
+        return
+    try:
+        with engine.begin() as conn:
+            conn.execute(update(ApiToken).where(ApiToken.id == row.id, or_(
+                ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - TOKEN_TOUCH_EVERY))
+                .values(last_used_at=now))
+    except SQLAlchemyError:  # bookkeeping only; the next use tries again
+        return
+
+
+def revoke_tokens(session: Session, user: User) -> int:
+    """Delete every token of ``user``; returns how many."""
+    return int(session.execute(delete(ApiToken).where(ApiToken.user_id == user.id)).rowcount or 0)
 
 
 # --- The console's account management (blueprints/admin/users.py) -----------------------------------------
@@ -203,9 +254,14 @@ def change_department(session: Session, user: User, department_id: int | None) -
 
 
 def reset_password(user: User) -> str:
-    """Replace the password with a generated one, returned to be shown once (only its hash is kept)."""
+    """Replace the password with a generated one, returned to be shown once (only its hash is kept). Every
+    session of the user ends and their API tokens are revoked: a reset follows a forgotten password or a
+    suspected break-in, and whoever held the old one must not stay signed in."""
     password = generate_password()
     set_password(user, password)
+    session = object_session(user)
+    user_sessions.end_all(session, user.id, user_sessions.PASSWORD)
+    revoke_tokens(session, user)
     return password
 
 
@@ -229,6 +285,8 @@ def change_role(session: Session, actor: User, user: User, role: str) -> str:
     if role != "admin":
         _check_not_last_admin(session, user)
     old, user.role = user.role, role
+    if old != role:   # pages and rights were granted for the old role: sign in again
+        user_sessions.end_all(session, user.id, user_sessions.ROLE)
     return old
 
 
@@ -239,8 +297,8 @@ def disable_account(session: Session, actor: User, user: User) -> int:
         raise AccountError(N_("자신의 계정은 사용 중지할 수 없습니다."))
     _check_not_last_admin(session, user)
     user.is_active = False
-    result = session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
-    return int(result.rowcount or 0)
+    user_sessions.end_all(session, user.id, user_sessions.DISABLED)
+    return revoke_tokens(session, user)
 
 
 def enable_account(user: User) -> None:
@@ -248,7 +306,9 @@ def enable_account(user: User) -> None:
 
 
 def unlock_account(user: User) -> None:
-    """End a lockout now rather than after ``LOGIN_LOCK_MINUTES``, and forget the failures counted."""
+    """End the account's lockouts (against every source) now rather than after ``LOGIN_LOCK_MINUTES``, and
+    forget the failures counted."""
+    object_session(user).execute(delete(LoginFailure).where(LoginFailure.user_id == user.id))
     user.locked_until, user.failed_logins = None, 0
 
 

@@ -33,7 +33,7 @@ import time
 from fractions import Fraction
 from typing import NamedTuple
 
-from sqlalchemy import Engine, and_, case, delete
+from sqlalchemy import Engine, and_, case, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -77,6 +77,21 @@ def hit(engine: Engine, scope: str, client: str, *, limit: int, window_s: int, h
     if hits == 1:
         _sweep(engine, scope, start - window_s)
     return _decide(hits, prev_hits, max(Fraction(0), moment - row_start), limit, window_s)
+
+
+def refund(engine: Engine, scope: str, client: str, *, window_s: int, hash_key: str,
+           now: float | None = None) -> None:
+    """Take back one attempt that ``hit`` counted in the current window, once it proved harmless (a sign-in
+    that succeeded), so that only the others count. Best effort, in its own short transaction."""
+    start = math.floor(Fraction(time.time() if now is None else now) / window_s) * window_s
+    try:
+        with engine.begin() as conn:
+            conn.execute(update(RateLimit).where(RateLimit.scope == scope,
+                                                 RateLimit.key_hash == client_hash(client, hash_key),
+                                                 RateLimit.window_start >= start, RateLimit.hits > 0)
+                         .values(hits=RateLimit.hits - 1))
+    except SQLAlchemyError as exc:
+        log.warning("rate limit %s refund skipped: %s", scope, getattr(exc, "orig", exc))
 
 
 def _count(dialect: str, scope: str, key: str, start: int, limit: int, window_s: int) -> Insert:

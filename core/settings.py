@@ -24,8 +24,12 @@ DEFAULTS: dict[str, Any] = {
     "BABEL_DEFAULT_TIMEZONE": "Asia/Seoul",
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCK_MINUTES": 15,
+    "LOGIN_THROTTLE_MINUTES": 10,             # window of the per-address and per-network sign-in limits
+    "LOGIN_IP_LIMIT": 30,                     # failed sign-ins per address per window (all processes)
+    "LOGIN_NETWORK_LIMIT": 100,               # failed sign-ins per IPv4 /24 or IPv6 /64 per window
     "SESSION_IDLE_MINUTES": 30,
     "SESSION_MAX_HOURS": 12,
+    "API_TOKEN_DAYS": 90,                     # lifetime of a new personal API token
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
     "DEMO_PASSWORD": "goyang2026!",
     # Smart Lettering: providers (PROTOCOLS.md §2, §3) and the fallback policy
@@ -75,8 +79,13 @@ def _instance_secrets(instance: Path) -> dict[str, str]:
     if missing:
         stored.update({name: secrets.token_urlsafe(32) for name in missing})
         instance.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(stored, indent=2))
-        path.chmod(0o600)
+        # Written aside and renamed over the file: created 0600 (never readable by others, not even for a
+        # moment before a chmod), and a reader never sees half a file.
+        scratch = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+        fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            json.dump(stored, out, indent=2)
+        os.replace(scratch, path)
     return stored
 
 

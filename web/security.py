@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -14,6 +15,12 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 # Views and blueprints authenticated another way (HMAC signatures from machines).
 _csrf_exempt: set[str] = set()
+
+# Signed-in pages under these paths are never kept anywhere (the service worker's PRIVATE list in
+# templates/pwa/sw.js says the same): ``no-store``, so neither the HTTP cache nor the back/forward cache
+# shows them to the next person on a shared phone. The other signed-in pages stay ``private, no-cache``
+# (web/static_files.py) because the offline app stores them, and forgets them at sign-out.
+NO_STORE_PREFIXES = ("/viewer/", "/documents", "/admin", "/account/", "/login", "/logout")
 
 ERROR_MESSAGES = {
     400: _l("요청이 올바르지 않습니다."),
@@ -54,8 +61,11 @@ def error_response(status: int, message: str | None = None, code: str | None = N
 def _check_csrf() -> None:
     if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
         return
-    if request.headers.get("Authorization", "").startswith("Bearer "):
-        return  # browsers never attach bearer tokens on their own, so no forgery is possible
+    if (request.path.startswith("/api/") and request.headers.get("Authorization", "").startswith("Bearer ")
+            and current_user.is_authenticated and g.get("api_token") is not None):
+        # Signed in by a valid token (web.sessions sets g.api_token), which browsers never attach on their
+        # own: no forgery is possible. An invalid token, or one sent beside a cookie, gets the usual check.
+        return
     if request.blueprint in _csrf_exempt or request.endpoint in _csrf_exempt:
         return
     csrf.protect()
@@ -74,6 +84,8 @@ def _headers(response: Response) -> Response:
     if response.mimetype == "text/html":
         # Any page may be fetched whole or as an htmx partial, so caches must key on it.
         h.add("Vary", "HX-Request")
+        if request.path.startswith(NO_STORE_PREFIXES) and current_user.is_authenticated:
+            h["Cache-Control"] = "no-store"
     return response
 
 

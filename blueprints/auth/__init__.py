@@ -1,4 +1,5 @@
-"""Sign-in, sign-out, password change, language choice, and the ``users`` CLI."""
+"""Sign-in, sign-out, password change, the account's sessions and API tokens, language choice, and the
+``users`` CLI."""
 from flask import Blueprint, Flask
 
 bp = Blueprint("auth", __name__)
@@ -10,4 +11,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
 
 
-from blueprints.auth import routes  # noqa: F401
+from blueprints.auth import account, routes  # noqa: F401

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import re
-import secrets
 
-from flask import current_app, g, make_response, render_template, request, session, url_for
+from flask import current_app, g, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -19,16 +18,15 @@ from core.models.documents import Document, DocumentView
 from extensions import db
 from web.client import client_info
 from web.security import error_response
+from web.sessions import session_nonce
 
-NONCE_KEY = "viewer_nonce"
 VIEW_ID = re.compile(r"R-[0-9A-F]{8}")
 
 
-def _nonce() -> str:
-    """A random value per sign-in session: page URLs signed for it die with the session."""
-    if NONCE_KEY not in session:
-        session[NONCE_KEY] = secrets.token_urlsafe(16)
-    return session[NONCE_KEY]
+def _nonce() -> str | None:
+    """The sign-in session's own value (kept on the server, never sent to the browser): page URLs signed
+    for it die with the session, at sign-out, a password change or any other end (web.sessions)."""
+    return session_nonce()
 
 
 def _readable(doc_id: int):
@@ -62,7 +60,6 @@ def view(doc_id: int):
     document, error = _readable(doc_id)
     if error:
         return error
-    _nonce()
     # This viewing's request id goes into every page's watermark and every page's log row.
     view_id = new_request_id()
     record_view(db.session, document, current_user, kind="view", request_id=view_id, **client_info())
@@ -89,7 +86,7 @@ def page_fragment(doc_id: int, page: int):
         return error_response(400, _("문서 보기 정보가 올바르지 않습니다. 문서를 다시 열어 주세요."))
     width = ZOOM_WIDTH if request.args.get("z") == "1" else PAGE_WIDTH
     grant = make_grant(document.id, page, width, int(current_app.config["VIEWER_URL_TTL_SECONDS"]), view_id)
-    signature = sign(current_app.config["SECRET_KEY"], grant, current_user.id, _nonce())
+    signature = sign(current_app.config["SECRET_KEY"], grant, current_user.id, _nonce() or "")
     src = url_for("viewer.page_image_view", doc_id=document.id, page=page, w=width, e=grant.expires, v=view_id,
                   s=signature)
     response = make_response(render_template("viewer/_page.html", document=document, page=page, src=src))
@@ -107,7 +104,7 @@ def page_image_view(doc_id: int, page: int):
     if width not in WIDTHS or expires is None:
         return error_response(400, _("잘못된 쪽 주소입니다."))
     grant = PageGrant(doc_id, page, width, expires, request.args.get("v", ""))
-    if not verify(cfg["SECRET_KEY"], grant, request.args.get("s", ""), current_user.id, session.get(NONCE_KEY),
+    if not verify(cfg["SECRET_KEY"], grant, request.args.get("s", ""), current_user.id, _nonce(),
                   ttl_seconds=int(cfg["VIEWER_URL_TTL_SECONDS"])):
         return error_response(403, _("쪽 주소가 만료되었거나 다른 사용자의 주소입니다. 문서를 다시 열어 주세요."))
     document, error = _readable(doc_id)

@@ -1,9 +1,9 @@
-"""Staff accounts, personal API tokens and the audit log."""
+"""Staff accounts, their sign-in sessions, failed sign-ins, personal API tokens and the audit log."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base
@@ -51,8 +51,42 @@ class User(Base):
         return any(rank.get(self.role, -1) >= rank[r] for r in roles)
 
 
+class UserSession(Base):
+    """A sign-in (``core.sessions``). The cookie carries a random key; only its SHA-256 is stored, so the
+    table cannot be replayed. A session ends (``ended_at``, ``end_reason``) on sign-out, a password change,
+    a role change or a disabled account; every request checks its row, so a copied cookie dies with it."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    end_reason: Mapped[str] = mapped_column(String(16), default="")
+
+
+class LoginFailure(Base):
+    """Failed sign-ins of one account name from one source address (``core.signin``). Both are stored as
+    keyed hashes: the name may be anything typed (even a password), the address is personal data.
+    ``window_start`` and ``locked_until`` are Unix seconds; a row whose window is older than the lock
+    time counts for nothing."""
+
+    __tablename__ = "login_failures"
+
+    account_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[int] = mapped_column(BigInteger, index=True)
+    locked_until: Mapped[int | None] = mapped_column(BigInteger)
+
+
 class ApiToken(Base):
-    """A personal bearer token; only its SHA-256 is stored."""
+    """A personal bearer token; only its SHA-256 is stored. ``label`` is the name its owner gave it."""
 
     __tablename__ = "api_tokens"
 
@@ -62,6 +96,7 @@ class ApiToken(Base):
     label: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     user = relationship(User, lazy="joined")
 

@@ -1,4 +1,4 @@
-import time
+from datetime import timedelta
 
 from core.models.accounts import AuditLog, User
 from extensions import db
@@ -37,10 +37,11 @@ def test_wrong_password_then_lockout_after_five(client, make_user, login):
         assert response.status_code == 401
         assert "올바르지 않습니다" in response.get_data(as_text=True)
     locked = login("kim", "wrong-password")
-    assert locked.status_code == 423
+    assert locked.status_code == 401     # the same status as any refusal: 423 would say the account exists
     assert "15분" in locked.get_data(as_text=True)
     # even the right password is refused while locked
-    assert login("kim").status_code == 423
+    again = login("kim")
+    assert again.status_code == 401 and "잠겼습니다" in again.get_data(as_text=True)
     user = db.session.scalar(db.select(User).filter_by(username="kim"))
     db.session.refresh(user)
     assert user.locked_until is not None
@@ -55,21 +56,21 @@ def test_login_without_csrf_is_refused(client, make_user):
     assert client.get("/").status_code == 302
 
 
-def test_idle_session_expires(client, make_user, login, app):
+def test_idle_session_expires(client, make_user, login, app, clock):
+    start = clock.set_kst(2026, 3, 2, 14, 0)
     make_user("kim")
     login("kim")
     assert client.get("/").status_code == 200
-    with client.session_transaction() as s:
-        s["seen_at"] = int(time.time()) - app.config["SESSION_IDLE_MINUTES"] * 60 - 5
+    clock.move_to(start + timedelta(minutes=app.config["SESSION_IDLE_MINUTES"], seconds=5))
     assert client.get("/").status_code == 302
     assert "다시 로그인" in client.get("/login").get_data(as_text=True)
 
 
-def test_absolute_session_limit(client, make_user, login, app):
+def test_absolute_session_limit(client, make_user, login, app, clock):
+    start = clock.set_kst(2026, 3, 2, 7, 0)
     make_user("kim")
     login("kim")
-    with client.session_transaction() as s:
-        s["login_at"] = int(time.time()) - app.config["SESSION_MAX_HOURS"] * 3600 - 5
+    clock.move_to(start + timedelta(hours=app.config["SESSION_MAX_HOURS"], seconds=5))
     assert client.get("/").status_code == 302
 
 
@@ -125,5 +126,5 @@ def test_lockout_message_counts_minutes_in_english(app, client, make_user, login
     for _ in range(4):
         login("kim", "wrong-password")
     locked = login("kim", "wrong-password")
-    assert locked.status_code == 423
+    assert locked.status_code == 401
     assert "Your account is locked for 1 minute." in locked.get_data(as_text=True)

@@ -1,4 +1,4 @@
-from core.accounts import user_for_token
+from core.accounts import find_token
 from core.models.accounts import User
 from extensions import db
 
@@ -13,7 +13,7 @@ def test_users_create_from_stdin_and_token(runner, client):
     token_result = runner.invoke(args=["users", "token", "lee"])
     token = token_result.output.strip()
     assert token.startswith("gyp_")
-    assert user_for_token(db.session, token).username == "lee"
+    assert find_token(db.session, token).user.username == "lee"
     assert client.get("/api/nothing-here", headers={"Authorization": f"Bearer {token}"}).status_code == 404
     assert client.get("/api/nothing-here", headers={"Authorization": "Bearer wrong"}).status_code == 404
 

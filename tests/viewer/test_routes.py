@@ -11,6 +11,7 @@ from core.documents.service import ViewerConfig, storage_key
 from core.documents.signing import PageGrant, sign
 from core.models.documents import DocumentView
 from core.models.groups import StaffGroup, StaffGroupMember
+from core.user_sessions import key_digest
 from extensions import db
 from tests.viewer.conftest import KOREAN_HTML, image_url, open_viewer, pdf_with_pages
 
@@ -88,7 +89,7 @@ def test_expired_url_is_refused(app, client, login, reader, add_document):
     expires = int(re.search(r"e=(\d+)", url).group(1))
     assert expires - time.time() <= 300
     with client.session_transaction() as sess:
-        nonce = sess["viewer_nonce"]
+        nonce = key_digest(sess["sid"])   # the session's server-side value (web.sessions.session_nonce)
     view = re.search(r"v=(R-[0-9A-F]+)", url).group(1)
     past = PageGrant(document.id, 1, 1080, int(time.time()) - 1, view)
     signature = sign(app.config["SECRET_KEY"], past, reader.id, nonce)
