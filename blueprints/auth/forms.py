@@ -31,6 +31,8 @@ class TokenForm(FlaskForm):
     name = StringField(_l("토큰 이름"), validators=[DataRequired(_l("토큰 이름을 입력해 주세요.")),
                                                 Length(max=MAX_NAME_LENGTH)],
                        render_kw={"autocomplete": "off", "maxlength": MAX_NAME_LENGTH})
-    days = IntegerField(_l("유효 기간(일)"), validators=[DataRequired(_l("유효 기간을 입력해 주세요.")),
-                                                     NumberRange(1, MAX_TOKEN_DAYS)],
+    days = IntegerField(_l("유효 기간(일)"),
+                        validators=[DataRequired(_l("유효 기간을 입력해 주세요.")),
+                                    NumberRange(1, MAX_TOKEN_DAYS,
+                                                _l("유효 기간은 %(min)s일에서 %(max)s일 사이여야 합니다."))],
                         render_kw={"inputmode": "numeric", "min": 1, "max": MAX_TOKEN_DAYS})

@@ -1,7 +1,7 @@
-/* The login page: whoever signed in before on this browser must leave nothing to page back into.
- * htmx keeps copies of boosted pages in localStorage (its history cache) and would show them on "back"
+/* The login page: whoever signed in before in this tab must leave nothing to page back into.
+ * htmx keeps copies of boosted pages in sessionStorage (its history cache) and would show them on "back"
  * without asking the server; the server's no-store and Clear-Site-Data cannot reach that copy. */
 "use strict";
 try {
-  window.localStorage.removeItem("htmx-history-cache");
+  window.sessionStorage.removeItem("htmx-history-cache");
 } catch (e) { /* storage disabled: nothing was kept */ }
