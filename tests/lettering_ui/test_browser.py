@@ -109,7 +109,8 @@ def test_console_stats_and_dispatch_log_in_a_browser(offline, live_server, make_
     screenshot(page, "lettering-console-calls")
 
 
-def test_admin_imports_lines_with_progress_and_enters_an_opt_out(job_worker, offline, live_server, make_user, departments):
+def test_admin_imports_lines_with_progress_and_enters_an_opt_out(job_worker, offline, live_server, make_user,
+                                                                  departments):
     make_user("boss", role="admin")
     page = offline
     page.set_viewport_size({"width": 1280, "height": 900})
