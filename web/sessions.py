@@ -64,13 +64,8 @@ def _load_from_bearer(req) -> User | None:
     if row is None:
         return None
     touch_token(db.engine, row)
-    g.api_token = row
+    g.api_token = row   # web.security skips CSRF only for a request signed in this way
     return row.user
-
-
-def bearer_authenticated() -> bool:
-    """True when this request is signed in by a valid bearer token (never by a cookie)."""
-    return current_user.is_authenticated and g.get("api_token") is not None
 
 
 def current_session() -> UserSession | None:

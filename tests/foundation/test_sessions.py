@@ -218,3 +218,25 @@ def test_secrets_file_is_created_private(tmp_path, monkeypatch, umask):
     assert mode == 0o600 and stored["SECRET_KEY"]
     assert [p.name for p in tmp_path.iterdir()] == ["secrets.json"]     # no scratch file left
     assert _instance_secrets(tmp_path) == stored
+
+
+def test_the_nightly_purge_keeps_recent_sessions_and_counting_failures(app, make_user, clock):
+    from core.models.accounts import LoginFailure
+    from core.user_sessions import purge, start
+
+    now = clock.set_kst(2026, 3, 2, 4, 20)
+    kim = make_user("kim")
+    old, _ = start(db.session, kim, now=now - timedelta(days=40))
+    old.ended_at, old.end_reason = now - timedelta(days=31), "logout"
+    start(db.session, kim, now=now - timedelta(days=31))   # never ended, long past its limit
+    recent, _ = start(db.session, kim, now=now - timedelta(days=2))
+    recent.ended_at = now - timedelta(days=1)
+    stamp = int(now.timestamp())
+    db.session.add_all([LoginFailure(account_key="a", source_key="old", failures=3, window_start=stamp - 2 * 86400),
+                        LoginFailure(account_key="a", source_key="new", failures=3, window_start=stamp - 600)])
+    db.session.commit()
+    keep = recent.id
+    assert purge(db.session, max_hours=12, now=now) == 2   # ended a month ago; never ended but long over
+    db.session.commit()
+    assert db.session.scalars(sa.select(UserSession.id)).all() == [keep]
+    assert db.session.scalars(sa.select(LoginFailure.source_key)).all() == ["new"]
