@@ -46,6 +46,11 @@ DEFAULTS: dict[str, Any] = {
     "LETTERING_MAX_BACKLOG": 50000,           # queued jobs above which the PBX webhook answers 429
     "VERIFY_RATE_PER_MINUTE": 20,             # citizens' /verify look-ups per IP per minute (all processes)
     "LINE_NUMBER_PREFIXES": "+82318075,+82319",  # E.164 ranges an official line must start with (comma-separated)
+    "OPTOUT_CODE_TEMPLATE_CODE": "GY_OPTOUT_CODE",  # AlimTalk template of the opt-out page's one-time code
+    # Console imports (core.spreadsheet): checked before and while a file is read
+    "IMPORT_MAX_ROWS": 60000,                 # data rows of a directory import (lines keep their own 20,000)
+    "IMPORT_MAX_UNZIPPED_MB": 50,             # an XLSX's entries, uncompressed, added up
+    "IMPORT_TIME_LIMIT_SECONDS": 120,         # reading one file, in the worker
     # Secure document viewer
     "DOCUMENT_MAX_BYTES": 30 * 1024 * 1024,
     "DOCUMENT_MAX_PAGES": 300,

@@ -5,6 +5,7 @@ from sqlalchemy import select
 from blueprints.public import bp
 from core import ratelimit
 from core.lettering import landing
+from core.lettering import optout as optout_codes
 from core.lettering.optout import is_opted_out, opt_out, undo_opt_out
 from core.lettering.verify import verify_number
 from core.models.calls import Call
@@ -14,6 +15,9 @@ from extensions import db
 from web.security import CSP
 
 LOOKUP_SCOPE = "public.lookup"  # /verify and /optout by number share one allowance
+CODE_SCOPE_NUMBER, CODES_PER_NUMBER_PER_HOUR = "optout.code.number", 3   # codes sent to one number
+CODE_SCOPE_CLIENT, CODES_PER_CLIENT_PER_HOUR = "optout.code.client", 10  # codes asked for from one address
+CODE_SCOPE_TRIES, TRIES_PER_CLIENT_PER_MINUTE = "optout.code.tries", 10  # codes typed from one address
 
 
 def _limited() -> tuple[str, int, dict] | None:
@@ -92,9 +96,19 @@ def _masked_for(hashed: str) -> str:
                              .order_by(Call.id.desc()).limit(1)) or ""
 
 
+def _limited_by(scope: str, client: str, limit: int, window_s: int) -> tuple[str, int, dict] | None:
+    allowed, retry_after = ratelimit.hit(db.engine, scope, client, limit=limit, window_s=window_s,
+                                         hash_key=current_app.config["PHONE_HASH_KEY"])
+    if allowed:
+        return None
+    return (render_template("public/ratelimited.html", retry_after=retry_after, limit=None), 429,
+            {"Retry-After": str(retry_after)})
+
+
 @bp.route("/optout", methods=["GET", "POST"])
 def optout_by_number():
-    """From the landing page: the citizen types their own number, then confirms as from a message."""
+    """The citizen types a number. Opting it out is open to anyone (it only protects) and answers the same
+    whatever the number's status was; seeing or undoing an opt-out needs a code sent to the number."""
     error = ""
     if request.method == "POST":
         limited = _limited()
@@ -103,11 +117,54 @@ def optout_by_number():
         e164 = try_normalize(request.form.get("number", "")[:40])
         if e164 is None or not e164.startswith("+8210"):
             error = _("휴대전화 번호를 010-1234-5678 형식으로 입력해 주세요.")
+        elif request.form.get("action") == "code":
+            return _send_code(e164)
         else:
             hashed = phone_hash(e164, current_app.config["PHONE_HASH_KEY"])
-            token = optout_token(hashed, current_app.config["SECRET_KEY"])
-            return redirect(url_for("public.optout", token=token, m=mask(e164)))
+            opt_out(db.session, hashed, masked=_masked_for(hashed) or mask(e164), source="citizen")
+            db.session.commit()
+            return render_template("public/optout_done.html")
     return render_template("public/optout_number.html", error=error), (422 if error else 200)
+
+
+def _send_code(e164: str):
+    """Ask for a one-time code by AlimTalk to ``e164``; the page that follows is the same for every number."""
+    hashed = phone_hash(e164, current_app.config["PHONE_HASH_KEY"])
+    # A number can be sent a few codes an hour, whoever asks: nobody can flood a citizen's phone from here.
+    limited = (_limited_by(CODE_SCOPE_NUMBER, hashed, CODES_PER_NUMBER_PER_HOUR, 3600)
+               or _limited_by(CODE_SCOPE_CLIENT, request.remote_addr or "-", CODES_PER_CLIENT_PER_HOUR, 3600))
+    if limited:
+        return limited
+    row = optout_codes.request_code(db.session, e164, current_app.config)
+    db.session.commit()
+    return redirect(url_for("public.optout_code", challenge=row.challenge, m=mask(e164)))
+
+
+@bp.route("/optout/code/<challenge>", methods=["GET", "POST"])
+def optout_code(challenge: str):
+    """Type the code; the right one opens the number's opt-out page (as the AlimTalk's link does)."""
+    expires_at = optout_codes.code_expires_at(db.session, challenge)
+    if expires_at is None:
+        return _not_found(_("인증 요청을 찾을 수 없습니다. 수신 거부 화면에서 인증번호를 다시 받아 주세요."))
+    masked = _safe_masked(request.values.get("m", ""))
+    error, status = "", 200
+    if request.method == "POST":
+        limited = _limited_by(CODE_SCOPE_TRIES, request.remote_addr or "-", TRIES_PER_CLIENT_PER_MINUTE, 60)
+        if limited:
+            return limited
+        check = optout_codes.check_code(db.session, challenge, request.form.get("code", "")[:20],
+                                        current_app.config["SECRET_KEY"])
+        db.session.commit()
+        if check.status == "ok":
+            token = optout_token(check.phone_hash, current_app.config["SECRET_KEY"])
+            return redirect(url_for("public.optout", token=token, m=masked or None))
+        error = {"wrong": _("인증번호가 맞지 않습니다. %(left)s번 더 입력할 수 있습니다.", left=check.tries_left),
+                 "expired": _("인증번호의 유효 시간(5분)이 지났습니다. 인증번호를 다시 받아 주세요."),
+                 "locked": _("인증번호를 더 입력할 수 없습니다. 인증번호를 다시 받아 주세요.")}.get(
+            check.status, _("인증번호를 다시 받아 주세요."))
+        status = 422 if check.status == "wrong" else 410
+    return render_template("public/optout_code.html", challenge=challenge, masked=masked, error=error,
+                           expires_at=expires_at, tries=optout_codes.CODE_MAX_TRIES), status
 
 
 @bp.get("/optout/<token>")

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, aliased, lazyload, sessionmaker
 from core import jobs
 from core.i18n import N_
 from core.jobs import Defer, PermanentError, Record, TransientError
+from core.lettering import optout
 from core.lettering.campaigns import active_campaign_for
 from core.lettering.optout import is_opted_out
 from core.lettering.policy import REASONS, Decision, Guards, Situation, decide
@@ -485,6 +486,9 @@ def handle_alimtalk(factory: sessionmaker[Session], ctx: Context, payload: dict)
 
 def on_dead(factory: sessionmaker[Session], ctx: Context, kind: str, payload: dict, error: str) -> None:
     """Record on the call that a job gave up, so the console shows it next to the dead job."""
+    if kind == optout.CODE_KIND:
+        optout.code_gave_up(factory, payload)
+        return
     with factory() as session:
         call = session.scalar(select(Call).where(Call.call_id == payload.get("call_id")))
         if call is None:
@@ -506,4 +510,5 @@ HANDLERS: dict[str, Callable[[sessionmaker[Session], Context, dict], Defer | Rec
     "lettering.state": handle_state,
     "lettering.fallback": handle_fallback,
     "lettering.alimtalk": handle_alimtalk,
+    optout.CODE_KIND: optout.handle_code,  # an opt-out's one-time code, sent by the same Kakao client
 }

@@ -35,7 +35,7 @@ E164 = re.compile(r"^\+\d{8,15}$")
 DOMESTIC = re.compile(r"^0\d{8,10}$")
 STATES = ("answered", "missed", "ended")
 KAKAO_DEDUP_S = 600
-TEMPLATES = {"GY_MISSED_CALL": ("기관명", "부서명", "발신번호", "안내문구")}
+TEMPLATES = {"GY_MISSED_CALL": ("기관명", "부서명", "발신번호", "안내문구"), "GY_OPTOUT_CODE": ("인증번호",)}
 
 
 @dataclass
