@@ -118,12 +118,13 @@ def lines_import():
         try:
             if len(data) > MAX_UPLOAD_BYTES:
                 raise LinesFileError(N_("파일이 너무 큽니다 (최대 10MB)."))
-            rows = read_rows(data, upload.filename or "")
+            # Only up to the header here: the worker reads the rest, within the limits (core.spreadsheet).
+            read_rows(data, upload.filename or "", current_app.config, header_only=True)
         except LinesFileError as exc:
             error = translated(exc.detail)
         else:
             record(db.session, "lettering.lines.import", user=current_user, target=upload.filename or "",
-                   rows=len(rows), **client_info())
+                   size=len(data), **client_info())
             task = tasks.submit("lines_import", upload.filename or "", payload={"filename": upload.filename or ""},
                                 upload=data)
     elif request.method == "POST":

@@ -10,19 +10,19 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from core import hangul
+from core import hangul, spreadsheet
 from core.directory.index import mark_changed
 from core.i18n import N_, Message, MessageError
 from core.models.organization import Department, Person
 from core.phone import try_normalize
+from core.spreadsheet import Limits, SpreadsheetError
 from core.tasks import Progress, TaskInput, task
 from core.timeutil import utcnow
 
@@ -77,72 +77,9 @@ class ImportReport:
 Row = tuple[int, dict[str, str]]
 
 
-# --- Reading files ----------------------------------------------------------------------
+# --- Reading files (core.spreadsheet) ---------------------------------------------------------
 
-def read_rows(data: bytes, filename: str = "") -> list[Row]:
-    """Parse a CSV or XLSX file into (row number, {header: value}); raises ImportFileError."""
-    if not data:
-        raise ImportFileError(N_("파일이 비어 있습니다."))
-    if data[:4] == b"PK\x03\x04" or filename.lower().endswith((".xlsx", ".xlsm")):
-        table = _xlsx_table(data)
-    else:
-        table = _csv_table(data)
-    return _with_header(table)
-
-
-def _decode(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    for encoding in ("utf-8", "cp949"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ImportFileError(
-        N_("파일의 문자 인코딩을 읽을 수 없습니다. UTF-8 또는 CP949(EUC-KR) CSV나 XLSX로 저장해 주세요."))
-
-
-def _csv_table(data: bytes) -> list[tuple[int, list[str]]]:
-    text = _decode(data)
-    if "\x00" in text:
-        raise ImportFileError(N_("CSV 파일이 아닙니다. UTF-8 또는 CP949 CSV나 XLSX 파일을 올려 주세요."))
-    first = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first and "," not in first else ","
-    try:
-        return [(number, cells) for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), 1)]
-    except csv.Error as exc:
-        raise ImportFileError(N_("CSV 형식이 올바르지 않습니다: %(detail)s"), detail=str(exc)) from exc
-
-
-def _xlsx_table(data: bytes) -> list[tuple[int, list[str]]]:
-    from openpyxl import load_workbook  # imported lazily: only XLSX uploads need it
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportFileError(N_("XLSX 파일을 열 수 없습니다. 손상되었거나 엑셀 파일이 아닙니다.")) from exc
-    try:
-        sheet = workbook.active
-        return [(number, [_cell_text(v) for v in values])
-                for number, values in enumerate(sheet.iter_rows(values_only=True), 1)]
-    finally:
-        workbook.close()
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _with_header(table: list[tuple[int, list[str]]]) -> list[Row]:
-    rows = [(n, [c.strip() for c in cells]) for n, cells in table if any(c.strip() for c in cells)]
-    if not rows:
-        raise ImportFileError(N_("파일에 데이터가 없습니다."))
-    _, header = rows[0]
-    header = [h.lstrip("\ufeff") for h in header]
+def _check_header(header: list[str]) -> None:
     missing = [h for h in REQUIRED if h not in header]
     if missing:
         raise ImportFileError(N_("머리글 행에 필요한 열이 없습니다: %(columns)s. 머리글은 %(headers)s 입니다."),
@@ -151,10 +88,27 @@ def _with_header(table: list[tuple[int, list[str]]]) -> list[Row]:
         raise ImportFileError(
             N_("머리글 행에 필요한 열이 없습니다: 이메일 또는 직통전화. 머리글은 %(headers)s 입니다."),
             headers=",".join(HEADERS))
-    if len(rows) == 1:
+
+
+def read_rows(data: bytes, filename: str = "", settings: Mapping[str, Any] | None = None, *,
+              header_only: bool = False) -> list[Row]:
+    """Parse a CSV or XLSX file into (row number, {header: value}); raises ImportFileError.
+
+    The limits are the settings' (``IMPORT_MAX_ROWS`` and the others of ``core.spreadsheet.Limits``).
+    ``header_only`` checks the file up to its header row (what the console does before it queues the import for
+    the worker) and returns no row."""
+    try:
+        table = spreadsheet.read(data, filename, Limits.from_settings(settings or {}), check_header=_check_header,
+                                 header_only=header_only)
+    except SpreadsheetError as exc:
+        raise ImportFileError.from_detail(exc.detail) from exc
+    if header_only:
+        return []
+    if not table.rows:
         raise ImportFileError(N_("머리글만 있고 데이터 행이 없습니다."))
+    header = table.header
     out: list[Row] = []
-    for number, cells in rows[1:]:
+    for number, cells in table.rows:
         record = {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header) if h}
         if len(cells) > len(header) and any(cells[len(header):]):
             record["__extra__"] = "1"
@@ -320,16 +274,17 @@ def import_rows(session: Session, rows: Iterable[Row], progress: Progress | None
 
 
 def import_file(session: Session, data: bytes, filename: str = "",
-                progress: Progress | None = None) -> ImportReport:
+                progress: Progress | None = None, settings: Mapping[str, Any] | None = None) -> ImportReport:
     """Read a whole CSV/XLSX upload, then upsert its rows. Nothing is written if reading fails."""
-    rows = read_rows(data, filename)
+    rows = read_rows(data, filename, settings)
     return import_rows(session, rows, progress)
 
 
 @task("directory_import")
 def import_task(session: Session, progress: Progress, given: TaskInput) -> dict[str, Any]:
-    """The console's import, run by the worker (``core.tasks``)."""
-    return import_file(session, given.upload or b"", given.payload.get("filename", ""), progress).as_dict()
+    """The console's import, run by the worker (``core.tasks``), within ``IMPORT_MAX_ROWS`` and the other limits."""
+    return import_file(session, given.upload or b"", given.payload.get("filename", ""), progress,
+                       given.settings).as_dict()
 
 
 def rows_to_csv(records: Iterable[dict[str, str]], *, with_kind: bool = True) -> str:

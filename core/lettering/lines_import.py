@@ -16,25 +16,23 @@ text (the CLI's, the record's) and the msgids with their parameters, which the c
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
-import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import spreadsheet
 from core.i18n import N_, Message, MessageError
 from core.models.lettering import MESSAGE_MAX, Line
 from core.models.organization import Department
 from core.phone import to_domestic_digits, try_normalize
 from core.settings import DEFAULTS
+from core.spreadsheet import Limits, SpreadsheetError
 from core.tasks import Progress, TaskInput, task
 
 DEFAULT_INSTITUTION = "고양특례시"
@@ -84,72 +82,33 @@ class ImportReport:
                 "created_departments": self.created_departments}
 
 
-# --- reading files --------------------------------------------------------------------------
+# --- reading files (core.spreadsheet) -----------------------------------------------------------
 
-def _cell(value: Any) -> str:
-    """A cell as text. Excel turns ``0318075...`` into a number and drops the leading zero."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _read_xlsx(data: bytes) -> list[list[str]]:
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise LinesFileError(N_("XLSX 파일을 열 수 없습니다. 파일이 손상되었는지 확인해 주세요.")) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        return [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
-
-
-def _read_csv(data: bytes) -> list[list[str]]:
-    for encoding in ("utf-8-sig", "cp949"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise LinesFileError(N_("파일의 문자 인코딩을 읽을 수 없습니다. UTF-8 또는 CP949(EUC-KR) CSV로 저장해 주세요."))
-    if "\x00" in text:
-        raise LinesFileError(N_("CSV 파일이 아닙니다. CSV 또는 XLSX 파일을 올려 주세요."))
-    try:
-        return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
-    except csv.Error as exc:
-        raise LinesFileError(N_("CSV 형식이 올바르지 않습니다: %(detail)s"), detail=str(exc)) from exc
-
-
-def read_rows(data: bytes, filename: str = "") -> list[tuple[int, dict[str, str]]]:
-    """``(spreadsheet row number, {field: text})`` for every non-empty data row.
-
-    Raises :class:`LinesFileError` when the file cannot be read or lacks a required column.
-    """
-    if not data:
-        raise LinesFileError(N_("빈 파일입니다."))
-    is_xlsx = filename.lower().endswith((".xlsx", ".xlsm")) or data[:4] == b"PK\x03\x04"
-    table = _read_xlsx(data) if is_xlsx else _read_csv(data)
-    if not table:
-        raise LinesFileError(N_("파일에 내용이 없습니다."))
-    header = [h.replace("\ufeff", "").replace(" ", "") for h in table[0]]
-    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+def _check_header(header: list[str]) -> None:
+    names = [h.replace(" ", "") for h in header]
+    missing = [name for name in REQUIRED_COLUMNS if name not in names]
     if missing:
         raise LinesFileError(N_("필수 열이 없습니다: %(columns)s. 첫 줄은 %(header)s 이어야 합니다."),
                              columns=", ".join(missing), header=",".join(COLUMNS))
-    positions = {COLUMNS[name]: i for i, name in enumerate(header) if name in COLUMNS}
-    rows = []
-    for offset, raw in enumerate(table[1:], start=2):
-        if not any(cell for cell in raw):
-            continue
-        rows.append((offset, {key: (raw[i] if i < len(raw) else "") for key, i in positions.items()}))
-    if len(rows) > MAX_ROWS:
-        raise LinesFileError(N_("한 번에 %(max)s행까지 가져올 수 있습니다 (이 파일: %(count)s행)."),
-                             max=f"{MAX_ROWS:,}", count=f"{len(rows):,}")
-    return rows
+
+
+def read_rows(data: bytes, filename: str = "", settings: Mapping[str, Any] | None = None, *,
+              header_only: bool = False) -> list[tuple[int, dict[str, str]]]:
+    """``(spreadsheet row number, {field: text})`` for every non-empty data row; ``header_only`` checks the file
+    up to its header (what the console does before it queues the import) and returns no row. The limits are the
+    settings' (``core.spreadsheet.Limits``) with this importer's own row cap, ``MAX_ROWS``.
+
+    Raises :class:`LinesFileError` when the file cannot be read, is over a limit or lacks a required column.
+    """
+    try:
+        table = spreadsheet.read(data, filename, Limits.from_settings(settings or {}, max_rows=MAX_ROWS),
+                                 check_header=_check_header, header_only=header_only)
+    except SpreadsheetError as exc:
+        raise LinesFileError.from_detail(exc.detail) from exc
+    positions = {COLUMNS[name]: i for i, name in enumerate(h.replace(" ", "") for h in table.header)
+                 if name in COLUMNS}
+    return [(number, {key: (cells[i] if i < len(cells) else "") for key, i in positions.items()})
+            for number, cells in table.rows]
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -372,16 +331,17 @@ def _store(session: Session, values: LineValues, departments: _Departments, line
 
 
 def import_file(session: Session, data: bytes, filename: str = "",
-                progress: Progress | None = None, prefixes: tuple[str, ...] | None = None) -> dict[str, Any]:
+                progress: Progress | None = None, prefixes: tuple[str, ...] | None = None,
+                settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Read and import a CSV/XLSX file. An unreadable file raises before anything changes."""
-    return import_rows(session, read_rows(data, filename), progress, prefixes)
+    return import_rows(session, read_rows(data, filename, settings), progress, prefixes)
 
 
 @task("lines_import")
 def import_task(session: Session, progress: Progress, given: TaskInput) -> dict[str, Any]:
     """The console's import, run by the worker (``core.tasks``)."""
     return import_file(session, given.upload or b"", given.payload.get("filename", ""), progress,
-                       line_prefixes(given.settings))
+                       line_prefixes(given.settings), given.settings)
 
 
 # --- one line from the console -------------------------------------------------------------------

@@ -113,7 +113,7 @@ def test_extension_owned_by_another_line_is_rejected(app, lines):
 
 
 @pytest.mark.parametrize("data,name,message", [
-    (b"", "empty.csv", "빈 파일"),
+    (b"", "empty.csv", "비어 있습니다"),
     (b"\xff\xfe\x00\x00garbage\x81", "x.csv", "인코딩"),
     ("이름,전화\n홍길동,010\n".encode(), "wrong.csv", "필수 열"),
     (b"PK\x03\x04 not really a zip", "broken.xlsx", "XLSX"),
