@@ -7,7 +7,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from extensions import csrf
+from extensions import csrf, db
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
        "font-src 'self'; connect-src 'self'; media-src 'self'; object-src 'none'; base-uri 'self'; "
@@ -109,4 +109,6 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unhandled(exc: Exception):
         app.logger.exception("unhandled error on %s", request.path)
+        # A failed flush leaves the session unusable, and the error page itself reads the signed-in user.
+        db.session.rollback()
         return error_response(500)

@@ -2,7 +2,7 @@ from flask import abort, render_template, request, url_for
 from flask_babel import format_percent
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from blueprints.admin import bp
 from core.console_figures import TodayFigures, today_figures
@@ -52,7 +52,7 @@ def _figures(f: TodayFigures) -> list[dict]:
 def dashboard():
     department = None if current_user.has_role("admin") else (current_user.department_id or NO_DEPARTMENT)
     figures = today_figures(db.session, department_id=department)
-    recent_tasks = db.session.scalars(select(TaskRun).order_by(TaskRun.id.desc()).limit(5)).all()
+    recent_tasks = db.session.scalars(_own_tasks(select(TaskRun)).order_by(TaskRun.id.desc()).limit(5)).all()
     return render_template("admin/dashboard.html", figures=figures, cards=_figures(figures),
                            recent_tasks=recent_tasks)
 
@@ -74,8 +74,14 @@ def audit_log():
                            action=action, username=username)
 
 
+def _own_tasks(query: Select) -> Select:
+    """Tasks the signed-in user may see: an admin every task; a department admin only the tasks they submitted
+    (another's import report holds rejected raw values, a conversion the document's title)."""
+    return query if current_user.has_role("admin") else query.where(TaskRun.created_by == current_user.id)
+
+
 @bp.get("/tasks/<id:task_id>")
 def task_progress(task_id: int):
-    """The progress partial that import and conversion pages poll every second."""
-    task = db.session.get(TaskRun, task_id) or abort(404)
+    """The progress partial that import and conversion pages poll every second; 404 for a task not one's own."""
+    task = db.session.scalar(_own_tasks(select(TaskRun).where(TaskRun.id == task_id))) or abort(404)
     return render_template("admin/_task_progress.html", task=task)

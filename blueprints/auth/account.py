@@ -77,7 +77,7 @@ def token_create():
     return _page(TokenForm(formdata=None, days=int(current_app.config["API_TOKEN_DAYS"])), new_token=raw)
 
 
-@bp.post("/account/tokens/<int:token_id>/revoke")
+@bp.post("/account/tokens/<id:token_id>/revoke")
 @login_required
 def token_revoke(token_id: int):
     token = accounts.revoke_token(db.session, current_user, token_id) or abort(404)

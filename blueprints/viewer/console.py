@@ -29,7 +29,7 @@ def _choices() -> dict:
 
 
 def _ids(name: str) -> list[int]:
-    return [int(v) for v in request.form.getlist(name) if v.isdigit()]
+    return [int(v) for v in request.form.getlist(name) if v.isascii() and v.isdigit() and len(v) <= 10]
 
 
 def _managed(doc_id: int) -> Document:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from core.documents import DocumentError
+from core.documents.convert import MAX_IMAGE_PIXELS
 from core.i18n import N_, label
 
 # Extensions people use for each accepted type; the content must agree with the name.
@@ -35,6 +36,10 @@ _OTHER_MAGIC = (
 _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|meta|title|div|p|h[1-6]|table)[\s>/]",
                          re.IGNORECASE | re.DOTALL)
 ALLOWED_LABEL = N_("PDF, HTML, PNG, JPEG, 텍스트(.txt)")
+
+
+# JPEG start-of-frame markers (baseline, progressive, lossless...): each holds the picture's height and width.
+_JPEG_FRAMES = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,28 @@ def _describe_other(head: bytes) -> str:
     return N_("알 수 없는 형식")
 
 
+def image_size(kind: str, data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a PNG's IHDR or a JPEG's frame header, read without decoding anything; None when
+    the header cannot be found (the conversion then reports the image as damaged)."""
+    if kind == "png":
+        if len(data) >= 24 and data[12:16] == b"IHDR":
+            return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+        return None
+    position = 2
+    while kind == "jpeg" and position + 9 <= len(data) and data[position] == 0xFF:
+        marker = data[position + 1]
+        if marker == 0xFF:   # fill byte
+            position += 1
+        elif marker == 0x01 or 0xD0 <= marker <= 0xD8:   # markers without a length
+            position += 2
+        elif marker in _JPEG_FRAMES:
+            return (int.from_bytes(data[position + 7:position + 9], "big"),
+                    int.from_bytes(data[position + 5:position + 7], "big"))
+        else:
+            position += 2 + int.from_bytes(data[position + 2:position + 4], "big")
+    return None
+
+
 def check_upload(filename: str, data: bytes, *, max_bytes: int) -> Intake:
     """Accept ``data`` or raise :class:`DocumentError` with a Korean reason."""
     size = len(data)
@@ -105,4 +132,9 @@ def check_upload(filename: str, data: bytes, *, max_bytes: int) -> Intake:
                                "올바른 파일인지 확인해 주세요."),
                             claimed=label(TYPE_LABELS[claimed]), extension=extension,
                             actual=label(TYPE_LABELS[actual]))
+    dimensions = image_size(actual, data)
+    if dimensions and dimensions[0] * dimensions[1] > MAX_IMAGE_PIXELS:
+        # Too large, not damaged: Pillow would refuse to open it (a decompression bomb) and say nothing more.
+        raise DocumentError(N_("이미지가 너무 큽니다(%(width)s×%(height)s). 4천만 화소 이하로 줄여 올려 주세요."),
+                            width=dimensions[0], height=dimensions[1])
     return Intake(kind=actual, extension=extension, size=size)

@@ -14,6 +14,7 @@ from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.db import MAX_ID
 from core.documents import DocumentError
 from core.documents.cache import PageCache
 from core.documents.intake import check_upload
@@ -22,6 +23,8 @@ from core.documents.watermark import Identity, marked_jpeg
 from core.i18n import N_
 from core.models.accounts import User
 from core.models.documents import Document, DocumentShare, DocumentView
+from core.models.groups import StaffGroup
+from core.models.organization import Department
 from core.tasks import Progress, TaskInput, task
 from core.timeutil import utcnow
 
@@ -228,17 +231,24 @@ def recent_views(session: Session, document: Document, limit: int = 100) -> list
 
 def set_shares(session: Session, document: Document, *, all_staff: bool = False,
                department_ids: Iterable[int] = (), group_ids: Iterable[int] = ()) -> None:
-    """Replace the document's audience."""
+    """Replace the document's audience; ids of departments or groups that do not exist are left out."""
+    departments = _existing(session, Department, department_ids)
+    groups = _existing(session, StaffGroup, group_ids)
     for share in list(document.shares):
         document.shares.remove(share)
     session.flush()
     if all_staff:
         document.shares.append(DocumentShare(scope="all"))
-    for department_id in sorted(set(department_ids)):
+    for department_id in departments:
         document.shares.append(DocumentShare(scope="department", department_id=department_id))
-    for group_id in sorted(set(group_ids)):
+    for group_id in groups:
         document.shares.append(DocumentShare(scope="group", group_id=group_id))
     session.flush()
+
+
+def _existing(session: Session, model: type, ids: Iterable[int]) -> list[int]:
+    wanted = {i for i in ids if 0 < i <= MAX_ID}   # a larger id is no row, and no database takes it
+    return sorted(session.scalars(select(model.id).where(model.id.in_(wanted)))) if wanted else []
 
 
 def revoke(session: Session, cfg: ViewerConfig, document: Document, by: User | None = None) -> None:
