@@ -6,6 +6,7 @@ from flask import request as flask_request
 from sqlalchemy import select
 
 from app import create_app
+from blueprints.public.routes import LOOKUP_SCOPE
 from core import ratelimit
 from core.models.accounts import AuditLog
 from core.models.ratelimit import RateLimit
@@ -40,7 +41,7 @@ def _seen_addresses(proxied, make_user) -> tuple[str, str]:
     response = client.post("/login", data={"username": "kim", "password": PASSWORD, "csrf_token": token},
                            headers={**FORWARDED, "Referer": "https://portal.goyang.example/login"}, environ_base=env)
     assert response.status_code == 302
-    key_hash = db.session.scalars(select(RateLimit.key_hash)).one()
+    key_hash = db.session.scalars(select(RateLimit.key_hash).where(RateLimit.scope == LOOKUP_SCOPE)).one()
     keyed = next(ip for ip in (PROXY, CITIZEN, "203.0.113.66")
                  if ratelimit.client_hash(ip, proxied.config["PHONE_HASH_KEY"]) == key_hash)
     audit_ip = db.session.scalars(select(AuditLog.ip).where(AuditLog.action == "login")).one()
