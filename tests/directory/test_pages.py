@@ -26,7 +26,7 @@ def test_page_contract_for_offline_search(directory, staff_client):
     assert re.search(r'<div id="directory-results"[^>]*aria-live="polite"', html)
     assert '<p id="snapshot-info" class="muted small" hidden></p>' in html
     head = html.split("</head>", 1)[0]
-    assert "js/directory-offline.js" in head
+    assert re.search(r'src="/static/js/directory-offline(\.[0-9a-f]{8})?\.js', head)  # content-hashed name
     assert "<script>" not in html and "style=" not in html
 
 

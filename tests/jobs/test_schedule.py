@@ -70,8 +70,9 @@ def test_the_worker_runs_every_areas_schedules(app, clock):
     worker.run(once=True)
     worker.engine.dispose()
     ran = dict(db.session.execute(select(Job.kind, Job.status).where(Job.dedupe_key.is_not(None))).all())
-    assert ran == {"jobs.purge": "done", "tasks.purge": "done", "ratelimit.purge": "done", "lettering.purge": "done"}
-    assert {s.kind for s in load_areas().schedules} == set(ran)
+    assert {"jobs.purge", "tasks.purge", "ratelimit.purge", "lettering.purge"} <= set(ran)
+    assert set(ran) == {s.kind for s in load_areas().schedules}
+    assert set(ran.values()) == {"done"}
 
 
 def test_the_jobs_purge_keeps_a_week_of_done_jobs_and_a_month_of_dead_ones(app, clock):
