@@ -101,7 +101,7 @@ def assert_every_receipt_stored_once(ids: list[str]) -> None:
 
 
 def test_a_short_lock_is_waited_out(app, live_server, sqlite_path, calls):
-    statuses, _, _ = burst(app, live_server, sqlite_path, calls, hold_s=1.0)
+    statuses, _, _ = burst(app, live_server, sqlite_path, calls, hold_s=0.5)
     assert statuses == Counter({204: CALLS})
     assert_every_receipt_stored_once(calls)
 
