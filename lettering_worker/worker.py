@@ -65,6 +65,7 @@ class Worker:
         self.registry = registry or load_areas()
         self.env = Env(factory=self.factory, settings=settings)
         self.scheduler = Scheduler(self.registry.schedules)
+        self._kinds = tuple(sorted(self.registry.kinds))
         self._stop = threading.Event()
         self._results: queue.Queue = queue.Queue()
         self._unrecorded: list[tuple[jobs.ClaimedJob, object]] = []
@@ -177,7 +178,10 @@ class Worker:
             return []
         free = 2 * self.concurrency - self._in_flight
         with self.factory() as session:
-            claimed = jobs.claim(session, self.id, limit=free, lease_seconds=self.lease_seconds)
+            # Only kinds this worker knows: during a rolling upgrade an older worker leaves a new kind to the
+            # new workers instead of failing it.
+            claimed = jobs.claim(session, self.id, limit=free, lease_seconds=self.lease_seconds,
+                                 kinds=self._kinds)
         self._in_flight += len(claimed)
         return claimed
 

@@ -88,7 +88,7 @@ def claim(session: Session, worker_id: str, limit: int = 1, lease_seconds: int =
     due = or_(and_(Job.status == "queued", Job.run_at <= now),
               and_(Job.status == "running", Job.lease_until < now))
     pick = select(Job.id).where(due)
-    if kinds:
+    if kinds is not None:  # only these kinds (none at all for an empty tuple)
         pick = pick.where(Job.kind.in_(kinds))
     pick = pick.order_by(Job.run_at, Job.id).limit(limit)
     # Pick first, then take: PostgreSQL locks the picked rows (SKIP LOCKED: other workers pick others, and

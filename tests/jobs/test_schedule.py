@@ -122,3 +122,14 @@ def test_a_job_longer_than_its_lease_keeps_it_and_runs_once(app):
     worker.engine.dispose()
     assert SLOW_RUNS == [1]
     assert db.session.scalar(select(Job.attempts).where(Job.kind == "test.slow")) == 1
+
+
+def test_a_worker_leaves_kinds_it_does_not_know_to_workers_that_do(app):
+    """During a rolling upgrade an older worker meets a job kind of the new release: it must not fail it."""
+    enqueue(db.session, "a.newer.kind", {})
+    db.session.commit()
+    worker = Worker(app.config, concurrency=1, registry=Registry())
+    worker.run(once=True)
+    worker.engine.dispose()
+    job = db.session.scalar(select(Job).where(Job.kind == "a.newer.kind"))
+    assert job.status == "queued" and job.attempts == 0
