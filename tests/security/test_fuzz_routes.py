@@ -238,9 +238,13 @@ def test_no_input_on_any_route_makes_a_server_error(app, world, role_clients):
         statuses[status] += n
     print("  statuses:", dict(sorted(statuses.items())))
     assert not failures, f"{len(failures)} failures:\n" + "\n".join(sorted(set(failures))[:80])
-    # The cases reached the views: signed-in pages and signed webhooks answered, not only refusals.
+    # The cases reached the views: most routes answered something else than a refusal at least once, signed-in
+    # pages and the signed webhooks among them.
+    reached = {rule for (rule, status), _ in counts.items() if status < 400}
+    print(f"  {len(reached)} of {len(rules)} routes answered below 400 at least once")
+    assert len(reached) >= 0.8 * len(rules)
     assert counts[("/admin/tasks/<id:task_id>", 200)]
-    assert statuses[200] > 500 and statuses[405] > 0
+    assert counts[("/api/pbx/events", 400)] and counts[("/api/providers/kakao/reports", 400)]   # past the HMAC
     assert elapsed < 240
 
 
