@@ -64,7 +64,8 @@ def _when(value: Any) -> datetime:
 def apply_carrier_receipt(session: Session, data: dict[str, Any]) -> str:
     """Apply a carrier receipt; returns a key of PROBLEMS for a malformed one, '' otherwise."""
     status, call_id = data.get("status"), data.get("callId")
-    if not isinstance(status, str) or status not in RECEIPT_LADDER or not isinstance(call_id, str):
+    if not isinstance(status, str) or status not in RECEIPT_LADDER or not isinstance(call_id, str) \
+            or not isinstance(data.get("requestId", ""), str):
         return "invalid_receipt"
     lower = RECEIPT_LADDER[:RECEIPT_LADDER.index(status)]
     changed = session.execute(
