@@ -34,7 +34,6 @@ from core.i18n import N_, MessageError
 MB = 1024 * 1024
 CHUNK = 64 * 1024
 RATIO_CHECKED_FROM = MB     # entries smaller than this may compress as well as they like
-MAIN_NS_SUFFIX = "officeDocument/2006/relationships"
 Row = tuple[int, list[str]]
 
 UNREADABLE_XLSX = N_("XLSX 파일을 열 수 없습니다. 손상되었거나 엑셀 파일이 아닙니다.")
@@ -76,7 +75,7 @@ class Table:
 HeaderCheck = Callable[[list[str]], None]
 
 
-def is_xlsx(data: bytes, filename: str = "") -> bool:
+def _is_xlsx(data: bytes, filename: str = "") -> bool:
     return data[:4] == b"PK\x03\x04" or filename.lower().endswith((".xlsx", ".xlsm"))
 
 
@@ -87,7 +86,7 @@ def read(data: bytes, filename: str = "", limits: Limits | None = None, *,
         raise SpreadsheetError(N_("파일이 비어 있습니다."))
     collector = _Collector(limits or Limits(), check_header, header_only)
     try:
-        if is_xlsx(data, filename):
+        if _is_xlsx(data, filename):
             _read_xlsx(data, collector)
         else:
             _read_csv(data, collector)
