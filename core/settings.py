@@ -51,10 +51,6 @@ DEFAULTS: dict[str, Any] = {
     "IMPORT_MAX_ROWS": 60000,                 # data rows of a directory import (lines keep their own 20,000)
     "IMPORT_MAX_UNZIPPED_MB": 50,             # an XLSX's entries, uncompressed, added up
     "IMPORT_TIME_LIMIT_SECONDS": 120,         # reading one file, in the worker
-    # Console imports (core.spreadsheet): checked before and while a file is read
-    "IMPORT_MAX_ROWS": 60000,                 # data rows of a directory import (lines keep their own 20,000)
-    "IMPORT_MAX_UNZIPPED_MB": 50,             # an XLSX's entries, uncompressed, added up
-    "IMPORT_TIME_LIMIT_SECONDS": 120,         # reading one file, in the worker
     # Secure document viewer
     "DOCUMENT_MAX_BYTES": 30 * 1024 * 1024,
     "DOCUMENT_MAX_PAGES": 300,
