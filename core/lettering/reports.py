@@ -42,6 +42,8 @@ PROBLEMS = {
     "invalid_receipt": N_("callId와 status(displayed, after_call_displayed, not_displayed)가 필요합니다."),
     "invalid_status": N_("status는 DELIVERED 또는 FAILED여야 합니다."),
     "missing_call": N_("recipientGroupingKey 또는 requestId가 필요합니다."),
+    "invalid_report": N_("보고의 필드 형식이 올바르지 않습니다. requestId, recipientGroupingKey, reportedAt은 문자열, "
+                         "recipientSeq와 resultCode는 정수여야 합니다."),
 }
 
 
@@ -61,11 +63,23 @@ def _when(value: Any) -> datetime:
         return utcnow()
 
 
+# The optional fields of each report and their JSON types (the OpenAPI document says the same): a field of
+# another type makes the report malformed, rather than being stored or guessed at.
+CARRIER_TYPES = {"requestId": str, "at": str}
+KAKAO_TYPES = {"requestId": str, "recipientGroupingKey": str, "reportedAt": str, "recipientSeq": int, "resultCode": int}
+
+
+def _typed(data: dict[str, Any], types: dict[str, type]) -> bool:
+    return all(name not in data or data[name] is None or (isinstance(data[name], kind) and
+                                                          not isinstance(data[name], bool))
+               for name, kind in types.items())
+
+
 def apply_carrier_receipt(session: Session, data: dict[str, Any]) -> str:
     """Apply a carrier receipt; returns a key of PROBLEMS for a malformed one, '' otherwise."""
     status, call_id = data.get("status"), data.get("callId")
     if not isinstance(status, str) or status not in RECEIPT_LADDER or not isinstance(call_id, str) \
-            or not isinstance(data.get("requestId", ""), str):
+            or not _typed(data, CARRIER_TYPES):
         return "invalid_receipt"
     lower = RECEIPT_LADDER[:RECEIPT_LADDER.index(status)]
     changed = session.execute(
@@ -83,6 +97,8 @@ def apply_kakao_report(session: Session, data: dict[str, Any]) -> str:
     status = data.get("status")
     if not isinstance(status, str) or status not in KAKAO_STATUS:  # {} or [] is not even hashable
         return "invalid_status"
+    if not _typed(data, KAKAO_TYPES):
+        return "invalid_report"
     key, request_id = data.get("recipientGroupingKey"), data.get("requestId")
     if isinstance(key, str) and key:
         match = Call.call_id == key

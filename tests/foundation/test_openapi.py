@@ -156,7 +156,9 @@ def test_schemathesis_finds_no_server_error_and_no_answer_outside_the_document(f
     # The run reached past sign-in and the signatures: each caller got answers of its own.
     assert any(status == 401 for (_, caller, status) in seen if caller == "anonymous")
     assert seen[("GET /api/directory/search", "bearer", 200)] > 0
-    assert seen[("POST /api/pbx/events", "anonymous", 202)] > 0
+    # Past the PBX signature: a batch accepted, or refused field by field (which only the view does). Which
+    # of the two the generated batches reach depends on what other tests left in the schema's example data.
+    assert seen[("POST /api/pbx/events", "anonymous", 202)] + seen[("POST /api/pbx/events", "anonymous", 400)] > 0
     assert seen[("POST /api/providers/kakao/reports", "anonymous", 204)] > 0
     assert elapsed < 90
 
