@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, contains_eager, object_session
 
 from core import user_sessions
+from core.db import MAX_ID  # a larger id is "not found", never a database error
 from core.i18n import N_, MessageError
 from core.models.accounts import ROLES, ApiToken, LoginFailure, User
 from core.models.organization import Department
@@ -173,7 +174,6 @@ def revoke_tokens(session: Session, user: User) -> int:
 
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 MAX_NAME_LENGTH = 64          # users.username and users.display_name are VARCHAR(64)
-MAX_ID = 2**31 - 1            # PostgreSQL integer: a larger id is "not found", never a database error
 STATUSES = ("active", "disabled", "locked")
 # No look-alikes (0/O, 1/l/I): a generated password is read off a screen and typed on a phone.
 _GENERATED_CHARS = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
