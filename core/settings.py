@@ -51,6 +51,18 @@ DEFAULTS: dict[str, Any] = {
     "IMPORT_MAX_ROWS": 60000,                 # data rows of a directory import (lines keep their own 20,000)
     "IMPORT_MAX_UNZIPPED_MB": 50,             # an XLSX's entries, uncompressed, added up
     "IMPORT_TIME_LIMIT_SECONDS": 120,         # reading one file, in the worker
+    # Bulletin board: the Saeol feed (PROTOCOLS.md §4), its attachments' only host, and RSS boards
+    "SAEOL_FEED_URL": "http://127.0.0.1:5083/saeol/feed",
+    "SAEOL_FILES_URL": "http://127.0.0.1:5083/saeol/files",
+    "SAEOL_SYNC_SECONDS": 60,
+    "BOARD_ATTACHMENT_MAX_BYTES": 20 * 1024 * 1024,
+    # Web push (PROTOCOLS.md §5): VAPID, the push services we may call, and the inbox
+    "VAPID_PRIVATE_KEY": "",                  # PEM or base64url; empty: made once into instance/vapid.pem
+    "VAPID_SUBJECT": "mailto:smartportal@goyang.go.kr",   # a real mailto: or https: (Safari checks it)
+    "PUSH_EXTRA_HOSTS": "",                   # host[:port] beside FCM/Mozilla/Apple/Microsoft (tests, private)
+    "PUSH_TTL_SECONDS": 86400,
+    "PUSH_TIMEOUT_SECONDS": 10,
+    "INBOX_RETENTION_DAYS": 90,
     # Secure document viewer
     "DOCUMENT_MAX_BYTES": 30 * 1024 * 1024,
     "DOCUMENT_MAX_PAGES": 300,
@@ -68,7 +80,7 @@ DEFAULTS: dict[str, Any] = {
 # Generated on first run outside production, read from the environment in production.
 SECRET_NAMES = ("SECRET_KEY", "PHONE_HASH_KEY", "PHONE_ENCRYPTION_KEY", "PBX_WEBHOOK_SECRET",
                 "CARRIER_API_KEY", "CARRIER_RECEIPT_SECRET", "KAKAO_APP_KEY", "KAKAO_SECRET_KEY",
-                "KAKAO_SENDER_KEY", "KAKAO_REPORT_SECRET")
+                "KAKAO_SENDER_KEY", "KAKAO_REPORT_SECRET", "SAEOL_TOKEN")
 
 INT_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, int)}
 
