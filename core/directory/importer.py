@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from core import hangul, spreadsheet
+from core import hangul, jobs, spreadsheet
+from core.directory import published
 from core.directory.index import mark_changed
 from core.i18n import N_, Message, MessageError
 from core.models.organization import Department, Person
@@ -283,8 +284,10 @@ def import_file(session: Session, data: bytes, filename: str = "",
 @task("directory_import")
 def import_task(session: Session, progress: Progress, given: TaskInput) -> dict[str, Any]:
     """The console's import, run by the worker (``core.tasks``), within ``IMPORT_MAX_ROWS`` and the other limits."""
-    return import_file(session, given.upload or b"", given.payload.get("filename", ""), progress,
-                       given.settings).as_dict()
+    report = import_file(session, given.upload or b"", given.payload.get("filename", ""), progress,
+                         given.settings)
+    jobs.enqueue(session, published.KIND, {})  # the new index at once, not at the next periodic pass
+    return report.as_dict()
 
 
 def rows_to_csv(records: Iterable[dict[str, str]], *, with_kind: bool = True) -> str:

@@ -8,16 +8,18 @@ memory. Freshness:
   changes, or :func:`mark_changed` after bulk statements) invalidates at once;
 * other processes (several gunicorn workers, several machines on PostgreSQL) are
   noticed through a cheap stamp query (counts, max id, max ``updated_at``) made at
-  most once every ``CHECK_SECONDS``.
+  most once every ``CHECK_SECONDS``;
+* a large directory is not rebuilt in front of a search: the worker publishes it as a
+  file (``core.directory.published``) and the web processes load that.
 """
 from __future__ import annotations
 
 import threading
 import time
 import weakref
-from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, func, select
@@ -25,10 +27,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from core import hangul
+from core.directory import published
+from core.directory.scanner import Scanner
 from core.models.organization import Department, Person
 from core.phone import format_korean, to_domestic_digits
 
 CHECK_SECONDS = 1.0
+SYNC_BUILD_MAX_ENTRIES = 2000   # built in front of a search up to here (~0.3 s); larger: core.directory.published
 _generation = 0  # bumped when this process commits a directory change
 _holders: weakref.WeakKeyDictionary[Engine, _Holder] = weakref.WeakKeyDictionary()
 _holders_lock = threading.Lock()
@@ -72,155 +77,6 @@ class DepartmentKey:
     key: str
     department_ids: list[int]
     name: str
-
-
-class Scanner:
-    """Substring search over one kind of key (text, initials or digits) of every entry.
-
-    * Exact keys and one/two-character prefixes sit in tables ordered best first: a query
-      whose exact (and prefix) hits already fill the page ("김", "주무관") is answered from them.
-    * Every key is listed under each n-gram it contains; a query of at least ``n`` characters
-      checks only the keys of its rarest n-gram ("김민준" looks at ~80 keys, not 50,000).
-    * Shorter queries fall back to one ``str.find`` pass over all keys joined in a single
-      string, each as ``\x01`` + weight + two owner characters + key.
-
-    A hit's tier comes from where the query sits in the key: whole key exact, start prefix,
-    elsewhere contains.
-    """
-
-    # The owner is two private-use characters (6,400² positions): staying inside the Basic
-    # Multilingual Plane keeps the joined string at two bytes a character.
-    OWNER_BASE, OWNER_SPAN = 0xE000, 6400
-    SHORT = 2  # prefixes kept in ``prefix`` (``add`` fills lengths 1 and 2)
-
-    def __init__(self, n: int = 2) -> None:
-        self.n = n
-        self._parts: list[str] = []
-        self.keys: list[tuple[str, int, int]] = []  # (key, weight, entry position)
-        self.grams: dict[str, Any] = {}             # n-gram → indexes into ``keys`` (an array once frozen)
-        # key → {entry position: best weight} while adding; once frozen, position * 16 + weight, best first
-        self.exact: dict[str, Any] = {}
-        self.prefix: dict[str, Any] = {}
-        self.text = ""
-
-    def add(self, position: int, fields: tuple[tuple[str, int], ...]) -> None:
-        high, low = divmod(position, self.OWNER_SPAN)
-        owner = chr(self.OWNER_BASE + high) + chr(self.OWNER_BASE + low)
-        n, grams = self.n, self.grams
-        for value, weight in fields:
-            if not value:
-                continue
-            self._parts.append("\x01" + chr(weight) + owner + value)
-            key_id = len(self.keys)
-            self.keys.append((value, weight, position))
-            for gram in {value[i:i + n] for i in range(len(value) - n + 1)}:
-                postings = grams.get(gram)
-                if postings is None:
-                    grams[gram] = [key_id]
-                else:
-                    postings.append(key_id)
-            self._keep(self.exact, value, position, weight)
-            if len(value) > 1:
-                self._keep(self.prefix, value[:1], position, weight)
-            if len(value) > 2:
-                self._keep(self.prefix, value[:2], position, weight)
-
-    @staticmethod
-    def _keep(table: dict[str, dict[int, int]], key: str, position: int, weight: int) -> None:
-        best = table.get(key)
-        if best is None:
-            table[key] = {position: weight}
-        elif weight > best.get(position, 0):
-            best[position] = weight
-
-    def freeze(self, places: list[int]) -> None:
-        """Join the keys; order each exact/prefix table best first (weight, then directory order)."""
-        self.text = "".join(self._parts) + "\x01"
-        self._parts = []
-        # Packed arrays hold the ~400,000 postings in a tenth of the memory of lists of ints.
-        self.grams = {gram: array("I", postings) for gram, postings in self.grams.items()}
-        # Each (position, weight) pair packs into one unsigned int, best first: 50,000 small lists
-        # of tuples would take several times the memory.
-        for table in (self.exact, self.prefix):
-            for key, owners in table.items():
-                ordered = sorted(owners.items(), key=lambda item: (-item[1], places[item[0]]))
-                table[key] = array("I", [position * 16 + weight for position, weight in ordered])
-
-    def _postings(self, query: str) -> Sequence[int] | None:
-        """Keys holding the query's rarest n-gram (a superset of the hits), or None if too short."""
-        n = self.n
-        if len(query) < n:
-            return None
-        best: Sequence[int] | None = None
-        for i in range(len(query) - n + 1):
-            postings = self.grams.get(query[i:i + n])
-            if postings is None:
-                return []
-            if best is None or len(postings) < len(best):
-                best = postings
-        return best
-
-    def estimate(self, query: str) -> int:
-        """Roughly how many keys a scan for ``query`` visits (to pick the word to scan first)."""
-        postings = self._postings(query)
-        return len(self.keys) if postings is None else len(postings)
-
-    def scan(self, query: str) -> dict[int, float]:
-        """Entry position → best ``tier * 100 + weight * 10`` among the keys containing ``query``."""
-        postings = self._postings(query)
-        if postings is None:
-            return self._scan_text(query)
-        out: dict[int, float] = {}
-        keys, n = self.keys, len(query)
-        for key_id in postings:
-            value, weight, owner = keys[key_id]
-            at = value.find(query)
-            if at == -1:
-                continue
-            score = ((4 if len(value) == n else 3) if at == 0 else 2) * 100 + weight * 10
-            if score > out.get(owner, 0):
-                out[owner] = score
-        return out
-
-    def _scan_text(self, query: str) -> dict[int, float]:
-        text, n, out, base, span = self.text, len(query), {}, self.OWNER_BASE, self.OWNER_SPAN
-        find, rfind = text.find, text.rfind
-        at = find(query)
-        while at != -1:
-            marker = rfind("\x01", 0, at)
-            tier = (4 if text[at + n] == "\x01" else 3) if at == marker + 4 else 2
-            score = tier * 100 + ord(text[marker + 1]) * 10
-            owner = (ord(text[marker + 2]) - base) * span + ord(text[marker + 3]) - base
-            if score > out.get(owner, 0):
-                out[owner] = score
-            at = find(query, at + 1)
-        return out
-
-    @staticmethod
-    def _unpack(codes: Sequence[int]) -> Iterator[tuple[int, int]]:
-        return (divmod(code, 16) for code in codes)
-
-    def exact_scores(self, query: str) -> dict[int, float]:
-        return {owner: 400 + weight * 10 for owner, weight in self._unpack(self.exact.get(query, ()))}
-
-    def head(self, query: str, limit: int) -> dict[int, float] | None:
-        """The best ``limit`` hits when exact (then, for short queries, prefix) keys alone fill them.
-
-        Every contains-hit ranks below these, so the page is complete without a scan;
-        None means a scan is needed.
-        """
-        out: dict[int, float] = {}
-        for owner, weight in self._unpack(self.exact.get(query, ())):
-            out[owner] = 400 + weight * 10
-            if len(out) >= limit:
-                return out
-        if len(query) <= self.SHORT:
-            for owner, weight in self._unpack(self.prefix.get(query, ())):
-                if owner not in out:
-                    out[owner] = 300 + weight * 10
-                    if len(out) >= limit:
-                        return out
-        return None
 
 
 @dataclass
@@ -331,7 +187,7 @@ def assemble(people: Iterable[Any], departments: Iterable[Any]) -> DirectoryInde
     return index
 
 
-def _stamp(session: Session) -> tuple:
+def stamp_of(session: Session) -> tuple:
     """Changes whenever people or departments are added, removed or updated, in any process."""
     people = select(func.count(Person.id), func.max(Person.id), func.max(Person.updated_at))
     depts = select(func.count(Department.id), func.max(Department.id))
@@ -345,30 +201,77 @@ class _Holder:
         self.stamp: tuple | None = None
         self.generation = -1
         self.checked_at = 0.0
+        self.folder: Path | None = None    # where the worker publishes (core.directory.published)
+        self.builds = 0                    # built here, in front of a search
+        self.loads = 0                     # loaded from a published file
 
 
-def get_index(session: Session) -> DirectoryIndex:
-    """The current index for the session's database, rebuilt only when something changed."""
-    engine = session.get_bind()
+def _holder(engine: Engine) -> _Holder:
     with _holders_lock:
         holder = _holders.get(engine)
         if holder is None:
             holder = _holders[engine] = _Holder()
-    now = time.monotonic()
-    if holder.index is not None and holder.generation == _generation and now - holder.checked_at < CHECK_SECONDS:
+        return holder
+
+
+def use_published(engine: Engine, folder: Path) -> None:
+    """Let ``get_index`` take large indexes from the worker's files in ``folder`` instead of building them."""
+    _holder(engine).folder = folder
+
+
+def holder_counts(engine: Engine) -> dict[str, int]:
+    """How this process got its indexes, for tests and figures."""
+    holder = _holder(engine)
+    return {"builds": holder.builds, "loads": holder.loads, "entries": len(holder.index or ())}
+
+
+def get_index(session: Session) -> DirectoryIndex:
+    """The current index for the session's database.
+
+    A small directory (up to ``SYNC_BUILD_MAX_ENTRIES`` people, well under a second) is rebuilt here when it
+    changed. A larger one is never built in front of a search: the file the worker published for the new
+    stamp is loaded, and until there is one the previous index goes on serving. While one thread refreshes,
+    the others keep answering from the index they have.
+    """
+    holder = _holder(session.get_bind())
+    if holder.index is not None and holder.generation == _generation and \
+            time.monotonic() - holder.checked_at < CHECK_SECONDS:
         return holder.index
-    with holder.lock:
+    if not holder.lock.acquire(blocking=holder.index is None):
+        return holder.index  # another thread is refreshing it
+    try:
         if holder.index is not None and holder.generation == _generation and \
                 time.monotonic() - holder.checked_at < CHECK_SECONDS:
             return holder.index  # another thread refreshed it while this one waited
         generation = _generation
-        stamp = _stamp(session)
+        stamp = stamp_of(session)
         if holder.index is None or stamp != holder.stamp or generation != holder.generation:
-            holder.index = build_index(session)
-            holder.stamp = stamp
+            _refresh(session, holder, stamp)
         holder.generation = generation
         holder.checked_at = time.monotonic()
         return holder.index
+    finally:
+        holder.lock.release()
+
+
+def _refresh(session: Session, holder: _Holder, stamp: tuple) -> None:
+    if holder.folder is None or stamp[0] <= SYNC_BUILD_MAX_ENTRIES:
+        holder.index, holder.stamp = build_index(session), stamp
+        holder.builds += 1
+        return
+    loaded = published.load(published.path_for(holder.folder, stamp))
+    if loaded is None and holder.index is None:
+        # A process with nothing to serve takes the newest file, even of an older stamp, and only builds
+        # when the worker has published none at all (a first start before the worker's first pass).
+        newest = published.newest(holder.folder)
+        loaded = published.load(newest) if newest else None
+        if loaded is None:
+            holder.index, holder.stamp = build_index(session), stamp
+            holder.builds += 1
+            return
+    if loaded is not None:
+        holder.stamp, holder.index = loaded
+        holder.loads += 1
 
 
 def mark_changed(session: Session) -> None:

@@ -1,0 +1,100 @@
+"""The directory index as a file: built by the worker, loaded by the web processes.
+
+Building the index reads every person and computes their keys: about 0.15 ms an entry, so 8 s or more at
+50,000. No search may wait for that, so a web process never builds a large index itself
+(``core.directory.index.get_index``): the worker's ``directory.index`` job builds it whenever the
+directory's stamp changes (every ``EVERY_SECONDS``, and at once after an import) and writes it here, under
+``instance/directory-index/``, named by the stamp; a web process that sees a new stamp loads the file for it
+(0.7 s at 50,000, while its other threads go on serving the previous index) or, until it exists, keeps the
+index it has.
+
+The files are pickles. That is safe only because nobody but this project's worker writes into the instance
+folder, which also holds the secrets; never point ``folder`` anywhere else.
+"""
+from __future__ import annotations
+
+import gc
+import hashlib
+import logging
+import os
+import pickle
+import secrets
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from core.jobs.registry import Env, registry
+
+log = logging.getLogger("directory.index")
+EVERY_SECONDS = 10
+KEEP_FILES = 2          # the newest and the one before, which a web process may still be loading
+KIND = "directory.index"
+
+
+def folder_for(settings: dict[str, Any]) -> Path:
+    return Path(settings["INSTANCE_PATH"]) / "directory-index"
+
+
+def _name(stamp: tuple) -> str:
+    return "index-" + hashlib.sha256(repr(stamp).encode()).hexdigest()[:24] + ".pickle"
+
+
+def path_for(folder: Path, stamp: tuple) -> Path:
+    return folder / _name(stamp)
+
+
+def load(path: Path) -> tuple[tuple, Any] | None:
+    """(stamp, DirectoryIndex) from a published file, or None when there is none (or it is unreadable)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    gc.disable()  # the index is millions of small objects: collecting while they arrive triples the time
+    try:
+        stamp, index = pickle.loads(data)  # noqa: S301 - only our worker writes the instance folder
+    except Exception:  # noqa: BLE001 - a torn or foreign file is no index; the worker writes a new one
+        log.warning("directory index file %s is unreadable", path.name)
+        return None
+    finally:
+        gc.enable()
+    return stamp, index
+
+
+def newest(folder: Path) -> Path | None:
+    files = sorted(folder.glob("index-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    return files[0] if files else None
+
+
+def publish(session: Session, folder: Path) -> Path | None:
+    """Build and write the index for the directory's current stamp, unless that file exists already.
+
+    The stamp is read before the people, so the file holds at least what the stamp promises (a change
+    committed in between only makes the next pass write again). Written aside and renamed into place, so a
+    reader never sees half a file. Returns the path written, or None when it was already there.
+    """
+    from core.directory.index import build_index, stamp_of  # the index module imports this one
+
+    stamp = stamp_of(session)
+    path = path_for(folder, stamp)
+    if path.exists():
+        return None
+    index = build_index(session)
+    folder.mkdir(parents=True, exist_ok=True)
+    scratch = folder / f".{path.name}.{secrets.token_hex(4)}"
+    scratch.write_bytes(pickle.dumps((stamp, index), protocol=pickle.HIGHEST_PROTOCOL))
+    os.replace(scratch, path)
+    for old in sorted(folder.glob("index-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)[KEEP_FILES:]:
+        old.unlink(missing_ok=True)
+    log.info("directory index published: %d entries, %s", len(index), path.name)
+    return path
+
+
+@registry.handler(KIND)
+def publish_job(env: Env, payload: dict) -> None:
+    with env.factory() as session:
+        publish(session, folder_for(env.settings))
+        session.rollback()
+
+
+registry.every(EVERY_SECONDS, KIND)
