@@ -12,6 +12,7 @@ import sys
 import threading
 
 from core.settings import load_settings
+from lettering_worker.simulators.saeol import SaeolConfig, SaeolState, serve_saeol
 from lettering_worker.simulators.server import SimConfig, Simulator, serve
 
 
@@ -21,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--carrier-port", type=int, default=5081)
     p.add_argument("--kakao-port", type=int, default=5082)
+    p.add_argument("--saeol-port", type=int, default=5083, help="the Saeol board feed (PROTOCOLS.md §4)")
     p.add_argument("--unsupported", type=float, default=0.3, help="share of unsupported phones")
     p.add_argument("--not-subscriber", type=float, default=0.05, help="share of numbers on other carriers")
     p.add_argument("--kakao-nonuser", type=float, default=0.1, help="share of KakaoTalk non-users")
@@ -48,13 +50,21 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("lettering.simulators").info(
         "carrier on http://%s:%d, kakao on http://%s:%d, reports to %s", args.host, carrier.server_port,
         args.host, kakao.server_port, args.report_to or "(none)")
-    print(f"READY {carrier.server_port} {kakao.server_port}", flush=True)
+    try:
+        saeol = serve_saeol(SaeolState(SaeolConfig(token=settings["SAEOL_TOKEN"])), args.host, args.saeol_port)
+        logging.getLogger("lettering.simulators").info("saeol on http://%s:%d", args.host, saeol.server_port)
+    except OSError as exc:   # a caller that only wants the carrier and Kakao (port 0 for those) must not fail
+        saeol = None
+        logging.getLogger("lettering.simulators").error("saeol not started on port %d: %s", args.saeol_port, exc)
+    print(f"READY {carrier.server_port} {kakao.server_port} {saeol.server_port if saeol else 0}", flush=True)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
     done.wait()
     carrier.shutdown()
     kakao.shutdown()
+    if saeol is not None:
+        saeol.shutdown()
     return 0
 
 
