@@ -49,12 +49,6 @@ def more():
     return render_template("main/more.html")
 
 
-@bp.get("/board")
-@login_required
-def board():
-    return render_template("main/coming_soon.html", section="board")
-
-
 @bp.get("/duty")
 @login_required
 def duty():

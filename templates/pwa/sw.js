@@ -8,7 +8,8 @@ var BUILD = {{ build|tojson }};
 var SHELL_CACHE = "shell-" + BUILD;      // static files and the offline page of this build
 var PAGES_CACHE = "pages-v1";             // pages the user has opened, for offline navigation
 var DATA_CACHE = "directory-v1";          // the directory snapshot
-var KEEP = [SHELL_CACHE, PAGES_CACHE, DATA_CACHE];
+var BOARD_CACHE = "board-v1";            // the board's saved copy and the page that shows it (board-offline.js)
+var KEEP = [SHELL_CACHE, PAGES_CACHE, DATA_CACHE, BOARD_CACHE];
 var OFFLINE_URL = {{ offline_url|tojson }};
 var SNAPSHOT_URL = {{ snapshot_url|tojson }};
 var SHELL_PAGES = {{ shell_pages|list|tojson }};
@@ -68,7 +69,7 @@ self.addEventListener("message", function (event) {
 // After sign-out nothing of the user's may stay on the phone: cached pages, the snapshot
 // and the IndexedDB copy the directory page keeps.
 function forgetUser() {
-  return Promise.all([caches.delete(PAGES_CACHE), caches.delete(DATA_CACHE), new Promise(function (resolve) {
+  return Promise.all([caches.delete(PAGES_CACHE), caches.delete(DATA_CACHE), caches.delete(BOARD_CACHE), new Promise(function (resolve) {
     var request = indexedDB.deleteDatabase(SNAPSHOT_DB);
     request.onsuccess = request.onerror = request.onblocked = function () { resolve(); };
   })]);
@@ -153,6 +154,39 @@ function snapshot(event) {
   });
 }
 
+// --- The board offline (static/js/board-offline.js) --------------------------------------------
+// The last 50 posts live in one JSON copy, shown by one empty page; both are fetched by the board's pages
+// while online and kept here. A board address opened with no network gets that page, which renders the list
+// or the post from the copy under a "saved copy" banner. Board pages themselves are never stored (the copy
+// is what is read offline), and neither are attachments: they open only in the viewer, which is no-store.
+var BOARD_COPY_URL = "/board/offline.json";
+var BOARD_PAGE_URL = "/board/offline";
+var BOARD_ADDRESS = /^\/board(\/\d+)?\/?$/;
+
+function boardKept(event) {
+  var request = event.request;
+  var key = new URL(request.url).pathname;
+  return fetch(request).then(function (response) {
+    if (storable(response)) {
+      var copy = response.clone();
+      event.waitUntil(caches.open(BOARD_CACHE).then(function (cache) { return cache.put(key, copy); }));
+    }
+    return response;
+  }).catch(function () {
+    return caches.match(key, { cacheName: BOARD_CACHE, ignoreVary: true, ignoreSearch: true }).then(function (hit) {
+      return hit || Response.error();
+    });
+  });
+}
+
+function boardNavigate(event) {
+  return fetch(event.request).catch(function () {
+    return caches.match(BOARD_PAGE_URL, { cacheName: BOARD_CACHE, ignoreVary: true }).then(function (hit) {
+      return hit || caches.match(OFFLINE_URL, { cacheName: SHELL_CACHE, ignoreVary: true });
+    }).then(function (hit) { return hit || Response.error(); });
+  });
+}
+
 self.addEventListener("fetch", function (event) {
   var request = event.request;
   var url = new URL(request.url);
@@ -162,6 +196,8 @@ self.addEventListener("fetch", function (event) {
     return;  // never cached
   }
   if (url.pathname === SNAPSHOT_URL) { event.respondWith(snapshot(event)); return; }
+  if (url.pathname === BOARD_COPY_URL || url.pathname === BOARD_PAGE_URL) { event.respondWith(boardKept(event)); return; }
+  if (request.mode === "navigate" && BOARD_ADDRESS.test(url.pathname)) { event.respondWith(boardNavigate(event)); return; }
   if (request.mode === "navigate") { event.respondWith(navigate(event, url)); return; }
   if (isPrivate(url.pathname)) return;
   if (url.pathname.indexOf("/static/") === 0 || url.pathname === "/manifest.webmanifest") {
