@@ -20,4 +20,4 @@ def init_app(app: Flask) -> None:
         return response
 
 
-from blueprints.pwa import routes  # noqa: F401
+from blueprints.pwa import push_api, routes  # noqa: F401
