@@ -7,6 +7,7 @@ empty tables, so tests never see each other's rows.
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -154,6 +155,9 @@ def app(app_config):
         db.session.remove()
         _empty_all_tables(db.engine)
         db.engine.dispose()
+    # The worker's index files are named by the directory's stamp, which the next test's emptied tables
+    # could repeat with other people in them.
+    shutil.rmtree(Path(app_config["INSTANCE_PATH"]) / "directory-index", ignore_errors=True)
     with app.app_context():
         db.engine.dispose()
 
