@@ -10,7 +10,7 @@ from core.audience import Audience
 from core.board import html
 from core.models.board import BoardPost, BoardPostAudience
 from core.models.organization import Department
-from core.timeutil import utcnow
+from core.timeutil import as_utc, utcnow
 from extensions import db
 
 
@@ -42,11 +42,13 @@ def add_post(app):
             posted: datetime | None = None, important: bool = False, display_from: datetime | None = None,
             display_until: datetime | None = None, feed_id: int | None = None, **fields) -> BoardPost:
         counter["n"] += 1
+        # UTC, as the application stores every time (SQLite keeps the wall clock of whatever it is given).
+        display_from, display_until = (as_utc(t) if t else None for t in (display_from, display_until))
         clean = html.sanitize(body)
         post = BoardPost(board=board, title=title, body_html=clean, body_text=html.to_text(clean),
                          author=fields.pop("author", "홍길동"), department_name=fields.pop("department_name", "총무과"),
                          important=important,
-                         posted_at=posted or utcnow() - timedelta(minutes=counter["n"]),
+                         posted_at=as_utc(posted) if posted else utcnow() - timedelta(minutes=counter["n"]),
                          display_from=display_from, display_until=display_until, feed_id=feed_id, **fields)
         db.session.add(post)
         db.session.flush()
