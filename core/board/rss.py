@@ -7,6 +7,8 @@ leaves the window is only older, never deleted: the sync deletes nothing for RSS
 from __future__ import annotations
 
 import calendar
+import mimetypes
+import xml.sax
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
@@ -35,23 +37,29 @@ def _moment(parsed: Any) -> str | None:
     return datetime.fromtimestamp(calendar.timegm(parsed), UTC).isoformat()
 
 
-def _filename(url: str) -> str:
-    return unquote(PurePosixPath(urlsplit(url).path).name) or "첨부파일"
+def _filename(url: str, content_type: str) -> str:
+    """The URL's last segment; with the content type's extension when it has none (the viewer goes by both)."""
+    name = unquote(PurePosixPath(urlsplit(url).path).name) or "첨부파일"
+    if not PurePosixPath(name).suffix:
+        name += mimetypes.guess_extension(content_type.split(";")[0].strip()) or ""
+    return name
 
 
 def entry_item(entry: Any) -> dict[str, Any]:
     """A feedparser entry in the shape of a §4 item (validated afterwards like any other)."""
     link = entry.get("link") or ""
     tags = entry.get("tags") or []
-    attachments = [{"id": e.get("href", ""), "filename": _filename(e.get("href", "")),
+    attachments = [{"id": e.get("href", ""), "filename": _filename(e.get("href", ""), e.get("type", "")),
                     "content_type": e.get("type", ""), "url": e.get("href", ""),
                     "size": int(e["length"]) if str(e.get("length", "")).isdigit() else 0}
                    for e in entry.get("enclosures") or []]
-    posted = _moment(entry.get("published_parsed")) or _moment(entry.get("updated_parsed"))
+    # dict.get: feedparser's own get maps a missing updated_parsed onto published_parsed, with a warning.
+    updated = _moment(dict.get(entry, "updated_parsed"))
+    posted = _moment(dict.get(entry, "published_parsed")) or updated
     return {"id": entry.get("id") or link, "title": entry.get("title"),
             "body_html": entry.get("description") or entry.get("summary") or "",
             "author": entry.get("author") or "", "department": (tags[0].get("term") or "") if tags else "",
-            "posted_at": posted, "updated_at": _moment(entry.get("updated_parsed")) or posted,
+            "posted_at": posted, "updated_at": updated or posted,
             "important": False, "attachments": attachments}
 
 
@@ -75,8 +83,11 @@ def fetch_rss(client: httpx.Client, url: str, board: str, *, etag: str = "", las
     except httpx.HTTPError as exc:
         raise FeedError(f"{type(exc).__name__}: {exc}"[:300]) from None
     parsed = feedparser.parse(raw, sanitize_html=False, resolve_relative_uris=False)
-    if parsed.get("bozo") and not parsed.entries:
-        raise FeedError(f"the answer is not RSS: {parsed.get('bozo_exception')}"[:300])
+    problem = parsed.get("bozo_exception")
+    # Not well-formed XML is refused even when the loose parser finds entries: a cut-off answer looks like
+    # that, and half a window must not land. Encoding mismatches that feedparser recovers from are fine.
+    if parsed.get("bozo") and (not parsed.entries or isinstance(problem, xml.sax.SAXException)):
+        raise FeedError(f"the answer is not RSS: {problem}"[:300])
     if not str(parsed.get("version", "")).startswith("rss"):
         raise FeedError(f"the answer is not RSS 2.0 ({parsed.get('version') or 'unknown'})")
     raws, broken = [], []
