@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from core import jobs
 from core.audience import Audience
+from core.jobs import enqueue  # by name: the submodule core.push.jobs takes the name "jobs" on this package
 from core.models.push import URGENCIES, PushMessage
 
 FANOUT_KIND = "push.fanout"
@@ -35,5 +35,5 @@ def send(session: Session, *, audience: Audience, title: str, body: str = "", ur
                           audience=audience.to_json(), source=source, source_id=source_id, created_by=created_by)
     session.add(message)
     session.flush()
-    jobs.enqueue(session, FANOUT_KIND, {"message_id": message.id})
+    enqueue(session, FANOUT_KIND, {"message_id": message.id})
     return message

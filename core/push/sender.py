@@ -82,7 +82,8 @@ def read_receipt(token: Any, secret: str) -> int | None:
     if not isinstance(token, str) or len(token) > 64 or token.count(".") != 1:
         return None
     number, _, mac = token.partition(".")
-    if not (number.isascii() and number.isdigit()) or len(number) > 12 or int(number) > MAX_ID:
+    if not (number.isascii() and number.isdigit()) or len(number) > 12 or number != str(int(number)) \
+            or int(number) > MAX_ID:
         return None
     expected = receipt_for(int(number), secret).partition(".")[2]
     return int(number) if hmac.compare_digest(mac, expected) else None
