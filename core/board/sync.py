@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -103,8 +104,28 @@ def sync_due(session: Session, settings: Mapping[str, Any], client: httpx.Client
     return [sync_feed(session, feed_id, settings, client) for feed_id in due_feed_ids(session)]
 
 
+_running: set[int] = set()
+_running_lock = threading.Lock()
+
+
 def sync_feed(session: Session, feed_id: int, settings: Mapping[str, Any], client: httpx.Client) -> PassReport:
-    """One pass of one feed, now (whatever its next attempt says); commits as it goes."""
+    """One pass of one feed, now (whatever its next attempt says); commits as it goes.
+
+    A pass of the same feed already running in this process (the periodic slot and "지금 동기화" at once)
+    makes this one a no-op; across hosts, the unique (feed, external id) makes the later writer fail and retry.
+    """
+    with _running_lock:
+        if feed_id in _running:
+            return PassReport(feed_id, "?", "?", ok=False, error="a pass of this feed is already running")
+        _running.add(feed_id)
+    try:
+        return _sync_feed(session, feed_id, settings, client)
+    finally:
+        with _running_lock:
+            _running.discard(feed_id)
+
+
+def _sync_feed(session: Session, feed_id: int, settings: Mapping[str, Any], client: httpx.Client) -> PassReport:
     feed = session.get(BoardFeed, feed_id)
     if feed is None:
         return PassReport(feed_id, "?", "?", ok=False, error="no such feed")
