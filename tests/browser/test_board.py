@@ -1,0 +1,119 @@
+"""The staff's board on a phone in Chromium: the list, "더 보기", a post, axe-core, and reading saved posts
+with no network (the service worker's board copy, static/js/board-offline.js)."""
+from datetime import timedelta
+
+import pytest
+
+from core.audience import Audience
+from core.board import html
+from core.models.board import BoardAttachment, BoardPost, BoardPostAudience
+from core.timeutil import utcnow
+from extensions import db
+from tests.browser.conftest import wait_for_controlling_worker
+from tests.conftest import axe_violations, browser_login, screenshot
+
+pytestmark = pytest.mark.browser
+
+BODY = ("<h2>안내</h2><p>2027년 상반기 <strong>정보보안 교육</strong>을 아래와 같이 실시합니다.</p>"
+        "<ul><li>일시: 12월 10일 14:00</li><li>장소: 고양시청 대회의실</li></ul>"
+        '<p>문의: <a href="tel:031-8075-1234">031-8075-1234</a></p>')
+
+
+def _post(title: str, minutes: int, *, important: bool = False, board: str = "공지사항", body: str = BODY,
+          attachment: str = "") -> BoardPost:
+    clean = html.sanitize(body)
+    post = BoardPost(board=board, title=title, body_html=clean, body_text=html.to_text(clean), author="김총무",
+                     department_name="총무과", important=important, posted_at=utcnow() - timedelta(minutes=minutes))
+    db.session.add(post)
+    db.session.flush()
+    for scope, member in Audience.everyone().rows():
+        db.session.add(BoardPostAudience.build(scope, member, post_id=post.id))
+    if attachment:
+        db.session.add(BoardAttachment(post_id=post.id, filename=attachment, state="pending"))
+    return post
+
+
+@pytest.fixture
+def board_posts(app) -> list[BoardPost]:
+    rows = [_post("[중요] 청사 정전 안내 (12월 5일 토요일)", 1, important=True, attachment="정전 작업 계획.pdf"),
+            _post("2027년 상반기 정보보안 교육 일정", 2, board="행사·교육"),
+            _post("2027년 1월 정기 인사발령", 3, board="인사발령", body="<p>붙임 명단을 참고하십시오.</p>")]
+    rows += [_post(f"주간 업무 공지 {i}호", 10 + i) for i in range(25)]
+    db.session.commit()
+    return rows
+
+
+def test_board_list_more_and_a_post_on_a_phone(page, live_server, make_user, board_posts):
+    make_user("kim", display_name="김민준")
+    browser_login(page, live_server.url, "kim")
+    page.goto(f"{live_server.url}/board")
+    assert page.locator("h1").inner_text() == "게시판"
+    assert "총 28건" in page.locator("#board-total").inner_text()
+    assert page.locator(".post-item").count() == 20
+    assert page.locator(".post-item.important .badge-important").first.inner_text() == "중요"
+    assert page.locator(".post-item.unread").count() == 20
+    assert page.locator(".board-chips .chip").count() == 4     # 전체 + three boards
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390, f"the list scrolls sideways ({width}px)"
+    screenshot(page, "board-list")
+    assert axe_violations(page) == []
+
+    page.click("text=더 보기")
+    page.wait_for_function("() => document.querySelectorAll('.post-item').length === 28")
+    assert page.locator(".more-row").count() == 0
+
+    page.fill("#board-q", "정기 명단")
+    page.wait_for_function("() => document.querySelectorAll('.post-item').length === 1")
+    assert "검색 결과 총 1건" in page.locator("#board-total").inner_text()
+    page.fill("#board-q", "")
+    page.wait_for_function("() => document.querySelectorAll('.post-item').length === 20")
+
+    page.click("text=청사 정전 안내")
+    page.wait_for_url(f"{live_server.url}/board/{board_posts[0].id}")
+    assert "청사 정전 안내" in page.locator("h1").inner_text()
+    assert "정보보안 교육" in page.locator(".post-body").inner_text()
+    assert "준비 중입니다" in page.locator(".post-attachments").inner_text()
+    screenshot(page, "board-post")
+    assert axe_violations(page) == []
+    page.goto(f"{live_server.url}/board")
+    assert page.locator(".post-item.unread").count() == 19
+
+
+def test_saved_posts_are_readable_offline(page, live_server, make_user, board_posts):
+    make_user("kim", display_name="김민준")
+    browser_login(page, live_server.url, "kim")
+    wait_for_controlling_worker(page)
+    page.goto(f"{live_server.url}/board")
+    assert page.evaluate("async () => (await window.boardOffline.sync(true)).count") == 28
+    # The worker stores the copy behind the page's back; wait until it is in the cache.
+    page.wait_for_function("""async () => {
+        const cache = await caches.open('board-v1');
+        return !!(await cache.match('/board/offline.json')) && !!(await cache.match('/board/offline'));
+    }""")
+    page.context.set_offline(True)
+
+    target = board_posts[0]
+    answer = page.goto(f"{live_server.url}/board/{target.id}")
+    assert answer.from_service_worker
+    page.wait_for_selector(".saved-copy")
+    banner = page.locator(".saved-copy").inner_text()
+    assert banner.startswith("저장된 사본 · ") and banner.endswith(" 기준")
+    assert "청사 정전 안내" in page.locator("h1").inner_text()
+    assert "정보보안 교육" in page.locator(".post-body").inner_text()
+    attachments = page.locator(".post-attachments").inner_text()
+    assert "정전 작업 계획.pdf" in attachments and "인터넷에 연결되어 있을 때만" in attachments
+    assert page.locator(".post-attachments a").count() == 0
+    screenshot(page, "board-offline-post")
+    assert axe_violations(page) == []
+
+    page.goto(f"{live_server.url}/board")
+    page.wait_for_selector(".saved-copy")
+    assert page.locator(".post-item").count() == 28
+    page.click("text=2027년 1월 정기 인사발령")
+    page.wait_for_selector("article.post")
+    assert "붙임 명단" in page.locator(".post-body").inner_text()
+    screenshot(page, "board-offline-list")
+
+    cached = page.evaluate("""async () => (await (await caches.open('board-v1')).keys())
+        .map(r => new URL(r.url).pathname)""")
+    assert sorted(cached) == ["/board/offline", "/board/offline.json"]   # no attachment, no viewer page
