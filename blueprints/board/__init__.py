@@ -9,6 +9,7 @@ def init_app(app: Flask) -> None:
     from web.console import register_console_link
 
     register_console_link("board.console_posts", _l("게시글 작성"), role="dept_admin", order=45)
+    feeds.init_app(app)      # the Saeol connector's console pages and ``flask board sync``
 
 
-from blueprints.board import posts_console, routes  # noqa: F401
+from blueprints.board import feeds, posts_console, routes  # noqa: F401
