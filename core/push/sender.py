@@ -1,8 +1,11 @@
 """Sending web pushes (RFC 8030) with aes128gcm encryption (RFC 8291) and VAPID (RFC 8292).
 
-One ``Sender`` per worker process (``Env.shared``): a pooled httpx client whose every request has a timeout
-(``PUSH_TIMEOUT_SECONDS``), a thread pool for fan-out (``PUSH_CONCURRENCY`` requests in flight, so thousands of
-subscriptions at a service's 20 ms go out in seconds), and the VAPID signer with its per-origin headers.
+One ``Sender`` per worker process (``Env.shared``): a keep-alive connection pool whose every request has a
+timeout (``PUSH_TIMEOUT_SECONDS``), a thread pool for fan-out (``PUSH_CONCURRENCY`` requests in flight, so
+thousands of subscriptions at a service's 20 ms go out in seconds), and the VAPID signer with its per-origin
+headers. The pool is httpcore's, the one inside httpx: a push needs none of the client layer above it (cookies,
+redirects, auth flows, URL merging), which costs about as much CPU per request as the encryption and the pool
+together and, at thousands of pushes, is what a 2-core machine runs out of (bench/push.py).
 
 How an answer counts: 2xx sent; 404/410 the subscription is gone (delete it); 413 and other 4xx a permanent
 failure; 429 a retry after ``Retry-After``; 5xx, timeouts and connection errors a retry with backoff.
@@ -21,7 +24,7 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-import httpx
+import httpcore
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -36,7 +39,7 @@ OVERHEAD = 16 + 4 + 1 + 65 + 1 + 16   # salt, rs, idlen, key id; the padding del
 MAX_TTL = 28 * 86400            # FCM's ceiling
 RETRY_AFTER_MAX = 3600
 TOPIC = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
-DEFAULT_CONCURRENCY = 32
+DEFAULT_CONCURRENCY = 24
 
 
 # --- RFC 8291 ----------------------------------------------------------------------------------
@@ -142,18 +145,18 @@ def retry_after(value: str | None) -> float | None:
     return max(0.0, min((moment - utcnow()).total_seconds(), RETRY_AFTER_MAX))
 
 
-def classify(delivery_id: int, response: httpx.Response) -> Result:
-    code = response.status_code
+def classify(delivery_id: int, code: int, headers: dict[str, str], body: bytes = b"") -> Result:
+    """What one answer means; ``headers`` with lower-case names."""
     if 200 <= code < 300:
         return Result(delivery_id, "sent", code)
-    text = response.text[:200] if response.content else ""
+    text = body[:200].decode("utf-8", "replace")
     if code in (404, 410):
         return Result(delivery_id, "removed", code, f"subscription gone ({code})")
     if code == 429:
-        return Result(delivery_id, "retry", code, "too many requests", retry_after(response.headers.get("Retry-After")))
+        return Result(delivery_id, "retry", code, "too many requests", retry_after(headers.get("retry-after")))
     if code >= 500:
         return Result(delivery_id, "retry", code, f"push service error {code} {text}".strip(),
-                      retry_after(response.headers.get("Retry-After")))
+                      retry_after(headers.get("retry-after")))
     if code == 413:
         return Result(delivery_id, "failed", code, "payload too large (413)")
     return Result(delivery_id, "failed", code, f"refused {code} {text}".strip())
@@ -165,9 +168,10 @@ class Sender:
         self.vapid = vapid
         self.default_ttl = default_ttl
         self.concurrency = max(1, concurrency)
-        self.client = httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False,
-                                   limits=httpx.Limits(max_connections=self.concurrency,
-                                                       max_keepalive_connections=self.concurrency))
+        # Every phase bounded: connecting, writing, reading, and waiting for a free connection.
+        self.timeouts = {"timeout": {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}}
+        self.client = httpcore.ConnectionPool(max_connections=self.concurrency,
+                                              max_keepalive_connections=self.concurrency, keepalive_expiry=30)
         self.pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="push")
 
     @classmethod
@@ -196,14 +200,16 @@ class Sender:
             body = encrypt(data, target.p256dh, target.auth)
         except ValueError as exc:   # keys that passed validation but cannot be used
             return Result(target.delivery_id, "failed", None, f"cannot encrypt: {exc}")
+        headers = self.headers(target.endpoint, ttl=ttl, urgency=urgency, topic=topic)
         try:
-            response = self.client.post(target.endpoint, content=body,
-                                        headers=self.headers(target.endpoint, ttl=ttl, urgency=urgency, topic=topic))
-        except httpx.TimeoutException:
+            response = self.client.request("POST", target.endpoint, headers=headers, content=body,
+                                           extensions=self.timeouts)
+        except httpcore.TimeoutException:
             return Result(target.delivery_id, "retry", None, "timeout")
-        except httpx.HTTPError as exc:
+        except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol, OSError) as exc:
             return Result(target.delivery_id, "retry", None, f"{type(exc).__name__}: {exc}"[:200])
-        return classify(target.delivery_id, response)
+        answer = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in response.headers}
+        return classify(target.delivery_id, response.status, answer, response.content)
 
     def send_many(self, targets: Sequence[Target], build: Callable[[Target], bytes], *, ttl: int | None,
                   urgency: str = "normal", topic: str = "") -> list[Result]:
