@@ -13,12 +13,13 @@ from datetime import UTC, datetime
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from core import audit, push, tasks
+from core import audit, jobs, push, tasks
 from core.audience import Audience
 from core.board import html
 from core.documents import DocumentError
 from core.documents.service import ViewerConfig, create_document, set_shares
 from core.i18n import N_, MessageError
+from core.jobs.registry import Env, registry
 from core.models.accounts import User
 from core.models.board import BoardAttachment, BoardPost, BoardPostAudience
 from core.models.documents import Document
@@ -28,6 +29,7 @@ DEFAULT_BOARD = "공지사항"
 MAX_TITLE = 300
 MAX_BOARD = 64
 MAX_FILES = 10                 # attachments added in one save
+SCHEDULED_PUSH_KIND = "board.console_push"
 YEARS = (2000, 2100)           # a display window outside these is a typo
 
 
@@ -144,17 +146,36 @@ def _attach(session: Session, cfg: ViewerConfig, post: BoardPost, author: User, 
     return task_ids
 
 
-def _push_if_due(session: Session, post: BoardPost, author: User, now: datetime) -> None:
-    """An important post notifies its audience once, when readers can first see it."""
-    started = post.display_from is None or as_utc(post.display_from) <= now
-    ended = post.display_until is not None and as_utc(post.display_until) <= now
-    if not post.important or post.pushed_at is not None or not started or ended:
+def _push_if_due(session: Session, post: BoardPost, by: int | None, now: datetime) -> None:
+    """An important post notifies its audience once, when readers can first see it: at once when its window
+    has begun, else from a job due when it begins (:func:`scheduled_push`)."""
+    if not post.important or post.pushed_at is not None:
+        return
+    if post.display_until is not None and as_utc(post.display_until) <= now:
+        return
+    if post.display_from is not None and as_utc(post.display_from) > now:
+        jobs.enqueue(session, SCHEDULED_PUSH_KIND, {"post_id": post.id}, run_at=as_utc(post.display_from))
         return
     message = push.send(session, audience=Audience.from_rows(post.audience_rows), title=post.title,
                         body=html.to_text(post.body_html)[:push.BODY_MAX], url=f"/board/{post.id}",
                         urgency="normal", topic=f"board-{post.id}", source="board", source_id=post.id,
-                        created_by=author.id)
+                        created_by=by)
     post.pushed_at, post.push_message_id = now, message.id
+
+
+@registry.handler(SCHEDULED_PUSH_KIND)
+def scheduled_push(env: Env, payload: dict) -> None:
+    """The push of an important post whose window began after it was written. An edit that moved the window
+    later queued another job, so one that finds the window not yet begun only does nothing."""
+    with env.factory() as session:
+        post = session.get(BoardPost, int(payload["post_id"]), with_for_update=True)
+        now = utcnow()
+        if post is None or post.feed_id is not None:
+            return
+        if post.display_from is not None and as_utc(post.display_from) > now:
+            return
+        _push_if_due(session, post, post.created_by, now)
+        session.commit()
 
 
 def create_post(session: Session, cfg: ViewerConfig, author: User, data: PostInput,
@@ -174,7 +195,7 @@ def create_post(session: Session, cfg: ViewerConfig, author: User, data: PostInp
     _set_audience(session, post, data.audience)
     _attach(session, cfg, post, author, data.uploads)
     _share_documents(session, post, data.audience)
-    _push_if_due(session, post, author, now)
+    _push_if_due(session, post, author.id, now)
     audit.record(session, "board.post.create", user=author, target=f"board_post:{post.id}", title=title,
                  board=board, important=post.important, audience=data.audience.to_json(),
                  attachments=len(post.attachments), **(client or {}))
@@ -199,7 +220,7 @@ def update_post(session: Session, cfg: ViewerConfig, post: BoardPost, editor: Us
     _set_audience(session, post, data.audience)
     _attach(session, cfg, post, editor, data.uploads)
     _share_documents(session, post, data.audience)
-    _push_if_due(session, post, editor, now)
+    _push_if_due(session, post, editor.id, now)
     audit.record(session, "board.post.update", user=editor, target=f"board_post:{post.id}", title=title,
                  board=board, important=post.important, audience=data.audience.to_json(),
                  removed_attachments=sorted(data.remove_attachments), added_attachments=len(data.uploads),

@@ -144,13 +144,25 @@ def test_important_post_pushes_once(client, login, make_user, departments):
     assert db.session.query(PushMessage).count() == 1          # an edit does not push again
 
 
-def test_ordinary_and_future_posts_do_not_push_now(client, login, make_user, departments, clock):
+def test_ordinary_posts_do_not_push_and_future_ones_push_when_they_begin(client, login, make_user, departments,
+                                                                          clock, job_worker):
     clock.set_kst(2026, 12, 2, 10, 0)
     token = _admin(make_user, login, client, departments)
     client.post("/admin/board/posts/new", data=_form(token, title="보통 공지"))
     client.post("/admin/board/posts/new", data=_form(token, title="내일 공지", important="y",
                                                        display_from="2026-12-03T09:00"))
     assert db.session.query(BoardPost).count() == 2 and db.session.query(PushMessage).count() == 0
+    (job,) = db.session.query(Job).filter_by(kind="board.console_push").all()
+    assert as_utc(job.run_at).isoformat() == "2026-12-03T00:00:00+00:00"
+    clock.set_kst(2026, 12, 3, 9, 1)
+    for _ in range(400):
+        db.session.expire_all()
+        if db.session.query(PushMessage).count():
+            break
+        time.sleep(0.05)
+    message = db.session.query(PushMessage).one()
+    post = db.session.query(BoardPost).filter_by(title="내일 공지").one()
+    assert message.url == f"/board/{post.id}" and post.pushed_at is not None
 
 
 def test_roles(client, login, make_user, departments, reader):
