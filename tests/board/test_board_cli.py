@@ -36,3 +36,14 @@ def test_an_unknown_board_is_an_error(runner, board_settings, make_feed, saeol):
     make_feed(url=saeol.feed_url)
     result = runner.invoke(args=["board", "sync", "--board", "없는 게시판"])
     assert result.exit_code == 1 and "없는 피드입니다: 없는 게시판" in result.output
+
+
+def test_the_demo_feeds(app, board_settings, saeol, run_pass):
+    from core.demo import board as demo_board
+
+    assert demo_board.seed(db.session, board_settings) == {"feeds": ["새올", "행사·교육"]}
+    assert demo_board.seed(db.session, board_settings) == {"feeds": []}          # idempotent
+    db.session.commit()
+    feeds = {f.name: f for f in db.session.scalars(select(BoardFeed))}
+    assert feeds["새올"].kind == "json" and feeds["행사·교육"].kind == "rss" and not feeds["행사·교육"].push_important
+    assert run_pass(feeds["새올"]).added == 6 and run_pass(feeds["행사·교육"]).added == 3
