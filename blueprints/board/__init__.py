@@ -9,6 +9,7 @@ def init_app(app: Flask) -> None:
     from web.console import register_console_link
 
     register_console_link("board.console_posts", _l("게시글 작성"), role="dept_admin", order=45)
+    app.jinja_env.globals["recent_board_posts"] = routes.recent_for_home
     feeds.init_app(app)      # the Saeol connector's console pages and ``flask board sync``
 
 

@@ -17,6 +17,7 @@ from extensions import db
 from web.converters import page_arg
 
 MAX_BOARD_ARG = 64
+HOME_POSTS = 3
 
 
 def _partial_wanted() -> bool:
@@ -54,6 +55,13 @@ def post(post_id: int):
     db.session.commit()
     return render_template("board/post.html", post=item,
                            attachments=[(a, attachment_status(a)) for a in item.attachments])
+
+
+def recent_for_home(limit: int = HOME_POSTS) -> list[BoardPost]:
+    """The home screen's "최근 공지" card: the newest posts the signed-in user may read (one query)."""
+    if not current_user.is_authenticated:
+        return []
+    return posts.recent(db.session, current_user, limit)
 
 
 def _offline_entry(item: BoardPost) -> dict:

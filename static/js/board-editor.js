@@ -5,7 +5,7 @@
   "use strict";
   var TOOLS = [
     ["bold", "B", "굵게"], ["italic", "I", "기울임"], ["h2", "H2", "큰 제목"], ["h3", "H3", "작은 제목"],
-    ["insertUnorderedList", "•", "글머리 목록"], ["insertOrderedList", "1.", "번호 목록"], ["link", "🔗", "링크"],
+    ["insertUnorderedList", "•", "글머리 목록"], ["insertOrderedList", "1.", "번호 목록"], ["link", "URL", "링크"],
   ];
 
   function run(area, tool) {
@@ -40,8 +40,16 @@
       var button = document.createElement("button");
       button.type = "button";
       button.className = "btn btn-small";
-      button.textContent = tool[1];
-      button.setAttribute("aria-label", labels[tool[0]] || tool[2]);
+      // The glyph is for the eye, the name for everyone (and the tooltip): H2 reads as "큰 제목".
+      var glyph = document.createElement("span");
+      glyph.setAttribute("aria-hidden", "true");
+      glyph.textContent = tool[1];
+      var name = document.createElement("span");
+      name.className = "visually-hidden";
+      name.textContent = labels[tool[0]] || tool[2];
+      button.appendChild(glyph);
+      button.appendChild(name);
+      button.title = name.textContent;
       // mousedown would move the focus (and the selection) out of the area before the command runs
       button.addEventListener("mousedown", function (event) { event.preventDefault(); });
       button.addEventListener("click", function () { run(area, tool[0]); });

@@ -61,6 +61,9 @@ def test_board_list_more_and_a_post_on_a_phone(page, live_server, make_user, boa
     page.click("text=더 보기")
     page.wait_for_function("() => document.querySelectorAll('.post-item').length === 28")
     assert page.locator(".more-row").count() == 0
+    # The focus lands on the first new post, not back at the top.
+    page.wait_for_function("() => document.activeElement.closest('.post-item') === "
+                           "document.querySelectorAll('.post-item')[20]")
 
     page.fill("#board-q", "정기 명단")
     page.wait_for_function("() => document.querySelectorAll('.post-item').length === 1")
@@ -117,3 +120,36 @@ def test_saved_posts_are_readable_offline(page, live_server, make_user, board_po
     cached = page.evaluate("""async () => (await (await caches.open('board-v1')).keys())
         .map(r => new URL(r.url).pathname)""")
     assert sorted(cached) == ["/board/offline", "/board/offline.json"]   # no attachment, no viewer page
+
+    # Signing out leaves nothing of this person's board on the phone.
+    page.context.set_offline(False)
+    page.goto(f"{live_server.url}/more")
+    page.click("button:has-text('로그아웃')")
+    page.wait_for_url(lambda url: "/login" in url)
+    page.wait_for_function("async () => !(await caches.keys()).includes('board-v1')")
+
+
+def test_console_editor_writes_rich_text(page, live_server, make_user, app):
+    from core.models.organization import Department
+
+    department = Department(organization="고양특례시", name="총무과", search_key="총무")
+    db.session.add(department)
+    db.session.commit()
+    make_user("boss", role="admin", display_name="관리자", department_id=department.id)
+    browser_login(page, live_server.url, "boss")
+    page.goto(f"{live_server.url}/admin/board/posts/new")
+    assert page.locator("textarea#body").is_hidden() and page.locator(".editor-area").is_visible()
+    assert page.locator(".editor-toolbar button").count() == 7
+    page.fill("#title", "편집기 시험")
+    area = page.locator(".editor-area")
+    area.click()
+    page.keyboard.type("보통 글 ")
+    page.click(".editor-toolbar button[title='굵게']")
+    page.keyboard.type("굵은 글")
+    screenshot(page, "board-console-editor")
+    assert axe_violations(page) == []
+    page.click("button:has-text('게시')")
+    page.wait_for_url(lambda url: "/admin/board/posts/" in url and not url.endswith("/new"))
+    post = db.session.query(BoardPost).filter_by(title="편집기 시험").one()
+    assert "<strong>굵은 글</strong>" in post.body_html or "<b>굵은 글</b>" in post.body_html
+    assert post.body_text.startswith("보통 글")
