@@ -14,6 +14,7 @@ memory. Freshness:
 """
 from __future__ import annotations
 
+import gc
 import threading
 import time
 import weakref
@@ -112,7 +113,12 @@ def format_phone(e164: str) -> str:
     return format_korean(e164)
 
 
-def _entry(row: Any, dept_keys_cache: dict[tuple[str, str], list[str]]) -> Entry:
+def _entry(row: Any, dept_keys_cache: dict[tuple[str, str], list[str]], shared: dict[Any, Any]) -> Entry:
+    """``shared`` makes equal strings and (key, weight) pairs one object across entries: thousands of people
+    share a department, a title and a grade, so the index (and its published file) holds each once."""
+    def one(value: Any) -> Any:
+        return shared.setdefault(value, value)
+
     name = row.name or ""
     dept = row.department or ""
     phone_digits = to_domestic_digits(row.phone) if row.phone else ""
@@ -135,11 +141,14 @@ def _entry(row: Any, dept_keys_cache: dict[tuple[str, str], list[str]]) -> Entry
     digits = [(d, w) for d, w in ((row.extension or "", W_EXTENSION), (phone_digits, W_PHONE),
                                   (mobile_digits, W_PHONE)) if d]
     return Entry(
-        id=row.id, kind=row.kind, name=name, organization=row.organization or "", parent=row.parent or "",
-        department=dept, department_id=row.department_id, title=row.title or "", grade=row.grade or "",
-        duty=row.duty or "", extension=row.extension or "", phone=format_phone(row.phone or ""),
-        mobile=format_phone(row.mobile or ""), email=email,
-        text_fields=tuple(text), initial_fields=tuple(initial), digit_fields=tuple(digits),
+        id=row.id, kind=one(row.kind), name=one(name), organization=one(row.organization or ""),
+        parent=one(row.parent or ""), department=one(dept), department_id=row.department_id,
+        title=one(row.title or ""), grade=one(row.grade or ""), duty=one(row.duty or ""),
+        extension=row.extension or "", phone=format_phone(row.phone or ""), mobile=format_phone(row.mobile or ""),
+        email=email,
+        text_fields=one(tuple(one((one(k), w)) for k, w in text)),
+        initial_fields=one(tuple(one((one(k), w)) for k, w in initial)),
+        digit_fields=tuple(digits),
         order=(0 if row.kind == "staff" else 1, name, dept, row.id),
     )
 
@@ -158,8 +167,9 @@ def assemble(people: Iterable[Any], departments: Iterable[Any]) -> DirectoryInde
     """An index from rows shaped like :func:`build_index`'s queries (tests pass plain records)."""
     index = DirectoryIndex()
     dept_keys_cache: dict[tuple[str, str], list[str]] = {}
+    shared: dict[Any, Any] = {}
     for row in people:
-        entry = _entry(row, dept_keys_cache)
+        entry = _entry(row, dept_keys_cache, shared)
         position = len(index.entries)
         index.text.add(position, entry.text_fields)
         index.initials.add(position, entry.initial_fields)
@@ -246,7 +256,12 @@ def get_index(session: Session) -> DirectoryIndex:
         generation = _generation
         stamp = stamp_of(session)
         if holder.index is None or stamp != holder.stamp or generation != holder.generation:
+            previous = holder.index
             _refresh(session, holder, stamp)
+            if holder.index is not previous:
+                # Millions of long-lived objects: out of the cyclic collector's reach, or every full
+                # collection would stop all threads for a second or more at 50,000 entries.
+                gc.freeze()
         holder.generation = generation
         holder.checked_at = time.monotonic()
         return holder.index

@@ -28,7 +28,11 @@ class Scanner:
     def __init__(self, n: int = 2) -> None:
         self.n = n
         self._parts: list[str] = []
-        self.keys: list[tuple[str, int, int]] = []  # (key, weight, entry position)
+        # Three parallel columns rather than a tuple per key: 650,000 fewer objects at 50,000 entries, which
+        # is memory, and time for every process that loads the published index.
+        self.keys: list[str] = []
+        self.weights = array("B")
+        self.owners = array("I")                     # entry position of each key
         self.grams: dict[str, Any] = {}             # n-gram → indexes into ``keys`` (an array once frozen)
         # key → {entry position: best weight} while adding; once frozen, position * 16 + weight, best first
         self.exact: dict[str, Any] = {}
@@ -44,7 +48,9 @@ class Scanner:
                 continue
             self._parts.append("\x01" + chr(weight) + owner + value)
             key_id = len(self.keys)
-            self.keys.append((value, weight, position))
+            self.keys.append(value)
+            self.weights.append(weight)
+            self.owners.append(position)
             for gram in {value[i:i + n] for i in range(len(value) - n + 1)}:
                 postings = grams.get(gram)
                 if postings is None:
@@ -103,13 +109,14 @@ class Scanner:
         if postings is None:
             return self._scan_text(query)
         out: dict[int, float] = {}
-        keys, n = self.keys, len(query)
+        keys, weights, owners, n = self.keys, self.weights, self.owners, len(query)
         for key_id in postings:
-            value, weight, owner = keys[key_id]
+            value = keys[key_id]
             at = value.find(query)
             if at == -1:
                 continue
-            score = ((4 if len(value) == n else 3) if at == 0 else 2) * 100 + weight * 10
+            score = ((4 if len(value) == n else 3) if at == 0 else 2) * 100 + weights[key_id] * 10
+            owner = owners[key_id]
             if score > out.get(owner, 0):
                 out[owner] = score
         return out
