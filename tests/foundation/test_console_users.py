@@ -9,6 +9,7 @@ from core import accounts
 from core.accounts import AccountError, issue_token, verify_password
 from core.models.accounts import ApiToken, AuditLog, User
 from core.models.organization import Department
+from core.timeutil import format_kst
 from extensions import db
 from tests.conftest import csrf_token_from
 
@@ -265,6 +266,7 @@ def test_list_and_revoke_tokens(client, app, boss, token, make_user):
     assert "laptop" in html and "phone-app" in html and "lee-cli" not in html
     assert laptop not in html    # only labels: the clear token is never kept
     row = db.session.scalar(db.select(ApiToken).filter_by(label="laptop"))
+    assert "<th scope=\"col\">만료</th>" in html and format_kst(row.expires_at) in html   # when it stops working
     lee_row = db.session.scalar(db.select(ApiToken).filter_by(label="lee-cli"))
 
     answer = client.post(f"/admin/users/{kim.id}/tokens/{row.id}/revoke", data={"csrf_token": token})
