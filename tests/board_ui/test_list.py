@@ -114,3 +114,16 @@ def test_board_tab_points_at_the_board(client, login, reader):
 def test_signed_out_is_sent_to_login(client):
     response = client.get("/board")
     assert response.status_code in (302, 401)
+
+
+def test_home_shows_the_newest_posts(client, login, reader, other, departments, add_post):
+    from core.audience import Audience
+
+    add_post("오래된 공지")
+    add_post("세정과 전용", audience=Audience.of(departments=[departments["세정과"].id]))
+    newest = add_post("가장 새 공지", important=True, posted=posts.utcnow())
+    login("reader")
+    html = client.get("/").get_data(as_text=True)
+    card = html.split('id="recent-posts-heading"', 1)[1].split("</section>", 1)[0]
+    assert f'href="/board/{newest.id}"' in card and "가장 새 공지" in card and "오래된 공지" in card
+    assert "세정과 전용" not in card

@@ -153,3 +153,29 @@ def test_console_editor_writes_rich_text(page, live_server, make_user, app):
     post = db.session.query(BoardPost).filter_by(title="편집기 시험").one()
     assert "<strong>굵은 글</strong>" in post.body_html or "<b>굵은 글</b>" in post.body_html
     assert post.body_text.startswith("보통 글")
+
+
+def test_inbox_on_a_phone(page, live_server, make_user, board_posts):
+    from core.models.push import InboxItem, PushMessage
+
+    user = make_user("kim", display_name="김민준")
+    for i, post in enumerate(board_posts[:3]):
+        message = PushMessage(title=post.title, body="새 공지가 올라왔습니다.", url=f"/board/{post.id}",
+                              audience={"all": True}, source="board", source_id=post.id)
+        db.session.add(message)
+        db.session.flush()
+        db.session.add(InboxItem(message_id=message.id, user_id=user.id, created_at=utcnow() - timedelta(minutes=i)))
+    db.session.commit()
+    browser_login(page, live_server.url, "kim")
+    badge = page.locator("nav.bottom-nav .nav-badge")
+    assert badge.inner_text() == "3"
+    assert "읽지 않은 알림 3건" in page.locator("nav.bottom-nav").inner_text()
+    page.click("nav.bottom-nav a:has-text('더보기')")
+    page.click("a:has-text('알림함')")
+    page.wait_for_url(f"{live_server.url}/inbox")
+    assert page.locator(".inbox-item.unread").count() == 3
+    screenshot(page, "inbox")
+    assert axe_violations(page) == []
+    page.click(f"text={board_posts[1].title}")
+    page.wait_for_url(f"{live_server.url}/board/{board_posts[1].id}")
+    assert page.locator("nav.bottom-nav .nav-badge").inner_text() == "2"
