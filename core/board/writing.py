@@ -138,7 +138,7 @@ def _attach(session: Session, cfg: ViewerConfig, post: BoardPost, author: User, 
                              name=upload.filename[:100], reason=exc.detail) from None
         post.attachments.append(BoardAttachment(filename=document.original_name or "attachment",
                                                 content_type=document.original_type, size=document.original_size,
-                                                state="pending", document_id=document.id))
+                                                state="ready", document_id=document.id))
         session.flush()
         run = tasks.submit(session, "document_convert", label=document.title, user_id=author.id,
                            payload={"document_id": document.id})
@@ -240,7 +240,8 @@ def delete_post(session: Session, post: BoardPost, by: User, client: dict | None
 
 
 def attachment_status(attachment: BoardAttachment) -> str:
-    """``ready`` (opens in the viewer), ``pending`` (being fetched or converted) or ``failed``."""
+    """``ready`` (opens in the viewer), ``pending`` (being fetched or converted) or ``failed``. The row's own
+    state says whether the file was stored (``core.board.attachments``); the document's, whether it converted."""
     document: Document | None = attachment.document
     if attachment.state in ("refused", "failed"):
         return "failed"
