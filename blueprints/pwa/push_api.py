@@ -49,6 +49,7 @@ def _json_body() -> object:
 
 
 @bp.get("/api/push/key")
+@login_required
 def push_key():
     try:
         key = vapid().public_key
@@ -56,8 +57,9 @@ def push_key():
         current_app.logger.exception("VAPID is not configured")
         return error_response(503, _("푸시 알림이 설정되지 않았습니다."), code="push_unavailable")
     response = jsonify({"publicKey": key})
-    response.headers["Cache-Control"] = "public, max-age=3600"
-    return response
+    response.headers["Cache-Control"] = "private, no-cache"     # the ETag makes each launch's check cheap
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @bp.post("/api/push/subscriptions")

@@ -205,3 +205,81 @@ self.addEventListener("fetch", function (event) {
   }
   // Anything else (htmx partials, other requests) goes to the network untouched.
 });
+
+// --- Web push (static/js/push.js subscribes; core/push sends) ---------------------------------------------
+// Every push shows a notification, even one whose payload cannot be read (iOS revokes the subscription of
+// an app that receives a push and shows nothing). A click opens the push's page in a window of the app if
+// one is open, else a new one. "shown" and "clicked" go back with the push's receipt, which authenticates
+// them (the worker has no session or CSRF token). Once a notification is shown the worker tells its
+// windows (PUSH_SHOWN), so a page or a test can wait for it instead of racing getNotifications().
+var PUSH_EVENTS_URL = "/api/push/events";
+var PUSH_ICON = {{ url_for('static', filename='icons/icon-192.png')|tojson }};
+var PUSH_FALLBACK = { title: "고양 스마트행정", body: "새 알림이 있습니다. 알림함에서 확인해 주세요.", url: "/inbox" };
+
+function pushPayload(event) {
+  var data = null;
+  try { data = event.data ? event.data.json() : null; } catch (error) { data = null; }
+  if (!data || typeof data !== "object") data = {};
+  var url = typeof data.url === "string" && /^\/(?!\/)/.test(data.url) ? data.url : PUSH_FALLBACK.url;
+  return {
+    title: typeof data.title === "string" && data.title ? data.title.slice(0, 200) : PUSH_FALLBACK.title,
+    body: typeof data.body === "string" ? data.body.slice(0, 500) : (data.title ? "" : PUSH_FALLBACK.body),
+    url: url,
+    tag: typeof data.tag === "string" ? data.tag.slice(0, 64) : "",
+    receipt: typeof data.receipt === "string" ? data.receipt.slice(0, 64) : ""
+  };
+}
+
+function pushReport(receipt, name) {
+  if (!receipt) return Promise.resolve();
+  return fetch(PUSH_EVENTS_URL, {
+    method: "POST", credentials: "omit", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ receipt: receipt, event: name })
+  }).catch(function () { /* offline: the figure stays a little low */ });
+}
+
+function pushTellWindows(message) {
+  return self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (windows) {
+    windows.forEach(function (client) { client.postMessage(message); });
+  });
+}
+
+function pushShow(push) {
+  var options = { body: push.body, icon: PUSH_ICON, badge: PUSH_ICON, lang: "ko",
+                  data: { url: push.url, receipt: push.receipt } };
+  // The same tag replaces an earlier notification of the same post (an edit) instead of stacking it.
+  if (push.tag) { options.tag = push.tag; options.renotify = true; }
+  return self.registration.showNotification(push.title, options).then(function () {
+    return Promise.all([pushReport(push.receipt, "shown"),
+                        pushTellWindows({ type: "PUSH_SHOWN", title: push.title, body: push.body, url: push.url })]);
+  });
+}
+
+// The page a notification opens: a window already on it is focused; else an open window of the app goes
+// there; else a new window. navigate() comes before focus(): it needs no user activation, focus() may refuse.
+function pushOpen(path) {
+  var target = new URL(path, self.location.origin).href;
+  return self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (windows) {
+    var same = windows.filter(function (client) { return client.url === target; })[0];
+    if (same) return same.focus().catch(function () { return same; });
+    var open = windows.filter(function (client) { return "navigate" in client; })[0];
+    if (!open) return self.clients.openWindow(target);
+    return open.navigate(target).then(function (client) {
+      return client ? client.focus().catch(function () { return client; }) : self.clients.openWindow(target);
+    }, function () { return self.clients.openWindow(target); });
+  });
+}
+
+function pushClicked(notification) {
+  var data = notification.data || {};
+  notification.close();
+  return Promise.all([pushOpen(data.url || PUSH_FALLBACK.url), pushReport(data.receipt, "clicked")]);
+}
+
+self.addEventListener("push", function (event) {
+  event.waitUntil(pushShow(pushPayload(event)));
+});
+
+self.addEventListener("notificationclick", function (event) {
+  event.waitUntil(pushClicked(event.notification));
+});

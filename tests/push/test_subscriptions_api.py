@@ -32,10 +32,13 @@ def signed_in(client, login, make_user):
     return sign_in
 
 
-def test_public_key(client):
+def test_public_key(app, client, signed_in):
+    assert app.test_client().get("/api/push/key").status_code == 401
+    signed_in()
     response = client.get("/api/push/key")
     key = response.get_json()["publicKey"]
     assert response.status_code == 200 and len(key) == 87 and key.startswith("B")
+    assert client.get("/api/push/key", headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
 
 
 def test_subscribe_resync_and_unsubscribe(client, signed_in, browser_subscription):
