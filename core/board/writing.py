@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 
 from core import audit, jobs, push, tasks
@@ -101,7 +101,7 @@ def managed(user: User) -> Select:
                                                                           BoardPost.id.desc())
     if user.has_role("admin"):
         return stmt
-    return stmt.where(BoardPost.department_id == user.department_id) if user.department_id else stmt.where(False)
+    return stmt.where(BoardPost.department_id == user.department_id) if user.department_id else stmt.where(false())
 
 
 def can_manage(user: User, post: BoardPost) -> bool:

@@ -15,10 +15,20 @@
     var last = Number(sessionStorage.getItem(KEY) || 0);
     if (!force && Date.now() - last < REFRESH_MS) return Promise.resolve(null);
     var opts = { credentials: "same-origin", cache: "no-cache" };
-    return Promise.all([fetch(COPY_URL, opts), fetch(PAGE_URL, opts)]).then(function (answers) {
+    return Promise.all([fetch(COPY_URL, opts), fetch(PAGE_URL, opts), keepAssets()]).then(function (answers) {
       if (answers[0].ok && answers[1].ok) sessionStorage.setItem(KEY, String(Date.now()));
       return answers[0].ok ? answers[0].json() : null;
     }).catch(function () { return null; });
+  }
+
+  // This script and the board's stylesheet (content-hashed names) beside the copy: the service worker falls
+  // back to them when the shell cache of a newer build does not have them.
+  function keepAssets() {
+    if (!window.caches) return Promise.resolve();
+    var urls = Array.prototype.map.call(
+      document.querySelectorAll('script[src*="/static/js/board-offline."], link[href*="/static/css/board."]'),
+      function (node) { return (node.src || node.href).split("?")[0]; });
+    return caches.open("board-v1").then(function (cache) { return cache.addAll(urls); }).catch(function () {});
   }
 
   function el(tag, className, text) {

@@ -132,7 +132,7 @@ function staleWhileRevalidate(event) {
         event.waitUntil(refresh.catch(function () { /* offline: the cached copy stands */ }));
         return hit;
       }
-      return refresh;
+      return refresh.catch(function (error) { return boardAsset(request, error); });
     });
   });
 }
@@ -176,6 +176,15 @@ function boardKept(event) {
     return caches.match(key, { cacheName: BOARD_CACHE, ignoreVary: true, ignoreSearch: true }).then(function (hit) {
       return hit || Response.error();
     });
+  });
+}
+
+// The board's own script and style are not shell files; board-offline.js keeps them beside the copy, so the
+// saved page still works offline after an update has replaced the shell cache.
+function boardAsset(request, error) {
+  return caches.match(request.url.split("?")[0], { cacheName: BOARD_CACHE, ignoreVary: true }).then(function (hit) {
+    if (hit) return hit;
+    throw error;
   });
 }
 
