@@ -36,12 +36,19 @@ class AttachmentRefused(Exception):
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
     try:
-        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
-    except ValueError:          # a port that is not a number
-        port = -1
-    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+        parts = urlsplit(url)
+        return (parts.scheme.lower(), (parts.hostname or "").lower(),
+                parts.port or {"http": 80, "https": 443}.get(parts.scheme))
+    except ValueError:          # a port that is not a number, a broken IPv6 literal: no origin at all
+        return "", "", None
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).netloc[:100]
+    except ValueError:
+        return "?"
 
 
 def allowed(url: str, files_url: str) -> bool:
@@ -55,8 +62,8 @@ def check(attachment: BoardAttachment, settings: Mapping[str, Any]) -> None:
     limit = int(settings["BOARD_ATTACHMENT_MAX_BYTES"])
     if not allowed(attachment.url, str(settings["SAEOL_FILES_URL"])):
         log.warning("board attachment %s refused: %s is not on the Saeol file host %s", attachment.external_id,
-                    urlsplit(attachment.url).netloc[:100], urlsplit(str(settings["SAEOL_FILES_URL"])).netloc)
-        raise AttachmentRefused(f"다른 호스트의 파일은 받지 않습니다: {urlsplit(attachment.url).netloc[:100]}")
+                    _host(attachment.url), _host(str(settings["SAEOL_FILES_URL"])))
+        raise AttachmentRefused(f"다른 호스트의 파일은 받지 않습니다: {_host(attachment.url)}")
     if attachment.size > limit:
         raise AttachmentRefused(f"첨부파일이 {limit // 1048576}MB를 넘습니다")
 
@@ -79,6 +86,8 @@ def download(client: httpx.Client, url: str, limit: int) -> bytes:
                     raise AttachmentRefused(f"첨부파일이 {limit // 1048576}MB를 넘습니다")
                 chunks.append(chunk)
             return b"".join(chunks)
+    except httpx.InvalidURL as exc:
+        raise jobs.PermanentError(f"InvalidURL: {exc}"[:300]) from None
     except httpx.HTTPError as exc:
         raise jobs.TransientError(f"{type(exc).__name__}: {exc}"[:300]) from None
 

@@ -194,7 +194,7 @@ def fetch_page(client: httpx.Client, url: str, token: str, cursor: str, *, limit
             raw = read_capped(response)
     except httpx.TimeoutException:
         raise FeedError("timed out") from None
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise FeedError(f"{type(exc).__name__}: {exc}"[:300]) from None
     return parse_page(raw)
 

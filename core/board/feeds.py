@@ -23,14 +23,20 @@ def save_feed(session: Session, feed: BoardFeed | None, *, name: str, kind: str,
               enabled: bool = True) -> BoardFeed:
     """Create (``feed`` None) or change a feed after checking it; the caller commits."""
     name, url = (name or "").strip(), (url or "").strip()
+    if any(ord(c) < 0x20 or 0xD800 <= ord(c) <= 0xDFFF or c == "\x7f" for c in name + url):
+        raise FeedConfigError(N_("피드 이름과 주소에 쓸 수 없는 문자가 들어 있습니다."))
     if not name:
         raise FeedConfigError(N_("피드 이름을 입력해 주세요."))
     if len(name) > NAME_MAX:
         raise FeedConfigError(N_("피드 이름은 %(max)s자 이하로 입력해 주세요."), max=NAME_MAX)
     if kind not in FEED_KINDS:
         raise FeedConfigError(N_("피드 종류는 JSON 또는 RSS입니다."))
-    parts = urlsplit(url)
-    if len(url) > URL_MAX or parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:       # a port that is not a number, a broken IPv6 literal
+        valid = False
+    if len(url) > URL_MAX or not valid:
         raise FeedConfigError(N_("피드 주소는 http:// 또는 https://로 시작하는 %(max)s자 이하의 주소입니다."),
                               max=URL_MAX)
     taken = session.scalar(select(BoardFeed.id).where(func.lower(BoardFeed.name) == name.lower()))

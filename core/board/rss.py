@@ -80,7 +80,7 @@ def fetch_rss(client: httpx.Client, url: str, board: str, *, etag: str = "", las
             new_modified = response.headers.get("Last-Modified", "")[:64]
     except httpx.TimeoutException:
         raise FeedError("timed out") from None
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise FeedError(f"{type(exc).__name__}: {exc}"[:300]) from None
     parsed = feedparser.parse(raw, sanitize_html=False, resolve_relative_uris=False)
     problem = parsed.get("bozo_exception")

@@ -95,7 +95,8 @@ def test_a_foreign_host_is_refused_and_logged(board_settings, make_feed, run_pas
     ("http://127.0.0.1:{port}/saeol/files/F-1", True), ("http://127.0.0.1:{port}/other/path", True),
     ("https://127.0.0.1:{port}/saeol/files/F-1", False), ("http://127.0.0.1:1/saeol/files/F-1", False),
     ("http://127.0.0.1.evil.example:{port}/f", False), ("http://user@evil.example/f", False),
-    ("http://127.0.0.1:99999999/f", False), ("file:///etc/passwd", False), ("", False),
+    ("http://127.0.0.1:99999999/f", False), ("file:///etc/passwd", False), ("", False), ("http://[::1", False),
+    ("http://127.0.0.1:x/f", False),
 ])
 def test_the_host_rule(origin, ok):
     files = "http://127.0.0.1:5083/saeol/files"

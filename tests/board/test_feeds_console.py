@@ -48,7 +48,10 @@ def test_create_edit_and_errors(client, admin, saeol):
                           ({"name": "새올", "url": saeol.feed_url}, "같은 이름의 피드가 이미 있습니다: 새올"),
                           ({"name": "다른", "url": "ftp://example.com/x"}, "피드 주소는 http:// 또는 https://로"),
                           ({"name": "다른", "url": saeol.feed_url, "kind": "atom"}, "입력한 내용을 확인해 주세요."),
-                          ({"name": "가" * 65, "url": saeol.feed_url}, "64자 이하")]:
+                          ({"name": "가" * 65, "url": saeol.feed_url}, "64자 이하"),
+                          ({"name": "다른\t", "url": saeol.feed_url + "\x1b"}, "쓸 수 없는 문자"),
+                          ({"name": "다른", "url": "http://[::1/feed"}, "피드 주소는"),
+                          ({"name": "다른", "url": "http://h:port/feed"}, "피드 주소는")]:
         answer = client.post("/admin/board/feeds/new", data={"csrf_token": token, "kind": "json", **data})
         assert answer.status_code == 400 and message in answer.get_data(as_text=True), data
     assert db.session.query(BoardFeed).count() == 1

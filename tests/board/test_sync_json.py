@@ -237,3 +237,9 @@ def test_fuzzed_items_never_raise():
             assert page.rejected == ["?: an item must be an object"] * 3
         except FeedError:
             pass
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9/saeol/feed", "http://bad host/feed", "http://127.0.0.1:0/x"])
+def test_an_unreachable_or_odd_address_is_a_failed_pass(make_feed, run_pass, url):
+    report = run_pass(make_feed(url=url))
+    assert not report.ok and report.error
