@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import heapq
 import re
+import threading
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 from rapidfuzz import process
@@ -15,10 +19,12 @@ from rapidfuzz.distance import Levenshtein
 from sqlalchemy.orm import Session
 
 from core import hangul
-from core.directory.index import W_GIVEN, W_NAME, DirectoryIndex, Entry, Scanner, get_index
+from core.directory.index import W_DEPT, W_GIVEN, W_NAME, DirectoryIndex, Entry, Scanner, get_index
+from core.directory.query import MAX_QUERY, Parsed, parse_typed
+from core.pagination import Window
 
 EXACT, PREFIX, CONTAINS, FUZZY = 4, 3, 2, 1
-MAX_QUERY = 100
+MAIN_LINE = "대표전화"
 _PHONE_PUNCT = re.compile(r"[\s\-().+]")
 
 
@@ -70,8 +76,13 @@ def _scan(scanner: Scanner, query: str, limit: int | None) -> dict[int, float]:
     return scanner.scan(query)
 
 
-def score_entries(index: DirectoryIndex, query: str, limit: int | None = None) -> dict[int, float]:
-    """Matching person ids with their scores (every match, or enough to fill ``limit`` in rank order)."""
+def score_entries(index: DirectoryIndex, query: str, limit: int | None = None,
+                  complete: bool = False) -> dict[int, float]:
+    """Matching person ids with their scores: every match, or enough to fill ``limit`` in rank order.
+
+    ``complete`` asks for every real match (to count them) while ``limit`` still says how many a page
+    shows, which decides whether "did you mean" neighbours are worth adding.
+    """
     text = hangul.normalize_spacing(query)[:MAX_QUERY]
     q = hangul.compact(text)
     if not q:
@@ -79,10 +90,10 @@ def score_entries(index: DirectoryIndex, query: str, limit: int | None = None) -
 
     digits = _PHONE_PUNCT.sub("", text)
     if digits.isdigit():
-        return _by_id(index, _scan(index.digits, digits, limit))
+        return _by_id(index, _scan(index.digits, digits, None if complete else limit))
 
     if hangul.is_initials_query(q):
-        return _by_id(index, _scan(index.initials, q, limit))
+        return _by_id(index, _scan(index.initials, q, None if complete else limit))
 
     if hangul.has_consonant(q):
         qi = hangul.initials(q)
@@ -94,9 +105,9 @@ def score_entries(index: DirectoryIndex, query: str, limit: int | None = None) -
                 scores[e.id] = tier * 100 + W_NAME * 10
         return scores
 
-    scores = _by_id(index, _scan(index.text, q, limit))
+    scores = _by_id(index, _scan(index.text, q, None if complete else limit))
     tokens = list(dict.fromkeys(t for t in (hangul.compact(w) for w in text.split(" ")) if t))
-    if len(tokens) > 1 and (limit is None or len(scores) < limit):
+    if len(tokens) > 1 and (limit is None or complete or len(scores) < limit):
         # "교통정책과 김민준": every word must match somewhere and the weakest word sets the tier.
         # Only one word is scanned and the others are checked on its hits alone: the longest,
         # or among equally long ones the rarest ("관리 자료": 관리 is in thousands of duties).
@@ -135,8 +146,150 @@ def rank(index: DirectoryIndex, scores: dict[int, float], limit: int) -> list[tu
     return [(by_id[pid], score) for pid, score in top]
 
 
+def _word_score(entry: Entry, word: str) -> float:
+    """How well one word matches anywhere in ``entry``: digits, initials, a mixed name or text."""
+    if word.isdigit():
+        fields = entry.digit_fields
+    elif hangul.is_initials_query(word):
+        fields = entry.initial_fields
+    elif hangul.has_consonant(word):
+        tier = _mixed_tier(entry.name, entry.initial_fields[0][0], word, hangul.initials(word))
+        return tier * 100 + W_NAME * 10 if tier else 0.0
+    else:
+        fields = entry.text_fields
+    return _field_score(fields, word)
+
+
+def _all_words(entry: Entry, words: list[str]) -> float:
+    """The weakest word's score (plus one a word), or 0 when any word matches nothing."""
+    scores = [_word_score(entry, w) for w in words]
+    return min(scores) + len(words) if all(scores) else 0.0
+
+
+def _every_word(index: DirectoryIndex, words: list[str], limit: int) -> dict[int, float]:
+    """Entries matching every word: the rarest long word is scanned, the others checked on its hits."""
+    if len(words) == 1:
+        return score_entries(index, words[0], limit, complete=True)
+    text_words = [w for w in words if not w.isdigit() and not hangul.has_consonant(w)] or words
+    longest = max(len(w) for w in text_words)
+    lead = min((w for w in text_words if len(w) == longest), key=index.text.estimate)
+    rest = [w for w in words if w != lead]
+    out = {}
+    for pid, lead_score in score_entries(index, lead, None, complete=True).items():
+        others = _all_words(index.by_id[pid], rest)
+        if others:
+            out[pid] = min(lead_score, others - len(rest)) + len(words)
+    return out
+
+
+def _most_words(index: DirectoryIndex, words: list[str], members: set[int]) -> dict[int, float]:
+    """The best partial matches: entries matching the most words (a named department's first)."""
+    count: dict[int, int] = {}
+    total: dict[int, float] = {}
+    for word in words:
+        for pid, score in score_entries(index, word, None, complete=True).items():
+            count[pid] = count.get(pid, 0) + 1
+            total[pid] = total.get(pid, 0.0) + score
+    if not count:
+        return {}
+    best = max(count.values())
+    return {pid: total[pid] / len(words) + (20 if pid in members else 0)
+            for pid, n in count.items() if n == best}
+
+
+@dataclass
+class Found:
+    """Every match of a typed query with its score, and how the query was read."""
+
+    scores: dict[int, float]
+    parsed: Parsed
+    partial: bool = False   # no entry matched every word: these match only some
+
+
+def find(index: DirectoryIndex, query: str, limit: int = 20) -> Found:
+    """Every match of a typed query, read by :func:`core.directory.query.parse_typed`.
+
+    A query left as typed (nothing peeled, no department beside other words) takes the plain ranked
+    search. Otherwise the peeled words must all match, inside the named department when there is one;
+    failing that, the same words anywhere, then the entries matching the most words (``partial``).
+    """
+    parsed = parse_typed(index, query)
+    words = parsed.words
+    if not parsed.dropped and not (parsed.department and words):
+        found = Found(score_entries(index, query, limit, complete=True), parsed)
+        if found.scores or len(words) < 2:
+            return found
+    members = {e.id for d in parsed.department_ids for e in index.by_department.get(d, ())}
+    if members and not words:
+        # "스마트도시과 연락처": the department's people, its main line first.
+        return Found({pid: (EXACT * 100 + (W_NAME if _main_line(index.by_id[pid]) else W_DEPT) * 10)
+                      for pid in members}, parsed)
+    if not words:
+        return Found({}, parsed)
+    if members:
+        inside = {pid: score for pid in members if (score := _all_words(index.by_id[pid], words))}
+        if inside:
+            return Found(inside, parsed)
+    scores = _every_word(index, words, limit)
+    if scores:
+        return Found(scores, parsed, partial=bool(members))
+    if len(words) > 1 or members:
+        return Found(_most_words(index, words, members), parsed, partial=True)
+    return Found({}, parsed)
+
+
+def _main_line(entry: Entry) -> bool:
+    return entry.kind == "contact" and entry.name.endswith(MAIN_LINE)
+
+
+def scoped(index: DirectoryIndex, phrase: str, department_ids: list[int], limit: int) -> list[tuple[Entry, float]]:
+    """The best matches of ``phrase`` inside the named departments only (voice: "교통정책과 서무")."""
+    members = [e for d in department_ids for e in index.by_department.get(d, ())]
+    words = [w for w in (hangul.compact(w) for w in phrase.split(" ")) if w]
+    scores = {e.id: score for e in members if words and (score := _all_words(e, words))}
+    return rank(index, scores, limit)
+
+
+@dataclass(frozen=True)
+class Results:
+    """One window of a search: the hits shown, and where they sit among all matches."""
+
+    hits: list[tuple[Entry, float]]
+    window: Window
+    partial: bool
+    department: str
+
+
+_recent: OrderedDict[str, tuple[weakref.ref, Found]] = OrderedDict()
+_recent_lock = threading.Lock()
+RECENT_QUERIES = 32
+
+
+def _found(index: DirectoryIndex, query: str, limit: int) -> Found:
+    """``find`` with the last few queries kept, so that "더 보기" does not score them all again."""
+    key = f"{limit}\x00{query}"
+    with _recent_lock:
+        cached = _recent.get(key)
+        if cached and cached[0]() is index:
+            _recent.move_to_end(key)
+            return cached[1]
+    found = find(index, query, limit)
+    with _recent_lock:
+        _recent[key] = (weakref.ref(index), found)   # a weak reference: an old index is not kept alive
+        while len(_recent) > RECENT_QUERIES:
+            _recent.popitem(last=False)
+    return found
+
+
+def search_page(index: DirectoryIndex, query: str, offset: int = 0, limit: int = 20) -> Results:
+    """The ``limit`` hits after the first ``offset`` of every match, with the total."""
+    found = _found(index, query, limit)
+    hits = rank(index, found.scores, offset + limit)[offset:] if offset < len(found.scores) else []
+    return Results(hits, Window(offset, limit, len(found.scores)), found.partial, found.parsed.department)
+
+
 def search(index: DirectoryIndex, query: str, limit: int = 20) -> list[tuple[Entry, float]]:
-    return rank(index, score_entries(index, query, limit), limit)
+    return search_page(index, query, 0, limit).hits
 
 
 def search_directory(session: Session, query: str, limit: int = 20) -> list[dict[str, Any]]:
