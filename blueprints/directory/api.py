@@ -7,8 +7,9 @@ from flask_login import login_required
 
 from blueprints.directory import bp
 from core.directory.index import get_index
-from core.directory.search import MAX_QUERY, search
+from core.directory.search import MAX_QUERY, search_page
 from core.directory.voice import MAX_TRANSCRIPT, match
+from core.pagination import MAX_OFFSET, parse_offset
 from extensions import db
 from web.security import error_response
 
@@ -25,10 +26,17 @@ def api_search():
     if not 1 <= limit <= MAX_LIMIT:
         return error_response(400, _("limit은 1부터 %(max)s 사이의 정수여야 합니다.", max=MAX_LIMIT),
                               code="invalid_limit")
+    offset = parse_offset(request.args.get("offset"))
+    if offset is None:
+        return error_response(400, _("offset은 0부터 %(max)s 사이의 정수여야 합니다.", max=MAX_OFFSET),
+                              code="invalid_offset")
     if len(q) > MAX_QUERY:
         return error_response(400, _("검색어가 너무 깁니다 (최대 %(max)s자).", max=MAX_QUERY), code="query_too_long")
-    found = search(get_index(db.session), q, limit) if q.strip() else []
-    return jsonify({"results": [entry.as_result(score) for entry, score in found]})
+    if not q.strip():
+        return jsonify({"results": [], "total": 0, "offset": offset, "partial": False})
+    found = search_page(get_index(db.session), q, offset, limit)
+    return jsonify({"results": [entry.as_result(score) for entry, score in found.hits],
+                    "total": found.window.total, "offset": offset, "partial": found.partial})
 
 
 @bp.post("/api/voice-dial")
