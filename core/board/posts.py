@@ -6,6 +6,7 @@ query serves the list, a single post (whose 404 tells an outsider nothing) and t
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -23,6 +24,7 @@ from core.timeutil import utcnow
 PAGE_SIZE = 20
 MAX_QUERY = 100          # characters of a search
 MAX_WORDS = 8            # words of a search; each one is a LIKE over title and body
+_TYPING = re.compile("[\u3131-\u318e]+$")   # compatibility jamo: ㄱ…ㅎ, ㅏ…ㅣ
 OFFLINE_POSTS = 50       # the phone's saved copy
 UNREAD_WINDOW_DAYS = 90  # older posts never count as unread (no dot for last year's notices)
 
@@ -39,9 +41,11 @@ def visible(user: User, now: datetime | None = None) -> Select:
 
 def search_words(query: str) -> list[str]:
     """The words of a search, as the directory splits them (``core.hangul``): spaces collapsed, duplicates
-    dropped, at most ``MAX_WORDS``."""
+    dropped, at most ``MAX_WORDS``. Lone jamo at a word's end are the syllable still being typed in a search
+    as you type (``교ㅇ`` on the way to ``교육``): they are left out, so the list does not empty mid-word."""
     text = hangul.normalize_spacing(query or "")[:MAX_QUERY]
-    return list(dict.fromkeys(w for w in text.lower().split(" ") if w))[:MAX_WORDS]
+    words = (_TYPING.sub("", w) for w in text.lower().split(" "))
+    return list(dict.fromkeys(w for w in words if w))[:MAX_WORDS]
 
 
 def _word_condition(word: str):

@@ -79,6 +79,8 @@ def test_search_handles_korean_words_and_partial_syllables(client, login, reader
     assert found("안내") == ["주차장 공사 안내", "행사 안내"]
     assert found("안내 주차장") == ["주차장 공사 안내"]               # every word must match
     assert found("안내   자원봉사") == ["행사 안내"]
+    assert found("교ㅇ") == ["2027년 상반기 교육 일정"]               # a syllable still being typed
+    assert found("ㅎ") == sorted(found(""))                              # only jamo: no word yet
     assert found("없는낱말") == []
     page = client.get("/board", query_string={"q": "없는낱말"}).get_data(as_text=True)
     assert "‘없는낱말’에 맞는 게시글이 없습니다" in page
