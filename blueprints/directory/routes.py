@@ -11,8 +11,9 @@ from core import audit
 from core.directory import personal
 from core.directory.importer import ImportFileError, read_rows
 from core.directory.index import get_index
-from core.directory.search import MAX_QUERY, search
+from core.directory.search import MAX_QUERY, search_page
 from core.directory.voice import match
+from core.pagination import parse_offset
 from core.models.tasks import TaskRun
 from extensions import db
 from web import tasks
@@ -37,12 +38,15 @@ def _home_lists() -> dict:
 @login_required
 def index():
     q = request.args.get("q", "").strip()[:MAX_QUERY]
-    context = {"q": q, "results": search(get_index(db.session), q, PAGE_RESULTS) if q else [],
-               "favourite_ids": personal.favourite_ids(db.session, current_user.id)}
+    offset = parse_offset(request.args.get("offset")) or 0  # a mangled offset starts from the top
+    found = search_page(get_index(db.session), q, offset, PAGE_RESULTS) if q else None
+    context = {"q": q, "found": found, "favourite_ids": personal.favourite_ids(db.session, current_user.id)}
     if not q:
         context.update(_home_lists())
     if _partial_wanted():
-        return render_template("directory/_results.html", **context)
+        # "더 보기" swaps its own row for the next rows; a new query replaces the whole list.
+        template = "directory/_result_rows.html" if offset and found else "directory/_results.html"
+        return render_template(template, **context)
     return render_template("directory/index.html", voice_form=VoiceForm(), **context)
 
 
@@ -59,7 +63,7 @@ def voice():
                "favourite_ids": personal.favourite_ids(db.session, current_user.id)}
     if _partial_wanted():
         return render_template("directory/_voice_result.html", **context), status
-    return render_template("directory/index.html", q="", results=[], **_home_lists(), **context), status
+    return render_template("directory/index.html", q="", found=None, **_home_lists(), **context), status
 
 
 @bp.get("/directory/<id:person_id>")

@@ -14,7 +14,7 @@ def test_search_shape_and_formats(directory, staff_client):
     response = staff_client.get("/api/directory/search?q=김민준&limit=20")
     assert response.status_code == 200 and response.is_json
     body = response.get_json()
-    assert set(body) == {"results"}
+    assert set(body) == {"results", "total", "offset", "partial"}
     first = body["results"][0]
     assert set(first) == FIELDS
     assert first == {**first, "name": "김민준", "organization": "고양특례시", "department": "교통정책과",
@@ -26,7 +26,7 @@ def test_search_shape_and_formats(directory, staff_client):
 def test_search_limit_and_empty_query(directory, staff_client):
     assert len(staff_client.get("/api/directory/search?q=김&limit=3").get_json()["results"]) == 3
     assert len(staff_client.get("/api/directory/search?q=김").get_json()["results"]) == 20
-    assert staff_client.get("/api/directory/search?q=").get_json() == {"results": []}
+    assert staff_client.get("/api/directory/search?q=").get_json() == {"results": [], "total": 0, "offset": 0, "partial": False}
 
 
 @pytest.mark.parametrize("limit", ["0", "101", "-1", "abc", "1.5", ""])

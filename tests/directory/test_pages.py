@@ -41,7 +41,7 @@ def test_full_page_search_without_javascript(directory, staff_client):
 def test_htmx_request_gets_only_the_results(directory, staff_client):
     response = staff_client.get("/directory?q=ㄱㅁㅈ", headers={"HX-Request": "true"})
     html = response.get_data(as_text=True)
-    assert response.status_code == 200 and "<html" not in html and '<ul class="contacts">' in html
+    assert response.status_code == 200 and "<html" not in html and '<ul class="contacts" id="directory-list">' in html
     assert "김민준" in html and "김민정" in html
     boosted = staff_client.get("/directory?q=ㄱㅁㅈ", headers={"HX-Request": "true", "HX-Boosted": "true"})
     assert "<html" in boosted.get_data(as_text=True)
