@@ -105,6 +105,7 @@ class SaeolState:
             self.seq = 0
             self.requests: list[dict[str, Any]] = []
             self.epoch = time.time()
+            self.generation = random.randrange(1, 1 << 31)   # a new run's cursors never match an old run's
             self.live_done = 0
             changes = []
             for seed in demo.SEED:
@@ -207,14 +208,14 @@ class SaeolState:
                 "attachments": attachments}
 
     def feed(self, since: str, limit: int, base: str) -> dict[str, Any]:
-        after = decode_cursor(since)
+        after = decode_cursor(self.generation, since)
         with self.lock:
             self.advance()
             changed = sorted((p for p in self.posts.values() if p["seq"] > after and p["board"] in demo.JSON_BOARDS),
                              key=lambda p: p["seq"])[:limit]
             items = [self.item(p, base) for p in changed]
             last = changed[-1]["seq"] if changed else max(after, 0)
-            return {"items": items, "next_cursor": encode_cursor(last)}
+            return {"items": items, "next_cursor": encode_cursor(self.generation, last)}
 
     def rss(self, board: str, link_base: str, files_base: str) -> tuple[bytes, str, float]:
         """The board's RSS document, its ETag and its Last-Modified time."""
@@ -264,16 +265,18 @@ class SaeolState:
             self.requests.append(entry)
 
 
-def encode_cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"saeol:{seq}".encode()).decode().rstrip("=")
+def encode_cursor(generation: int, seq: int) -> str:
+    return base64.urlsafe_b64encode(f"saeol:{generation}:{seq}".encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> int:
-    """The change number in an opaque cursor; an empty or foreign cursor reads from the start."""
+def decode_cursor(generation: int, cursor: str) -> int:
+    """The change number in an opaque cursor. An empty or foreign cursor, or one of an earlier run of the
+    simulator (its change numbers started again at 1 on restart), reads from the start."""
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        return int(text.split(":", 1)[1]) if text.startswith("saeol:") else 0
-    except (ValueError, UnicodeDecodeError, IndexError):
+        prefix, made_by, seq = text.split(":")
+        return int(seq) if prefix == "saeol" and int(made_by) == generation else 0
+    except (ValueError, UnicodeDecodeError):
         return 0
 
 

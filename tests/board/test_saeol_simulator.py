@@ -95,3 +95,11 @@ def test_sim_endpoints_post_config_reset_and_requests(app, saeol):
     assert [r["answer"] for r in saeol.requests("/saeol/feed")] == [503, 200]
     assert httpx.post(f"{saeol.url}/_sim/reset", timeout=10).status_code == 204
     assert saeol.requests() == [] and "B-X" not in saeol.state.posts
+
+
+def test_a_cursor_of_an_earlier_run_reads_from_the_start(app, saeol):
+    token = app.config["SAEOL_TOKEN"]
+    cursor = feed(saeol, token).json()["next_cursor"]
+    assert feed(saeol, token, cursor).json()["items"] == []
+    httpx.post(f"{saeol.url}/_sim/reset", timeout=10).raise_for_status()      # as a restart does
+    assert len(feed(saeol, token, cursor).json()["items"]) == 7
