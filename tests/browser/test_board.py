@@ -165,11 +165,17 @@ def test_console_editor_writes_rich_text(page, live_server, make_user, app):
     page.keyboard.type("굵은 글")
     screenshot(page, "board-console-editor")
     assert axe_violations(page) == []
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     page.click("button:has-text('게시')")
     page.wait_for_url(lambda url: "/admin/board/posts/" in url and not url.endswith("/new"))
     post = db.session.query(BoardPost).filter_by(title="편집기 시험").one()
     assert "<strong>굵은 글</strong>" in post.body_html or "<b>굵은 글</b>" in post.body_html
     assert post.body_text.startswith("보통 글")
+    page.goto(f"{live_server.url}/admin/board/posts")
+    assert "편집기 시험" in page.locator("table").inner_text()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    assert axe_violations(page) == []
+    screenshot(page, "board-console-posts")
 
 
 def test_inbox_on_a_phone(page, live_server, make_user, board_posts):
