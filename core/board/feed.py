@@ -82,7 +82,7 @@ def _text(raw: Mapping[str, Any], name: str, *, required: bool = False, limit: i
         return ""
     if not isinstance(value, str):
         raise ItemError(f"{name} must be a string")
-    value = value.replace("\x00", "").strip()
+    value = _storable(value, name).strip()
     if required and not value:
         raise ItemError(f"{name} is empty")
     limit = limit or LIMITS.get(name)
@@ -91,6 +91,15 @@ def _text(raw: Mapping[str, Any], name: str, *, required: bool = False, limit: i
             raise ItemError(f"{name} is longer than {limit} characters")
         value = value[:limit]
     return value
+
+
+def _storable(value: str, name: str) -> str:
+    """Without NUL (PostgreSQL refuses it in text); a lone surrogate (valid JSON, not UTF-8) rejects the item."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ItemError(f"{name} is not valid Unicode") from None
+    return value.replace("\x00", "")
 
 
 def _time(raw: Mapping[str, Any], name: str, *, required: bool = True) -> datetime | None:
@@ -139,7 +148,7 @@ def validate_item(raw: Any, default_board: str = "") -> FeedItem:
     body = raw.get("body_html", "")
     if not isinstance(body, str):
         raise ItemError("body_html must be a string")
-    body_html = sanitize(body.replace("\x00", ""))
+    body_html = sanitize(_storable(body, "body_html"))
     if len(body_html) > MAX_BODY_CHARS:
         raise ItemError(f"body_html is longer than {MAX_BODY_CHARS} characters")
     important = raw.get("important", False)

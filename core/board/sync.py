@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from core import push
@@ -137,12 +137,15 @@ def _sync_feed(session: Session, feed_id: int, settings: Mapping[str, Any], clie
             _rss_pass(session, feed, settings, client, report)
         else:
             _json_pass(session, feed, settings, client, report)
-    except (FeedError, IntegrityError) as exc:
+    except (FeedError, SQLAlchemyError) as exc:
+        # A database refusal is recorded like a feed fault: the feed backs off and the console shows why,
+        # rather than the job retrying the same page without end.
         session.rollback()
         feed = session.get(BoardFeed, feed_id)
         report.ok = False
         report.error = (str(exc) if isinstance(exc, FeedError)
-                        else "another pass stored the same post at the same moment")[:500]
+                        else "another pass stored the same post at the same moment" if isinstance(exc, IntegrityError)
+                        else f"the database refused the page: {type(exc).__name__}")[:500]
         feed.failures = (feed.failures or 0) + 1
         feed.last_error, feed.last_error_at = report.error, now
         feed.next_attempt_at = now + timedelta(seconds=backoff_seconds(feed.failures))

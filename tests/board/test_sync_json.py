@@ -69,6 +69,15 @@ def test_the_cursor_asks_only_for_changes(feed, run_pass, saeol):
     assert third.added == 1 and saeol.requests("/saeol/feed")[-2]["items"] == ["B-2026-000900"]
 
 
+def test_nul_characters_never_reach_the_database(feed, run_pass, saeol):
+    saeol.post(id="B-2026-000990", board="공지사항", title="널\x00문자", body_html="<p>본\x00문</p>",
+               author="홍\x00길동")
+    report = run_pass(feed)
+    assert report.ok and report.added == 7
+    post = posts()["B-2026-000990"]
+    assert (post.title, post.body_text, post.author) == ("널문자", "본문", "홍길동")
+
+
 def test_paging_follows_next_cursor_until_nothing_is_new(feed, run_pass, saeol):
     saeol.configure(page_size=2)
     report = run_pass(feed)
@@ -189,7 +198,8 @@ def test_a_good_item_is_sanitised_and_a_deleted_item_needs_only_its_id():
     {"attachments": "F-1"}, {"attachments": [{"id": "F-1", "filename": "a.pdf", "url": "file:///etc/passwd"}]},
     {"attachments": [{"id": "F-1", "filename": "a.pdf", "url": "http://h/f", "size": -1}]},
     {"attachments": [{"id": "F-1", "filename": "a.pdf", "url": "http://h/f", "size": True}]},
-    {"body_html": ["<p>"]}, {"body_html": "<p>a</p>" * 40_000},
+    {"body_html": ["<p>"]}, {"body_html": "<p>a</p>" * 40_000}, {"title": "제목\ud800"},
+    {"body_html": "<p>\udfff</p>"}, {"attachments": [{"id": "F-\ud800", "filename": "a.pdf", "url": "http://h/f"}]},
 ])
 def test_bad_items_are_rejected_with_a_reason(change):
     items, rejected = parse_items([{**GOOD, **change}, GOOD])
