@@ -12,6 +12,7 @@ from core.board import sync
 from core.models.board import BoardFeed
 from extensions import db
 from lettering_worker.simulators.saeol import SaeolConfig, SaeolState, serve_saeol
+from tests.push.conftest import browser_subscription, push_service, subscribed  # noqa: F401  (end-to-end test)
 
 
 class Saeol:
