@@ -2,7 +2,10 @@
 
 The page script downloads it, stores it in IndexedDB and searches it locally when
 the network is gone. It carries only what the result list shows, plus the name's
-Hangul initials so the phone need not decompose 5,000 names on every start.
+Hangul initials so the phone need not decompose 5,000 names on every start, and the
+reading rules as data (``rules``: the word lists of core.directory.query, every
+department's keys, the voice dialling thresholds) so that the phone's matcher does not
+keep a second copy of them.
 """
 from __future__ import annotations
 
@@ -15,7 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import app_settings
-from core.hangul import initials, strip_department_suffix
+from core.directory.query import word_lists
+from core.directory.voice import CALL_MARGIN, CALL_MIN_SCORE, CANDIDATES
+from core.hangul import department_keys, initials, strip_department_suffix
 from core.models.organization import Department, Person
 from core.phone import format_korean
 
@@ -50,11 +55,12 @@ class Snapshot:
     include_mobile: bool
     etag: str
     entries_json: bytes  # serialised once: it is both hashed for the ETag and sent
+    rules: dict | None = None
 
     def to_json(self, generated_at: datetime) -> bytes:
         head = json.dumps({"generated_at": generated_at.isoformat(timespec="seconds"), "version": self.etag,
-                           "include_mobile": self.include_mobile, "count": len(self.entries)},
-                          separators=(",", ":"))
+                           "include_mobile": self.include_mobile, "count": len(self.entries),
+                           "rules": self.rules}, ensure_ascii=False, separators=(",", ":"))
         return head[:-1].encode() + b',"entries":' + self.entries_json + b"}"
 
 
@@ -79,6 +85,18 @@ def build(session: Session) -> Snapshot:
             entry["mobile"] = display_phone(mobile)
         entries.append(entry)
     entries_json = json.dumps(entries, ensure_ascii=False, separators=(",", ":")).encode()
-    # The ETag depends on the content only, so an unchanged directory answers 304.
-    digest = hashlib.sha256(b"%d:" % include_mobile + entries_json).hexdigest()
-    return Snapshot(entries=entries, include_mobile=include_mobile, etag=digest[:32], entries_json=entries_json)
+    rules = reading_rules(session)
+    # The ETag depends on the content only, so an unchanged directory (and unchanged rules) answers 304.
+    digest = hashlib.sha256(b"%d:" % include_mobile + entries_json +
+                            json.dumps(rules, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+    return Snapshot(entries=entries, include_mobile=include_mobile, etag=digest[:32], entries_json=entries_json,
+                    rules=rules)
+
+
+def reading_rules(session: Session) -> dict:
+    """What the phone's matcher reads requests with: the shared word lists and every department's keys."""
+    departments = [{"organization": org or "", "name": name, "keys": department_keys(name, org or "")}
+                   for name, org in session.execute(select(Department.name, Department.organization)
+                                                    .order_by(Department.id))]
+    return {"words": word_lists(), "departments": departments,
+            "voice": {"call_min_score": CALL_MIN_SCORE, "call_margin": CALL_MARGIN, "candidates": CANDIDATES}}

@@ -13,8 +13,8 @@ from core.directory.importer import ImportFileError, read_rows
 from core.directory.index import get_index
 from core.directory.search import MAX_QUERY, search_page
 from core.directory.voice import match
-from core.pagination import parse_offset
 from core.models.tasks import TaskRun
+from core.pagination import parse_offset
 from extensions import db
 from web import tasks
 from web.client import client_info

@@ -40,7 +40,8 @@ NUMBER_ENDINGS = ("번으로", "번에", "번", "으로", "로")
 _PUNCT = re.compile(r"[^\w\s]")
 _REQUEST = re.compile("^(?:" + "|".join(ACTION_WORDS) + ")+(?:" + "|".join(REQUEST_ENDINGS) + ")*$")
 _ENDINGS = re.compile("^(?:" + "|".join(REQUEST_ENDINGS) + ")+$")
-_GLUED_NUMBER = re.compile(r"^(?:내선번호|내선|번호)?(\d{3,})(?:번으로|번에|번)?$")
+_GLUED_NUMBER = re.compile("^(?:" + "|".join(DIGIT_MARKERS) + r")?(\d{3,})(?:"
+                           + "|".join(e for e in NUMBER_ENDINGS if e.startswith("번")) + ")?$")
 
 
 @dataclass

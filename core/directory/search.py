@@ -163,11 +163,12 @@ def _word_score(entry: Entry, word: str) -> float:
 def _all_words(entry: Entry, words: list[str]) -> float:
     """The weakest word's score (plus one a word), or 0 when any word matches nothing."""
     scores = [_word_score(entry, w) for w in words]
-    return min(scores) + len(words) if all(scores) else 0.0
+    return min(scores) + len(words) if scores and all(scores) else 0.0
 
 
 def _every_word(index: DirectoryIndex, words: list[str], limit: int) -> dict[int, float]:
     """Entries matching every word: the rarest long word is scanned, the others checked on its hits."""
+    words = list(dict.fromkeys(words))
     if len(words) == 1:
         return score_entries(index, words[0], limit, complete=True)
     text_words = [w for w in words if not w.isdigit() and not hangul.has_consonant(w)] or words

@@ -9,7 +9,7 @@
   var SNAPSHOT_URL = "/api/directory/snapshot";
   var DB_NAME = "directory-offline", STORE = "snapshot";
   var REFRESH_MS = 3 * 60 * 60 * 1000;  // ask the server at most every three hours
-  var MAX_RESULTS = 50;
+  var PAGE = 30;  // rows a window shows, as the server's page does (blueprints/directory/routes.py)
   var CHOSEONG = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ";
   var CONSONANTS = "ㄱㄲㄳㄴㄵㄶㄷㄸㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅃㅄㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ";
 
@@ -52,7 +52,7 @@
 
   function saveMeta(record) {
     var meta = { generated_at: record.generated_at, count: record.count, include_mobile: record.include_mobile,
-                 etag: record.etag, checked_at: record.checked_at };
+                 etag: record.etag, checked_at: record.checked_at, rules: record.rules || null };
     return dbRequest("readwrite", function (s) { return s.put(meta, "meta"); });
   }
 
@@ -83,7 +83,8 @@
         if (!response.ok) return current;
         return response.json().then(function (body) {
           var record = { entries: body.entries, generated_at: answeredAt || body.generated_at, count: body.count,
-                         include_mobile: body.include_mobile, etag: response.headers.get("ETag"), checked_at: checked };
+                         include_mobile: body.include_mobile, etag: response.headers.get("ETag"), checked_at: checked,
+                         rules: body.rules || null };
           // Saved before indexing, so the stored copy carries no index fields.
           return save(record).then(function () { snapshot = index(record); return snapshot; });
         });
@@ -174,28 +175,213 @@
 
   // Every word must match somewhere ("교통정책과 김민준"); the query written without spaces
   // also counts whole ("교통 정책과" is the department "교통정책과").
-  function search(query, entries) {
+  function plainSearch(query, entries) {
     var whole = compact(query);
     if (!whole) return [];
-    var words = String(query).split(/\s+/).map(compact).filter(Boolean);
+    var words = splitWords(query);
     var scored = [];
     entries.forEach(function (e) {
       var score = tokenScore(e, whole);
-      if (words.length > 1) {
-        var sum = 0;
-        for (var i = 0; i < words.length; i++) {
-          var s = tokenScore(e, words[i]);
-          if (!s) { sum = 0; break; }
-          sum += s;
-        }
-        score = Math.max(score, sum / words.length + (sum ? 1 : 0));
-      }
+      if (words.length > 1) score = Math.max(score, allWords(e, words));
       if (score > 0) scored.push({ entry: e, score: score });
     });
-    scored.sort(function (a, b) {
-      return b.score - a.score || (a.entry.name < b.entry.name ? -1 : a.entry.name > b.entry.name ? 1 : 0);
+    return scored;
+  }
+
+  function splitWords(query) {
+    return String(query || "").split(/[^0-9A-Za-z\u3131-\u318e\uac00-\ud7a3]+/).map(compact).filter(Boolean);
+  }
+
+  function allWords(e, words) {
+    var sum = 0;
+    for (var i = 0; i < words.length; i++) {
+      var s = tokenScore(e, words[i]);
+      if (!s) return 0;
+      sum += s;
+    }
+    return sum / words.length + 1;
+  }
+
+  // --- Reading a request: the server's rules (core/directory/query.py), shipped in the snapshot --
+  function escapeRe(text) { return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
+  function anyOf(list) { return "(?:" + list.map(escapeRe).join("|") + ")"; }
+
+  // The patterns and the department keys, built once per snapshot from its rules.
+  function reader(current) {
+    var rules = current && current.rules;
+    if (!rules || !rules.words) return null;
+    if (current._reader) return current._reader;
+    var w = rules.words;
+    var keys = {};
+    (rules.departments || []).forEach(function (d) {
+      d.keys.forEach(function (key) {
+        var item = keys[key] || (keys[key] = { key: key, name: d.name, members: {} });
+        item.members[d.organization + "\u0001" + d.name] = true;
+      });
     });
-    return scored.slice(0, MAX_RESULTS).map(function (item) { return item.entry; });
+    var byLength = Object.keys(keys).sort(function (a, b) { return b.length - a.length; });
+    current._reader = {
+      w: w, rules: rules, keys: keys, keyList: byLength.map(function (k) { return keys[k]; }),
+      request: new RegExp("^" + anyOf(w.action_words) + "+" + anyOf(w.request_endings) + "*$"),
+      endings: new RegExp("^" + anyOf(w.request_endings) + "+$"),
+      verbFirst: new RegExp("^" + anyOf(w.action_words) + "+(?:해|해서|좀|줘|주세요|요)*"),
+      glued: new RegExp("^" + anyOf(w.digit_markers) + "?(\\d{3,})" +
+                        anyOf(w.number_endings.filter(function (e) { return e.charAt(0) === "번"; })) + "?$"),
+      digitsIn: new RegExp(anyOf(w.digit_markers) + "?(\\d{3,})(?:번으로|번에|번)?")
+    };
+    return current._reader;
+  }
+
+  function has(list, word) { return list.indexOf(word) >= 0; }
+
+  function stripSuffix(word, list, minLeft) {
+    for (var i = 0; i < list.length; i++) {
+      var s = list[i];
+      if (word.length - s.length >= minLeft && word.slice(-s.length) === s) return [word.slice(0, -s.length), s];
+    }
+    return [word, ""];
+  }
+
+  // Particles, honorifics (and for voice titles) off the end in any order: [rest, title].
+  function stripPersonWords(r, text, withTitles) {
+    var groups = withTitles ? [r.w.particles, r.w.honorifics, r.w.titles] : [r.w.particles, r.w.honorifics];
+    var title = "", changed = true;
+    while (changed && text) {
+      changed = false;
+      for (var g = 0; g < groups.length; g++) {
+        var cut = stripSuffix(text, groups[g], 1);
+        if (cut[1]) {
+          if (g === 2 && !title) title = cut[1];
+          text = cut[0]; changed = true;
+        }
+      }
+    }
+    return [text, title];
+  }
+
+  function spokenDigits(r, text) {
+    var out = "";
+    for (var i = 0; i < text.length; i++) {
+      var ch = text.charAt(i);
+      if (/\d/.test(ch)) out += ch;
+      else if (r.w.digit_words[ch] !== undefined) out += r.w.digit_words[ch];
+      else return "";
+    }
+    return out;
+  }
+
+  function numberTail(r, text) {
+    for (var i = 0; i < r.w.number_endings.length; i++) {
+      var e = r.w.number_endings[i];
+      if (text.length > e.length && text.slice(-e.length) === e) return text.slice(0, -e.length);
+    }
+    return text;
+  }
+
+  function exactDepartment(r, word) { return r.keys.hasOwnProperty(word) ? r.keys[word] : null; }
+
+  // parse_typed: {words, dropped, department, members, extension}.
+  function parseTyped(r, query) {
+    var parsed = { words: [], dropped: [], department: "", members: null, extension: "" };
+    var afterMarker = false;
+    splitWords(query).forEach(function (word) {
+      var glued = r.glued.exec(word);
+      var spoken = afterMarker ? spokenDigits(r, numberTail(r, word)) : "";
+      if (glued || spoken.length >= 3) {
+        parsed.extension = glued ? glued[1] : spoken;
+        parsed.words.push(parsed.extension);
+        afterMarker = false;
+        if (word !== parsed.extension) parsed.dropped.push(word);
+        return;
+      }
+      if (r.request.test(word) || r.endings.test(word) || has(r.w.leading_fillers, word) ||
+          has(r.w.trailing_fillers, word)) { parsed.dropped.push(word); return; }
+      var core = stripPersonWords(r, word, false)[0];
+      if (has(r.w.particles, core) || has(r.w.honorifics, core) || has(r.w.generic_words, core)) {
+        parsed.dropped.push(word);
+        afterMarker = has(r.w.digit_markers, core);
+        return;
+      }
+      afterMarker = false;
+      if (core !== word) parsed.dropped.push(word);
+      parsed.words.push(core);
+    });
+    var words = parsed.words, found = words.length > 1 ? exactDepartment(r, words.join("")) : null;
+    if (found) { parsed.words = []; }
+    else {
+      var best = null;
+      for (var i = 0; i < words.length; i++) {
+        for (var span = 2; span >= 1; span--) {
+          if (i + span > words.length) continue;
+          var hit = exactDepartment(r, words.slice(i, i + span).join(""));
+          if (hit && (!best || span > best.span)) best = { i: i, span: span, hit: hit };
+        }
+      }
+      if (best) { found = best.hit; parsed.words = words.slice(0, best.i).concat(words.slice(best.i + best.span)); }
+    }
+    if (found) { parsed.department = found.name; parsed.members = found.members; }
+    return parsed;
+  }
+
+  function inDepartment(members, e) { return !!members && members[e.organization + "\u0001" + e.department] === true; }
+
+  function isMainLine(e) { return e.kind === "contact" && /대표전화$/.test(e.name); }
+
+  // find() of core/directory/search.py: every match, and whether only some words matched.
+  function find(query, current) {
+    var entries = current.entries, r = reader(current);
+    var parsed = r ? parseTyped(r, query) : { words: splitWords(query), dropped: [], members: null };
+    var words = parsed.words, scored = null, partial = false;
+    if (!parsed.dropped.length && !(parsed.members && words.length)) {
+      scored = plainSearch(query, entries);
+      if (!scored.length && words.length > 1) scored = null;
+    }
+    if (!scored) {
+      var members = parsed.members;
+      scored = [];
+      if (members && !words.length) {
+        entries.forEach(function (e) { if (inDepartment(members, e)) scored.push({ entry: e, score: isMainLine(e) ? 99 : 78 }); });
+      } else if (words.length) {
+        if (members) entries.forEach(function (e) {
+          var s = inDepartment(members, e) ? allWords(e, words) : 0;
+          if (s) scored.push({ entry: e, score: s });
+        });
+        if (!scored.length) {
+          entries.forEach(function (e) {
+            var s = words.length > 1 ? allWords(e, words) : tokenScore(e, words[0]);
+            if (s) scored.push({ entry: e, score: s });
+          });
+          partial = !!members && scored.length > 0;
+        }
+        if (!scored.length && (words.length > 1 || members)) { scored = mostWords(entries, words, members); partial = true; }
+      }
+    }
+    scored.sort(byScore);
+    return { results: scored.map(function (item) { return item.entry; }), partial: partial && scored.length > 0,
+             department: parsed.department || "" };
+  }
+
+  function mostWords(entries, words, members) {
+    var best = 0, out = [];
+    entries.forEach(function (e) {
+      var n = 0, sum = 0;
+      words.forEach(function (w) { var s = tokenScore(e, w); if (s) { n++; sum += s; } });
+      if (!n || n < best) return;
+      if (n > best) { best = n; out = []; }
+      out.push({ entry: e, score: sum / words.length + (inDepartment(members, e) ? 20 : 0) });
+    });
+    return out;
+  }
+
+  // The server's default order among equal scores: staff first, then name, department, id.
+  function byScore(a, b) {
+    if (b.score !== a.score) return b.score - a.score;
+    var x = a.entry, y = b.entry;
+    var kx = x.kind === "contact" ? 1 : 0, ky = y.kind === "contact" ? 1 : 0;
+    if (kx !== ky) return kx - ky;
+    if (x.name !== y.name) return x.name < y.name ? -1 : 1;
+    if (x.department !== y.department) return x.department < y.department ? -1 : 1;
+    return x.id - y.id;
   }
 
   // --- Rendering (the same markup as templates/directory results) ---------------------------
@@ -282,17 +468,49 @@
       }
       showInfo(say("copyOf", {time: kst(current.generated_at)}));
       if (!compact(query)) return;
-      var found = search(query, current.entries);
-      var q = query.trim();
-      if (!found.length) {
+      var found = find(query, current);
+      var q = query.trim(), total = found.results.length;
+      if (!total) {
         results.appendChild(el("p", "empty", say("none", {q: q})));
         return;
       }
-      results.appendChild(el("p", "small muted result-count", say(found.length === 1 ? "foundOne" : "found", {q: q, n: found.length})));
+      results.appendChild(el("p", "small muted result-count", say(total === 1 ? "foundOne" : "found", {q: q, n: total})));
+      if (found.partial) {
+        var note = el("p", "partial-note small", say("partial"));
+        note.setAttribute("role", "status");
+        results.appendChild(note);
+      }
       var list = el("ul", "contacts");
-      found.forEach(function (e) { list.appendChild(renderEntry(e)); });
+      list.id = "directory-list";
       results.appendChild(list);
+      appendRows(list, found.results, 0, false);
     });
+  }
+
+  // One window of PAGE rows, then a "더 보기" row that shows the next window in its place.
+  function appendRows(list, all, offset, focusFirst) {
+    var rows = all.slice(offset, offset + PAGE);
+    rows.forEach(function (e, i) {
+      var li = renderEntry(e);
+      if (i === 0 && focusFirst) li.tabIndex = -1;
+      list.appendChild(li);
+      if (i === 0 && focusFirst) li.focus();
+    });
+    var shown = offset + rows.length;
+    if (shown >= all.length) return;
+    var row = el("li", "more-row");
+    var button = el("button", "btn btn-block more-results", say("more") + " ");
+    button.type = "button";
+    button.setAttribute("aria-label", say("moreLabel", {total: all.length, shown: shown}));
+    var count = el("span", "muted small", shown + " / " + all.length);
+    count.setAttribute("aria-hidden", "true");
+    button.appendChild(count);
+    button.addEventListener("click", function () {
+      list.removeChild(row);
+      appendRows(list, all, shown, true);
+    });
+    row.appendChild(button);
+    list.appendChild(row);
   }
 
   // --- Wiring ------------------------------------------------------------------------------
@@ -363,7 +581,17 @@
   window.directoryOffline = {
     sync: sync,
     search: function (query) {
-      return loadStored().then(function (current) { return current ? search(query, current.entries) : []; });
+      return loadStored().then(function (current) { return current ? find(query, current).results : []; });
+    },
+    find: function (query) {
+      return loadStored().then(function (current) { return current ? find(query, current) : null; });
+    },
+    // For the voice matcher (static/js/directory.js): the same reading, scores and markup.
+    reading: {
+      reader: reader, stripPersonWords: stripPersonWords, spokenDigits: spokenDigits, numberTail: numberTail,
+      compact: compact, digits: digits, tokenScore: tokenScore, find: find, byScore: byScore,
+      inDepartment: inDepartment, isMainLine: isMainLine, renderEntry: renderEntry, say: say, el: el,
+      loadStored: loadStored
     },
     snapshot: function () { return loadStored(); }
   };

@@ -61,11 +61,13 @@ def admin_client(client, make_user, login):
     return client
 
 
-def memory_index() -> DirectoryIndex:
-    """The same people as ``directory``, indexed straight from the parsed files with no database:
-    the matcher's unit tests run in microseconds."""
+def memory_index(more: str = "") -> DirectoryIndex:
+    """The same people as ``directory`` (and the rows of ``more``), indexed straight from the parsed files
+    with no database: the matcher's unit tests run in microseconds."""
     people, departments = [], {}
     rows = read_rows(SAMPLE.read_bytes(), SAMPLE.name) + read_rows(EXTRA.encode(), "extra.csv")
+    if more:
+        rows += read_rows(more.encode(), "more.csv")
     for number, (_, record) in enumerate(rows, 1):
         values, reason = _parse(record)
         assert values is not None, reason
@@ -74,3 +76,36 @@ def memory_index() -> DirectoryIndex:
         people.append(SimpleNamespace(id=number, department_id=dept_id, department=department,
                                       organization=organization, parent=parent, **values))
     return assemble(people, [SimpleNamespace(id=i, name=d, organization=o) for (o, d), i in departments.items()])
+
+
+# Issue 12: a department of 53 (52 staff and its main line) to page through, other departments' main lines,
+# and 서무 duties inside and outside 교통정책과, for the department scoping of search and voice.
+SURNAMES, GIVEN = "남도마봉석", ("가온", "나래", "다온", "라온", "보람", "새롬", "아름", "예솔", "하랑", "한결", "해솔")
+BIG_DEPARTMENT = "스마트도시과"
+BIG_NAMES = [s + g for s in SURNAMES for g in GIVEN][:52]
+MAIN_LINES = ("스마트도시과", "정보통신과", "대중교통과", "주차교통과", "민원여권과", "일산서구 세무과",
+              "마두1동 행정복지센터", "광역교통정책팀", "대중교통정책과", "도시재생과", "공원관리과")
+SCOPING = "\n".join([
+    HEADER,
+    *(f"{name},고양특례시,도시정책국,{BIG_DEPARTMENT},주무관,지방행정주사보,스마트시티 {i % 7}번 사업,"
+      f"{7000 + i},031-8075-{7000 + i},,smart{i}@example.go.kr,직원" for i, name in enumerate(BIG_NAMES)),
+    *(f"{dept} 대표전화,고양특례시,,{dept},,,{dept} 대표 번호,{3100 + i},031-8075-{3100 + i},,,연락처"
+      for i, dept in enumerate(MAIN_LINES)),
+    "오세영,고양특례시,교통국,교통정책과,주무관,,서무 및 예산,2351,031-8075-2351,,seyoung@example.go.kr,직원",
+    "윤서아,고양특례시,일산동구,마두1동 행정복지센터,주무관,,서무,6102,031-909-6102,,seoa@example.go.kr,직원",
+    "한지민,고양특례시,일산동구,마두2동 행정복지센터,주무관,,서무 담당,6202,031-909-6202,,jimin@example.go.kr,직원",
+]) + "\n"
+
+
+@pytest.fixture
+def scoping_directory(directory):
+    """``directory`` plus the 53-entry 스마트도시과, eleven main lines and three 서무 duties."""
+    added = import_file(db.session, SCOPING.encode(), "scoping.csv")
+    db.session.commit()
+    assert added.added == 52 + len(MAIN_LINES) + 3, added
+    return added
+
+
+def scoping_index() -> DirectoryIndex:
+    """``memory_index`` with the scoping rows too."""
+    return memory_index(SCOPING)

@@ -26,7 +26,8 @@ def test_search_shape_and_formats(directory, staff_client):
 def test_search_limit_and_empty_query(directory, staff_client):
     assert len(staff_client.get("/api/directory/search?q=김&limit=3").get_json()["results"]) == 3
     assert len(staff_client.get("/api/directory/search?q=김").get_json()["results"]) == 20
-    assert staff_client.get("/api/directory/search?q=").get_json() == {"results": [], "total": 0, "offset": 0, "partial": False}
+    empty = {"results": [], "total": 0, "offset": 0, "partial": False}
+    assert staff_client.get("/api/directory/search?q=").get_json() == empty
 
 
 @pytest.mark.parametrize("limit", ["0", "101", "-1", "abc", "1.5", ""])
