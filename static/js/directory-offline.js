@@ -501,10 +501,7 @@
     var row = el("li", "more-row");
     var button = el("button", "btn btn-block more-results", say("more") + " ");
     button.type = "button";
-    button.setAttribute("aria-label", say("moreLabel", {total: all.length, shown: shown}));
-    var count = el("span", "muted small", shown + " / " + all.length);
-    count.setAttribute("aria-hidden", "true");
-    button.appendChild(count);
+    button.appendChild(el("span", "muted small", "(" + shown + "/" + all.length + ")"));
     button.addEventListener("click", function () {
       list.removeChild(row);
       appendRows(list, all, shown, true);
