@@ -18,4 +18,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
 
 
-from blueprints.admin import routes, users  # noqa: F401
+from blueprints.admin import push, routes, users  # noqa: F401
