@@ -107,7 +107,10 @@ def score_entries(index: DirectoryIndex, query: str, limit: int | None = None,
 
     scores = _by_id(index, _scan(index.text, q, None if complete else limit))
     tokens = list(dict.fromkeys(t for t in (hangul.compact(w) for w in text.split(" ")) if t))
-    if len(tokens) > 1 and (limit is None or complete or len(scores) < limit):
+    # Letters spaced out one by one ("주 교 동 행 정") are the whole string written oddly: matching each letter
+    # would visit thousands of entries for nothing.
+    spaced_out = all(len(t) == 1 for t in tokens)
+    if len(tokens) > 1 and not spaced_out and (limit is None or complete or len(scores) < limit):
         # "교통정책과 김민준": every word must match somewhere and the weakest word sets the tier.
         # Only one word is scanned and the others are checked on its hits alone: the longest,
         # or among equally long ones the rarest ("관리 자료": 관리 is in thousands of duties).
@@ -217,7 +220,9 @@ def find(index: DirectoryIndex, query: str, limit: int = 20) -> Found:
     parsed = parse_typed(index, query)
     words = parsed.words
     if not parsed.dropped and not (parsed.department and words):
-        found = Found(score_entries(index, query, limit, complete=True), parsed)
+        # A department alone, however spaced ("교통 정책과"), is searched as one word.
+        plain = parsed.normalized if parsed.department else query
+        found = Found(score_entries(index, plain, limit, complete=True), parsed)
         if found.scores or len(words) < 2:
             return found
     members = {e.id for d in parsed.department_ids for e in index.by_department.get(d, ())}
