@@ -212,6 +212,7 @@ class _Holder:
         self.generation = -1
         self.checked_at = 0.0
         self.folder: Path | None = None    # where the worker publishes (core.directory.published)
+        self.loader: threading.Thread | None = None   # loading a newer published file
         self.builds = 0                    # built here, in front of a search
         self.loads = 0                     # loaded from a published file
 
@@ -239,9 +240,9 @@ def get_index(session: Session) -> DirectoryIndex:
     """The current index for the session's database.
 
     A small directory (up to ``SYNC_BUILD_MAX_ENTRIES`` people, well under a second) is rebuilt here when it
-    changed. A larger one is never built in front of a search: the file the worker published for the new
-    stamp is loaded, and until there is one the previous index goes on serving. While one thread refreshes,
-    the others keep answering from the index they have.
+    changed. A larger one is never built or loaded in front of a search once the process has an index: the
+    file the worker published for the new stamp is loaded by a thread of its own, and the previous index
+    answers until it is in place (and for as long as the worker has not published the new stamp yet).
     """
     holder = _holder(session.get_bind())
     if holder.index is not None and holder.generation == _generation and \
@@ -256,12 +257,7 @@ def get_index(session: Session) -> DirectoryIndex:
         generation = _generation
         stamp = stamp_of(session)
         if holder.index is None or stamp != holder.stamp or generation != holder.generation:
-            previous = holder.index
             _refresh(session, holder, stamp)
-            if holder.index is not previous:
-                # Millions of long-lived objects: out of the cyclic collector's reach, or every full
-                # collection would stop all threads for a second or more at 50,000 entries.
-                gc.freeze()
         holder.generation = generation
         holder.checked_at = time.monotonic()
         return holder.index
@@ -269,24 +265,54 @@ def get_index(session: Session) -> DirectoryIndex:
         holder.lock.release()
 
 
+def _install(holder: _Holder, stamp: tuple, new_index: DirectoryIndex, *, loaded: bool) -> None:
+    holder.index, holder.stamp = new_index, stamp
+    if loaded:
+        holder.loads += 1
+    else:
+        holder.builds += 1
+    # Millions of long-lived objects: out of the cyclic collector's reach, or every full collection would
+    # stop all threads for a second or more at 50,000 entries.
+    gc.freeze()
+
+
 def _refresh(session: Session, holder: _Holder, stamp: tuple) -> None:
     if holder.folder is None or stamp[0] <= SYNC_BUILD_MAX_ENTRIES:
-        holder.index, holder.stamp = build_index(session), stamp
-        holder.builds += 1
+        _install(holder, stamp, build_index(session), loaded=False)
         return
-    loaded = published.load(published.path_for(holder.folder, stamp))
-    if loaded is None and holder.index is None:
-        # A process with nothing to serve takes the newest file, even of an older stamp, and only builds
-        # when the worker has published none at all (a first start before the worker's first pass).
-        newest = published.newest(holder.folder)
-        loaded = published.load(newest) if newest else None
-        if loaded is None:
-            holder.index, holder.stamp = build_index(session), stamp
-            holder.builds += 1
-            return
-    if loaded is not None:
-        holder.stamp, holder.index = loaded
-        holder.loads += 1
+    path = published.path_for(holder.folder, stamp)
+    if holder.index is not None:
+        if holder.loader is None and path.exists():
+            holder.loader = threading.Thread(target=_load_aside, args=(holder, path), daemon=True,
+                                             name="directory-index-load")
+            holder.loader.start()
+        return
+    # Nothing to serve yet (a process's first search): the file of this stamp, else the newest of an older
+    # one, and a build only when the worker has published none at all (before its first pass).
+    newest = published.newest(holder.folder)
+    loaded = published.load(path) or (published.load(newest) if newest else None)
+    if loaded is None:
+        _install(holder, stamp, build_index(session), loaded=False)
+    else:
+        _install(holder, *loaded, loaded=True)
+
+
+def _load_aside(holder: _Holder, path: Path) -> None:
+    """Load a published index while the previous one serves, then swap them (the loader thread)."""
+    try:
+        loaded = published.load(path)
+        if loaded is not None:
+            with holder.lock:
+                _install(holder, *loaded, loaded=True)
+    finally:
+        holder.loader = None
+
+
+def wait_for_loader(engine: Engine, timeout: float = 30.0) -> None:
+    """Until a background load of this process's index (if any) has swapped it in: tests and benchmarks."""
+    loader = _holder(engine).loader
+    if loader is not None:
+        loader.join(timeout)
 
 
 def mark_changed(session: Session) -> None:

@@ -65,6 +65,9 @@ def test_a_large_directory_serves_the_previous_index_until_the_worker_publishes(
 
     published.publish(db.session, folder)                     # the worker's directory.index job
     _fresh()
+    assert _names("김민준")                                   # answered at once, while a thread loads the file
+    index.wait_for_loader(db.engine)
+    _fresh()
     assert _names("홍두께") == ["홍두께"]
     counts = index.holder_counts(db.engine)
     assert counts == {"builds": 0, "loads": 2, "entries": 50}
