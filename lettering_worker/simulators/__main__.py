@@ -12,6 +12,7 @@ import sys
 import threading
 
 from core.settings import load_settings
+from lettering_worker.simulators import push_service
 from lettering_worker.simulators.saeol import SaeolConfig, SaeolState, serve_saeol
 from lettering_worker.simulators.server import SimConfig, Simulator, serve
 
@@ -23,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--carrier-port", type=int, default=5081)
     p.add_argument("--kakao-port", type=int, default=5082)
     p.add_argument("--saeol-port", type=int, default=5083, help="the Saeol board feed (PROTOCOLS.md §4)")
+    p.add_argument("--push-port", type=int, default=5084, help="a browser push service (PROTOCOLS.md §5)")
     p.add_argument("--unsupported", type=float, default=0.3, help="share of unsupported phones")
     p.add_argument("--not-subscriber", type=float, default=0.05, help="share of numbers on other carriers")
     p.add_argument("--kakao-nonuser", type=float, default=0.1, help="share of KakaoTalk non-users")
@@ -56,7 +58,14 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:   # a caller that only wants the carrier and Kakao (port 0 for those) must not fail
         saeol = None
         logging.getLogger("lettering.simulators").error("saeol not started on port %d: %s", args.saeol_port, exc)
-    print(f"READY {carrier.server_port} {kakao.server_port} {saeol.server_port if saeol else 0}", flush=True)
+    try:
+        pusher, _ = push_service.start(args.host, args.push_port, args.latency_ms)
+        logging.getLogger("lettering.simulators").info("push service on http://%s:%d", args.host, pusher.server_port)
+    except OSError as exc:
+        pusher = None
+        logging.getLogger("lettering.simulators").error("push service not started on port %d: %s", args.push_port, exc)
+    print(f"READY {carrier.server_port} {kakao.server_port} {saeol.server_port if saeol else 0} "
+          f"{pusher.server_port if pusher else 0}", flush=True)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
@@ -65,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     kakao.shutdown()
     if saeol is not None:
         saeol.shutdown()
+    if pusher is not None:
+        pusher.shutdown()
     return 0
 
 
