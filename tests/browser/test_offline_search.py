@@ -62,3 +62,30 @@ def test_snapshot_survives_a_new_page(synced_page, live_server):
     stored = synced_page.evaluate("async () => { const s = await window.directoryOffline.snapshot();"
                                   " return [s.count, s.etag, s.entries.length]; }")
     assert stored[0] == 6 and stored[2] == 6 and stored[1].startswith('"')
+
+
+# Issue 12: typed the way people speak, read with the rules the snapshot ships (core/directory/query.py).
+SPOKEN_STYLE = {
+    "내선 5201": "이서연", "내선5101": "김민준", "교통정책과 팀장님": "김민서", "불법 주정차 담당자": "이서연",
+    "정하늘 연락처": "정하늘", "스마트레터링 담당 번호": "정하늘", "김민준한테 전화해 줘": "김민준",
+    "마두1동 주무관": "최유진",
+}
+
+
+def test_offline_search_reads_typed_requests_with_the_shipped_rules(synced_page):
+    rules = synced_page.evaluate("async () => (await window.directoryOffline.snapshot()).rules")
+    from core.directory.query import word_lists
+
+    assert rules["words"] == word_lists()
+    assert {"name": "교통정책과", "organization": "고양특례시"}.items() <= rules["departments"][0].items()
+    found = synced_page.evaluate("""async (queries) => {
+        const out = {};
+        for (const q of queries) out[q] = ((await window.directoryOffline.search(q))[0] || {}).name || null;
+        return out;
+    }""", list(SPOKEN_STYLE))
+    assert found == SPOKEN_STYLE
+    # A department and a name from another one: found, and said to be a partial match.
+    partial = synced_page.evaluate("async () => await window.directoryOffline.find('주차교통과 정하늘')")
+    assert partial["partial"] is True and [e["name"] for e in partial["results"]] == ["정하늘"]
+    assert names(synced_page, "교통정책과 김민준") == ["김민준"]
+    assert synced_page.evaluate("async () => (await window.directoryOffline.find('교통정책과 김민준')).partial") is False
