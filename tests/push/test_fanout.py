@@ -146,7 +146,8 @@ def test_429_waits_for_retry_after_then_sends(app, job_worker, push_service, sub
     httpx.post(f"{push_service.base}/_sim/config", json={"subscription": sub["endpoint"], "answers": [429]})
     message = send(db.session, audience=Audience.everyone(), title="공지")
     db.session.commit()
-    retry = _wait(lambda: db.session.scalar(select(Job).where(Job.kind == "push.deliver", Job.status == "queued")))
+    _wait(lambda: db.session.scalar(select(PushDelivery.status_code)) == 429)
+    retry = db.session.scalar(select(Job).where(Job.kind == "push.deliver").order_by(Job.id.desc()).limit(1))
     assert 1.0 <= (as_utc(retry.run_at) - utcnow()).total_seconds() + 0.5 <= 2.6
     done = _wait(lambda: _done(message.id))
     delivery = db.session.scalar(select(PushDelivery))
