@@ -10,15 +10,18 @@ from flask.testing import FlaskClient
 
 from core import tasks
 from core.accounts import issue_token
+from core.audience import Audience
 from core.directory.importer import import_file, rows_to_csv
 from core.documents.groups import create_group
 from core.documents.service import ViewerConfig, create_document, process_document, set_shares
 from core.lettering.optout import opt_out
 from core.models.accounts import ApiToken
+from core.models.board import BoardFeed, BoardPost, BoardPostAudience
 from core.models.calls import Call
 from core.models.jobs import Job
 from core.models.lettering import Campaign, Line
 from core.models.organization import Department, Person
+from core.models.push import InboxItem, PushMessage
 from core.privacy import optout_token, phone_hash
 from core.timeutil import utcnow
 from extensions import db
@@ -93,9 +96,19 @@ def world(app, make_user) -> World:
     db.session.commit()
     process_document(db.session, cfg, document.id)
     token_id = db.session.scalar(db.select(ApiToken.id).filter_by(user_id=victim.id))
+    feed = BoardFeed(name="fz 게시판", kind="json", url="http://127.0.0.1:5083/saeol/feed")
+    post = BoardPost(board="공지사항", title="fz 공지", body_html="<p>공지</p>", body_text="공지",
+                     audience_rows=[BoardPostAudience.build("department", tax.id)])
+    message = PushMessage(title="fz 알림", url="/inbox", audience=Audience.of(users=[victim.id]).to_json())
+    db.session.add_all([feed, post, message])
+    db.session.flush()
+    item = InboxItem(message_id=message.id, user_id=victim.id)
+    db.session.add(item)
+    db.session.commit()
     ids = {"doc_id": document.id, "group_id": group.id, "task_id": task.id, "user_id": victim.id,
            "token_id": token_id, "person_id": db.session.scalar(db.select(Person.id)), "line_id": line.id,
            "campaign_id": campaign.id, "call_pk": call.id, "job_id": job.id, "optout_id": optout.id,
+           "feed_id": feed.id, "post_id": post.id, "item_id": item.id, "message_id": message.id,
            "page": 1, "index": 0}
     strings = {"token": "fz2026", "optout_token": optout_token(hashed, app.config["SECRET_KEY"]),
                "filename": "js/app.js"}
