@@ -55,6 +55,7 @@ DEFAULTS: dict[str, Any] = {
     "SAEOL_FEED_URL": "http://127.0.0.1:5083/saeol/feed",
     "SAEOL_FILES_URL": "http://127.0.0.1:5083/saeol/files",
     "SAEOL_SYNC_SECONDS": 60,
+    "SAEOL_TIMEOUT_SECONDS": 10,              # each request to a feed or for an attachment
     "BOARD_ATTACHMENT_MAX_BYTES": 20 * 1024 * 1024,
     # Web push (PROTOCOLS.md §5): VAPID, the push services we may call, and the inbox
     "VAPID_PRIVATE_KEY": "",                  # PEM or base64url; empty: made once into instance/vapid.pem
