@@ -29,8 +29,8 @@ MAX_TRANSCRIPT = 200
 # Where the request itself starts; everything from the last one on is dropped.
 ACTION_WORDS = ("전화", "통화", "연결", "연락", "걸어", "바꿔", "돌려")  # not 콜: 콜센터
 # What follows a request verb ("연결해 주세요", "걸어 줘"), also as separate typed words.
-REQUEST_ENDINGS = ("해주세요", "해줘", "해서", "주세요", "주실래요", "부탁해요", "부탁해", "부탁합니다",
-                   "부탁드립니다", "드려요", "드려", "해", "줘", "좀", "요")
+REQUEST_ENDINGS = ("해주세요", "해줄래", "해줘", "해서", "주세요", "주실래요", "부탁해요", "부탁해", "부탁합니다",
+                   "부탁드립니다", "드려요", "드려", "할래", "줄래", "주라", "해", "줘", "좀", "요")
 LEADING_FILLERS = ("저기요", "저기", "혹시", "그럼", "음", "좀")  # not 아/어: 아동청소년과
 TRAILING_FILLERS = ("좀", "빨리", "지금", "부탁", "으로", "로")
 DIGIT_MARKERS = ("내선번호", "내선", "번호")
@@ -39,6 +39,7 @@ GENERIC_WORDS = ("전화번호", "내선번호", "연락처", "담당자", "담�
 NUMBER_ENDINGS = ("번으로", "번에", "번", "으로", "로")
 _PUNCT = re.compile(r"[^\w\s]")
 _REQUEST = re.compile("^(?:" + "|".join(ACTION_WORDS) + ")+(?:" + "|".join(REQUEST_ENDINGS) + ")*$")
+_VERB_FIRST = re.compile("^(?:" + "|".join(ACTION_WORDS) + ")+(?:" + "|".join(REQUEST_ENDINGS) + ")*")
 _ENDINGS = re.compile("^(?:" + "|".join(REQUEST_ENDINGS) + ")+$")
 _GLUED_NUMBER = re.compile("^(?:" + "|".join(DIGIT_MARKERS) + r")?(\d{3,})(?:"
                            + "|".join(e for e in NUMBER_ENDINGS if e.startswith("번")) + ")?$")
@@ -79,7 +80,7 @@ def word_lists() -> dict[str, Any]:
 
 def cut_request(text: str) -> str:
     """Drop the request verb and what follows it: "김민준한테전화걸어줘" → "김민준한테"."""
-    verb_first = re.match(r"^(" + "|".join(ACTION_WORDS) + r")+(해|해서|좀|줘|주세요|요)*", text)
+    verb_first = _VERB_FIRST.match(text)
     if verb_first and len(text) > verb_first.end():
         text = text[verb_first.end():]  # "전화해줘 김민준": the verb came first
     while True:
@@ -99,14 +100,22 @@ def cut_request(text: str) -> str:
     return text
 
 
+def ends_with_name(index: DirectoryIndex, text: str) -> bool:
+    """True when ``text`` ends with somebody's whole name: "김하랑" is not "김하" + the particle 랑."""
+    return any(text[-k:] in index.by_name for k in range(2, min(len(text), 5) + 1))
+
+
 def strip_person_words(text: str, groups: tuple[tuple[str, ...], ...] = (
-        hangul.PARTICLES, hangul.HONORIFICS, hangul.TITLES)) -> tuple[str, str]:
-    """Peel particles, honorifics and titles off the end, in any order: returns (rest, title)."""
+        hangul.PARTICLES, hangul.HONORIFICS, hangul.TITLES), index: DirectoryIndex | None = None) -> tuple[str, str]:
+    """Peel particles, honorifics and titles off the end, in any order: returns (rest, title).
+    With ``index``, peeling stops at a whole name."""
     title = ""
     changed = True
     while changed and text:
         changed = False
         for group in groups:
+            if index is not None and ends_with_name(index, text):
+                return text, title
             rest, removed = hangul.strip_suffixes(text, group, min_left=1)
             if removed:
                 if group is hangul.TITLES and not title:
@@ -154,10 +163,10 @@ def parse_spoken(index: DirectoryIndex, transcript: str) -> Parsed:
     text = hangul.compact(_PUNCT.sub(" ", transcript[:MAX_TRANSCRIPT]))
     parsed.normalized = text
     text = cut_request(text)
-    text, parsed.title = strip_person_words(text)
+    text, parsed.title = strip_person_words(text, index=index)
     parsed.extension, text = extension_in(text)
     parsed.department, parsed.department_ids, rest = department_in(index, text)
-    rest, title = strip_person_words(rest)
+    rest, title = strip_person_words(rest, index=index)
     parsed.title = parsed.title or title
     parsed.query = rest
     return parsed
@@ -194,7 +203,7 @@ def parse_typed(index: DirectoryIndex, query: str) -> Parsed:
         if _REQUEST.match(word) or _ENDINGS.match(word) or word in LEADING_FILLERS or word in TRAILING_FILLERS:
             parsed.dropped.append(word)
             continue
-        core, _ = strip_person_words(word, (hangul.PARTICLES, hangul.HONORIFICS))
+        core, _ = strip_person_words(word, (hangul.PARTICLES, hangul.HONORIFICS), index)
         if core in hangul.PARTICLES or core in hangul.HONORIFICS or core in GENERIC_WORDS:
             parsed.dropped.append(word)
             after_marker = core in DIGIT_MARKERS

@@ -220,11 +220,13 @@
       });
     });
     var byLength = Object.keys(keys).sort(function (a, b) { return b.length - a.length; });
+    var names = Object.create(null);
+    current.entries.forEach(function (e) { names[e._name] = true; });
     current._reader = {
-      w: w, rules: rules, keys: keys, keyList: byLength.map(function (k) { return keys[k]; }),
+      w: w, rules: rules, keys: keys, names: names, keyList: byLength.map(function (k) { return keys[k]; }),
       request: new RegExp("^" + anyOf(w.action_words) + "+" + anyOf(w.request_endings) + "*$"),
       endings: new RegExp("^" + anyOf(w.request_endings) + "+$"),
-      verbFirst: new RegExp("^" + anyOf(w.action_words) + "+(?:해|해서|좀|줘|주세요|요)*"),
+      verbFirst: new RegExp("^" + anyOf(w.action_words) + "+" + anyOf(w.request_endings) + "*"),
       glued: new RegExp("^" + anyOf(w.digit_markers) + "?(\\d{3,})" +
                         anyOf(w.number_endings.filter(function (e) { return e.charAt(0) === "번"; })) + "?$"),
       digitsIn: new RegExp(anyOf(w.digit_markers) + "?(\\d{3,})(?:번으로|번에|번)?")
@@ -243,12 +245,19 @@
   }
 
   // Particles, honorifics (and for voice titles) off the end in any order: [rest, title].
+  // "김하랑" is not "김하" + the particle 랑: peeling stops at a whole name (ends_with_name).
+  function endsWithName(r, text) {
+    for (var k = 2; k <= Math.min(text.length, 5); k++) if (r.names[text.slice(-k)] === true) return true;
+    return false;
+  }
+
   function stripPersonWords(r, text, withTitles) {
     var groups = withTitles ? [r.w.particles, r.w.honorifics, r.w.titles] : [r.w.particles, r.w.honorifics];
     var title = "", changed = true;
     while (changed && text) {
       changed = false;
       for (var g = 0; g < groups.length; g++) {
+        if (endsWithName(r, text)) return [text, title];
         var cut = stripSuffix(text, groups[g], 1);
         if (cut[1]) {
           if (g === 2 && !title) title = cut[1];

@@ -112,6 +112,7 @@ def test_voice_offline_finds_and_dials(page, live_server, make_user, big_directo
 
 COMMON = [
     "김민준한테 전화해줘",                      # a name
+    "남하랑한테 전화해 줘",                     # a name ending like a particle (랑)
     "정하늘 씨 바꿔 줘",
     "교통정책과 김민서 팀장님 연결해 줘",        # a department and a name
     "마두1동 최유진 주무관",

@@ -49,6 +49,8 @@ SAME = [
     ("교통정책과 서무 담당", ("오세영", "교통정책과")),
     ("김민준한테 전화해줘", ("김민준", "교통정책과")),
     ("내선 오공공일번", ("이광수", "대중교통과")),
+    ("남하랑이랑 통화할래", ("남하랑", "스마트도시과")),   # 랑 ends the name here, it is not a particle
+    ("남하랑", ("남하랑", "스마트도시과")),
 ]
 
 
@@ -74,6 +76,11 @@ def test_nothing_matches_every_word_falls_back_to_partial_matches(index):
     found = search_page(index, "여권 택시 담당")
     assert found.partial and {"이성호", "이종민"} <= {e.name for e, _ in found.hits}
     assert not search_page(index, "여권 발급").partial
+
+
+def test_a_request_verb_is_not_a_word_to_match(index):
+    found = search_page(index, "남하랑이랑 통화할래")
+    assert [e.name for e, _ in found.hits] == ["남하랑"] and not found.partial
 
 
 def test_a_named_department_scopes_typed_search(index):
