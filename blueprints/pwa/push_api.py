@@ -17,7 +17,7 @@ from core import ratelimit
 from core.models.push import PushSubscription
 from core.push import events, subscriptions
 from core.push.sender import read_receipt
-from core.push.vapid import Vapid, VapidError
+from core.push.vapid import Vapid, VapidError, check_subject
 from extensions import db
 from web.security import csrf_exempt, error_response
 
@@ -114,3 +114,12 @@ def push_events():
 
 
 csrf_exempt("pwa.push_events")
+
+
+@bp.record_once
+def _check_vapid(state) -> None:
+    """A subject that Apple would refuse, or production without its key, stops the app at start, said plainly."""
+    config = state.app.config
+    check_subject(str(config.get("VAPID_SUBJECT", "")))
+    if config.get("APP_ENV") == "production" and not config.get("VAPID_PRIVATE_KEY"):
+        raise VapidError("VAPID_PRIVATE_KEY is required in production (PEM or base64url)")

@@ -103,3 +103,10 @@ def test_simulator_refuses_wrong_audience_and_expired(tmp_path):
     with pytest.raises(Refused, match="signature"):
         token, key = header.split(", k=")
         verify_vapid(f"{token[:-8]}AAAAAAAA, k={key}", "https://fcm.googleapis.com", 1_800_000_000)
+
+
+def test_the_app_refuses_to_start_with_a_subject_apple_rejects(app_config):
+    from app import create_app
+
+    with pytest.raises(v.VapidError, match="VAPID_SUBJECT"):
+        create_app({**app_config, "VAPID_SUBJECT": "mailto:portal@localhost"})
