@@ -190,7 +190,8 @@ def main() -> int:
     bindir = Path(sys.executable).parent
     procs = [
         subprocess.Popen([sys.executable, "-m", "lettering_worker.simulators", "--carrier-port", str(carrier_port),
-                          "--kakao-port", str(kakao_port), "--latency-ms", str(args.carrier_latency_ms),
+                          "--kakao-port", str(kakao_port), "--saeol-port", "0", "--push-port", "0",
+                          "--latency-ms", str(args.carrier_latency_ms),
                           "--report-to", web if args.reports else ""], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL),
         subprocess.Popen([str(bindir / "gunicorn"), "--bind", f"127.0.0.1:{web_port}", "--workers", "2", "--threads",

@@ -163,7 +163,8 @@ def test_no_log_line_ever_holds_a_whole_number(app, post_events, client, line, t
     caplog.set_level(logging.DEBUG)
     env = worker_env(app, "", "")
     sims = subprocess.Popen([sys.executable, "-m", "lettering_worker.simulators", "--carrier-port", "0",
-                             "--kakao-port", "0", "--latency-ms", "0", "--report-to", "", "--rate-5xx", "0.3"],
+                             "--kakao-port", "0", "--saeol-port", "0", "--push-port", "0", "--latency-ms", "0",
+                             "--report-to", "", "--rate-5xx", "0.3"],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         early = []
