@@ -209,7 +209,7 @@ class Connections:
                     conn.close()
                     held.pop(key, None)
                 return response.status, answer, data[:ANSWER_MAX]
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            except (ConnectionResetError, BrokenPipeError, ssl.SSLEOFError, ssl.SSLZeroReturnError):
                 conn.close()
                 held.pop(key, None)
                 # A kept-alive connection the service closed meanwhile: once more on a new one.

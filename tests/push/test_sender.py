@@ -156,3 +156,14 @@ def test_the_simulator_accepts_pywebpush_too(push_service, tmp_path):
     response = pywebpush.webpush(sub, json.dumps({"title": "안녕"}), vapid_private_key=raw, vapid_claims=claims,
                                  ttl=30)
     assert response.status_code == 201 and _received(push_service)[0]["payload"] == {"title": "안녕"}
+
+
+def test_a_kept_alive_connection_the_service_closed_is_reopened(push_service, sender, target):
+    one = target()
+    assert sender.send_one(one, _data(), ttl=60).outcome == "sent"
+    # The service drops every idle connection (a restart, an idle timeout): the next push still goes out.
+    for conn in sender.connections._all:
+        if conn.sock is not None:
+            conn.sock.shutdown(2)
+    assert sender.send_one(one, _data(), ttl=60).outcome == "sent"
+    assert len(_received(push_service)) == 2
