@@ -20,10 +20,8 @@ import hashlib
 import hmac
 import http.client
 import json
-import os
 import re
 import ssl
-import struct
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -32,9 +30,8 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from cryptography.hazmat.primitives import serialization
+import http_ece
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from core.db import MAX_ID
 from core.push.vapid import Vapid, b64url, b64url_decode
@@ -52,33 +49,22 @@ ANSWER_MAX = 64 * 1024          # a push service's answer body; anything longer 
 
 # --- RFC 8291 ----------------------------------------------------------------------------------
 
-def _hmac(key: bytes, data: bytes) -> bytes:
-    return hmac.new(key, data, hashlib.sha256).digest()
-
-
 def encrypt(plaintext: bytes, p256dh: str, auth: str, *, salt: bytes | None = None,
             server_key: ec.EllipticCurvePrivateKey | None = None) -> bytes:
-    """One aes128gcm record for the subscription's keys, with a fresh key pair and salt per message."""
-    ua_public = b64url_decode(p256dh)
-    auth_secret = b64url_decode(auth)
-    as_private = server_key or ec.generate_private_key(ec.SECP256R1())
-    as_public = as_private.public_key().public_bytes(serialization.Encoding.X962,
-                                                     serialization.PublicFormat.UncompressedPoint)
-    shared = as_private.exchange(ec.ECDH(), ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), ua_public))
-    # HKDF with one output block each, as RFC 8291 §3.3–3.4 spells it out.
-    prk_key = _hmac(auth_secret, shared)
-    ikm = _hmac(prk_key, b"WebPush: info\x00" + ua_public + as_public + b"\x01")
-    salt = salt or os.urandom(16)
-    prk = _hmac(salt, ikm)
-    cek = _hmac(prk, b"Content-Encoding: aes128gcm\x00\x01")[:16]
-    nonce = _hmac(prk, b"Content-Encoding: nonce\x00\x01")[:12]
+    """One aes128gcm record for the subscription's keys, with a fresh key pair and salt per message
+    (http_ece, the library pywebpush encrypts with; 0.17 ms a push)."""
     if len(plaintext) + 17 > RECORD_SIZE:
         raise ValueError("a push payload fits one record")
-    record = AESGCM(cek).encrypt(nonce, plaintext + b"\x02", None)
-    return salt + struct.pack("!IB", RECORD_SIZE, len(as_public)) + as_public + record
+    return http_ece.encrypt(plaintext, salt=salt, private_key=server_key or ec.generate_private_key(ec.SECP256R1()),
+                            dh=b64url_decode(p256dh), auth_secret=b64url_decode(auth), version="aes128gcm",
+                            rs=RECORD_SIZE)
 
 
 # --- receipts: how the service worker reports "shown" and "clicked" without a session ------------
+
+def _hmac(key: bytes, data: bytes) -> bytes:
+    return hmac.new(key, data, hashlib.sha256).digest()
+
 
 def _receipt_key(secret: str) -> bytes:
     return _hmac(secret.encode(), b"push-receipt-v1")
