@@ -63,6 +63,7 @@ DEFAULTS: dict[str, Any] = {
     "PUSH_EXTRA_HOSTS": "",                   # host[:port] beside FCM/Mozilla/Apple/Microsoft (tests, private)
     "PUSH_TTL_SECONDS": 86400,
     "PUSH_TIMEOUT_SECONDS": 10,
+    "PUSH_CONCURRENCY": 24,                   # requests to push services in flight per worker process
     "INBOX_RETENTION_DAYS": 90,
     # Secure document viewer
     "DOCUMENT_MAX_BYTES": 30 * 1024 * 1024,
