@@ -19,6 +19,7 @@ import logging
 import os
 import pickle
 import secrets
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -161,8 +162,20 @@ def publish(session: Session, folder: Path) -> Path | None:
     return path
 
 
+_building = threading.Lock()   # one build per worker process: a 50,000 build outlasts the 10 s schedule
+
+
 @registry.handler(KIND)
 def publish_job(env: Env, payload: dict) -> None:
+    if not _building.acquire(blocking=False):
+        return  # another pass of this process is building; the next slot looks again
+    try:
+        _publish_now(env)
+    finally:
+        _building.release()
+
+
+def _publish_now(env: Env) -> None:
     with env.factory() as session:
         publish(session, folder_for(env.settings))
         session.rollback()

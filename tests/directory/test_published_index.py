@@ -6,11 +6,12 @@ import time
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
 
 from core.directory import index, published
 from core.directory.importer import import_file, import_task
 from core.directory.search import search
-from core.jobs.registry import load_areas
+from core.jobs.registry import Env, load_areas
 from core.models.jobs import Job
 from core.tasks import TaskInput
 from extensions import db
@@ -129,3 +130,13 @@ def test_the_import_task_asks_for_a_new_index_at_once(app):
                 TaskInput(payload={"filename": "a.csv"}, upload=csv, settings=app.config))
     db.session.commit()
     assert db.session.scalar(select(Job).where(Job.kind == published.KIND)) is not None
+
+
+def test_a_second_pass_while_one_builds_does_nothing(app, directory):
+    env = Env(factory=sessionmaker(db.engine), settings=app.config)
+    folder = published.folder_for(app.config)
+    with published._building:                   # a pass of this worker is building (50,000 take ~15 s)
+        published.publish_job(env, {})
+    assert not list(folder.glob("index-*.pickle"))
+    published.publish_job(env, {})
+    assert len(list(folder.glob("index-*.pickle"))) == 1
