@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from core import jobs, tasks
 from core.audience import Audience
-from core.board.feed import AttachmentItem
+from core.board.feed import AttachmentItem, read_capped
 from core.documents import DocumentError
 from core.documents.service import ViewerConfig, create_document, set_shares, storage_key
 from core.models.board import BoardAttachment, BoardPost
@@ -76,16 +76,7 @@ def download(client: httpx.Client, url: str, limit: int) -> bytes:
                 raise jobs.TransientError(f"HTTP {response.status_code}")
             if response.status_code != 200:
                 raise jobs.PermanentError(f"HTTP {response.status_code}")
-            declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > limit:
-                raise AttachmentRefused(f"첨부파일이 {limit // 1048576}MB를 넘습니다")
-            chunks, total = [], 0
-            for chunk in response.iter_bytes():
-                total += len(chunk)
-                if total > limit:
-                    raise AttachmentRefused(f"첨부파일이 {limit // 1048576}MB를 넘습니다")
-                chunks.append(chunk)
-            return b"".join(chunks)
+            return read_capped(response, limit, AttachmentRefused(f"첨부파일이 {limit // 1048576}MB를 넘습니다"))
     except httpx.InvalidURL as exc:
         raise jobs.PermanentError(f"InvalidURL: {exc}"[:300]) from None
     except httpx.HTTPError as exc:

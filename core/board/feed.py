@@ -176,16 +176,19 @@ def parse_items(raw_items: list[Any], default_board: str = "") -> tuple[list[Fee
     return items, rejected
 
 
-def read_capped(response: httpx.Response, limit: int = MAX_ANSWER_BYTES) -> bytes:
-    """The body of a streamed response, refusing one larger than ``limit`` as soon as it shows."""
+def read_capped(response: httpx.Response, limit: int = MAX_ANSWER_BYTES,
+                too_large: Exception | None = None) -> bytes:
+    """The body of a streamed response, refusing one larger than ``limit`` as soon as it shows (by its
+    ``Content-Length``, or while it streams): ``too_large`` is raised, by default a FeedError."""
+    refusal = too_large or FeedError(f"the answer is larger than {limit} bytes")
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise FeedError(f"the answer is larger than {limit} bytes")
+        raise refusal
     chunks, total = [], 0
     for chunk in response.iter_bytes():
         total += len(chunk)
         if total > limit:
-            raise FeedError(f"the answer is larger than {limit} bytes")
+            raise refusal
         chunks.append(chunk)
     return b"".join(chunks)
 
