@@ -65,6 +65,11 @@ DEFAULTS: dict[str, Any] = {
     "PUSH_TIMEOUT_SECONDS": 10,
     "PUSH_CONCURRENCY": 24,                   # requests to push services in flight per worker process
     "INBOX_RETENTION_DAYS": 90,
+    # --- Cafeteria menus (core/menu) ---
+    "MENU_ALLERGEN_PUSH": True,               # the 10:30 KST warning to people who opted in (core/menu/jobs.py)
+    # --- /Cafeteria menus ---
+    # Duty rosters (issue 10, duty): the evening-before reminder, HH:MM Asia/Seoul
+    "DUTY_REMINDER_AT": "18:00",
     # Secure document viewer
     "DOCUMENT_MAX_BYTES": 30 * 1024 * 1024,
     "DOCUMENT_MAX_PAGES": 300,
@@ -73,6 +78,9 @@ DEFAULTS: dict[str, Any] = {
     "VIEWER_SANDBOX_SECONDS": 60,             # per conversion and per page render, in the child process
     "VIEWER_SANDBOX_MEMORY_MB": 1024,         # address-space limit of that child
     "VIEWER_RENDER_WORKERS": 2,               # renderer children per web process
+    # Business cards (모바일 명함, core/cards): the office address printed on cards
+    "CARD_DEFAULT_ADDRESS": "경기도 고양시 덕양구 고양시청로 10",   # 고양시청; any place without its own entry
+    "CARD_ADDRESSES": "",                     # JSON {"기관" | "기관/부서" | "기관/상위부서": "주소"}
     # Operations: health, metrics, proxies
     "HEALTH_MAX_LAG_SECONDS": 120,            # /healthz answers 503 when the oldest due job waited longer
     "METRICS_TOKEN": "",                      # bearer token for /metrics; empty: loopback callers only

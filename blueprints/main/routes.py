@@ -48,8 +48,3 @@ def home():
 def more():
     return render_template("main/more.html")
 
-
-@bp.get("/duty")
-@login_required
-def duty():
-    return render_template("main/coming_soon.html", section="duty")

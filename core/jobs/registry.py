@@ -30,7 +30,8 @@ from core.jobs.outcomes import Outcome
 # Every area with jobs; its module registers handlers and schedules when imported.
 AREAS = ("core.jobs.maintenance", "core.tasks", "core.ratelimit", "core.user_sessions", "core.lettering.jobs",
          "core.lettering.lines_import", "core.directory.importer", "core.directory.published", "core.documents.service",
-         "core.push.jobs", "core.board.jobs", "core.board.writing", "core.emergency.jobs")
+         "core.push.jobs", "core.board.jobs", "core.board.writing",
+         "core.duty.jobs", "core.duty.importer", "core.emergency.jobs", "core.menu.importer", "core.menu.jobs")
 
 T = TypeVar("T")
 
