@@ -81,9 +81,6 @@ DEFAULTS: dict[str, Any] = {
     # Business cards (모바일 명함, core/cards): the office address printed on cards
     "CARD_DEFAULT_ADDRESS": "경기도 고양시 덕양구 고양시청로 10",   # 고양시청; any place without its own entry
     "CARD_ADDRESSES": "",                     # JSON {"기관" | "기관/부서" | "기관/상위부서": "주소"}
-    # Business cards (모바일 명함, core/cards): the office address printed on cards
-    "CARD_DEFAULT_ADDRESS": "경기도 고양시 덕양구 고양시청로 10",   # 고양시청; any place without its own entry
-    "CARD_ADDRESSES": "",                     # JSON {"기관" | "기관/부서" | "기관/상위부서": "주소"}
     # Operations: health, metrics, proxies
     "HEALTH_MAX_LAG_SECONDS": 120,            # /healthz answers 503 when the oldest due job waited longer
     "METRICS_TOKEN": "",                      # bearer token for /metrics; empty: loopback callers only
