@@ -17,6 +17,7 @@ TITLES = {
     "directory_import": N_("연락처 가져오기: %(subject)s"),
     "lines_import": N_("회선 가져오기: %(subject)s"),
     "document_convert": N_("문서 변환: %(subject)s"),
+    "menu_import": N_("식단 가져오기: %(subject)s"),
 }
 
 

@@ -9,7 +9,8 @@ var SHELL_CACHE = "shell-" + BUILD;      // static files and the offline page of
 var PAGES_CACHE = "pages-v1";             // pages the user has opened, for offline navigation
 var DATA_CACHE = "directory-v1";          // the directory snapshot
 var BOARD_CACHE = "board-v1";            // the board's saved copy and the page that shows it (board-offline.js)
-var KEEP = [SHELL_CACHE, PAGES_CACHE, DATA_CACHE, BOARD_CACHE];
+var MENU_CACHE = "menu-v1";              // the cafeteria week page (see "The cafeteria menu offline" below)
+var KEEP = [SHELL_CACHE, PAGES_CACHE, DATA_CACHE, BOARD_CACHE, MENU_CACHE];
 var OFFLINE_URL = {{ offline_url|tojson }};
 var SNAPSHOT_URL = {{ snapshot_url|tojson }};
 var SHELL_PAGES = {{ shell_pages|list|tojson }};
@@ -69,7 +70,7 @@ self.addEventListener("message", function (event) {
 // After sign-out nothing of the user's may stay on the phone: cached pages, the snapshot
 // and the IndexedDB copy the directory page keeps.
 function forgetUser() {
-  return Promise.all([caches.delete(PAGES_CACHE), caches.delete(DATA_CACHE), caches.delete(BOARD_CACHE), new Promise(function (resolve) {
+  return Promise.all([caches.delete(PAGES_CACHE), caches.delete(DATA_CACHE), caches.delete(BOARD_CACHE), caches.delete(MENU_CACHE), new Promise(function (resolve) {
     var request = indexedDB.deleteDatabase(SNAPSHOT_DB);
     request.onsuccess = request.onerror = request.onblocked = function () { resolve(); };
   })]);
@@ -196,6 +197,50 @@ function boardNavigate(event) {
   });
 }
 
+// --- The cafeteria menu offline (templates/menu, blueprints/menu) ------------------------------------------
+// The week page of my own cafeteria (/menu without a query, today marked by static/js/menu.js) is kept in its
+// own cache each time it is opened online, with the page's style and script; offline, /menu (with or without
+// a query) answers with that copy. Sign-out deletes the cache (forgetUser). Today's menu is on the home card,
+// which is a stored page like any other (pages-v1).
+var MENU_PAGE_URL = "/menu";
+var MENU_ASSETS = /^\/static\/(css\/menu|js\/menu)\./;
+
+function menuNavigate(event, url) {
+  return fetch(event.request).then(function (response) {
+    if (!url.search && storable(response)) {
+      var copy = response.clone();
+      event.waitUntil(caches.open(MENU_CACHE).then(function (cache) { return cache.put(MENU_PAGE_URL, copy); }));
+    }
+    return response;
+  }).catch(function () {
+    return caches.match(MENU_PAGE_URL, { cacheName: MENU_CACHE, ignoreVary: true }).then(function (hit) {
+      return hit || caches.match(OFFLINE_URL, { cacheName: SHELL_CACHE, ignoreVary: true });
+    }).then(function (hit) { return hit || Response.error(); });
+  });
+}
+
+function menuAsset(event, url) {
+  return fetch(event.request).then(function (response) {
+    if (storable(response)) {
+      var copy = response.clone();
+      event.waitUntil(caches.open(MENU_CACHE).then(function (cache) { return cache.put(url.pathname, copy); }));
+    }
+    return response;
+  }).catch(function () {
+    return caches.match(url.pathname, { cacheName: MENU_CACHE, ignoreVary: true, ignoreSearch: true }).then(function (hit) {
+      return hit || caches.match(event.request, { cacheName: SHELL_CACHE, ignoreSearch: true, ignoreVary: true });
+    }).then(function (hit) { return hit || Response.error(); });
+  });
+}
+
+// Answers the menu's requests; false for anything else.
+function menuFetch(event, url) {
+  if (event.request.mode === "navigate" && /^\/menu\/?$/.test(url.pathname)) { event.respondWith(menuNavigate(event, url)); return true; }
+  if (MENU_ASSETS.test(url.pathname)) { event.respondWith(menuAsset(event, url)); return true; }
+  return false;
+}
+// --- /The cafeteria menu offline ---------------------------------------------------------------------------
+
 self.addEventListener("fetch", function (event) {
   var request = event.request;
   var url = new URL(request.url);
@@ -205,6 +250,7 @@ self.addEventListener("fetch", function (event) {
     return;  // never cached
   }
   if (url.pathname === SNAPSHOT_URL) { event.respondWith(snapshot(event)); return; }
+  if (menuFetch(event, url)) return;  // the cafeteria menu's own block above
   if (url.pathname === BOARD_COPY_URL || url.pathname === BOARD_PAGE_URL) { event.respondWith(boardKept(event)); return; }
   if (request.mode === "navigate" && BOARD_ADDRESS.test(url.pathname)) { event.respondWith(boardNavigate(event)); return; }
   if (request.mode === "navigate") { event.respondWith(navigate(event, url)); return; }
