@@ -4,13 +4,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import sessionmaker
 
+import core.emergency.jobs  # noqa: F401  (registers emergency.escalate)
 from core import jobs
 from core.emergency import groups
 from core.jobs.registry import Env, registry
 from core.models.organization import Department, Person
 from extensions import db
-
-import core.emergency.jobs  # noqa: F401  (registers emergency.escalate)
 
 NAMES = [("김민준", "kim"), ("이서연", "lee"), ("박지호", "park"), ("최유나", "choi"), ("정하늘", "jung")]
 

@@ -65,8 +65,8 @@ def test_bad_member_lists_are_refused_in_korean(group, people, text, message):
 
 def test_names_must_be_unique_and_present(group, people):
     admin = people["users"]["admin"]
-    for name, message in (("재난대응 1조", "같은 이름의 그룹이 이미 있습니다: 재난대응 1조"), ("  ", "그룹 이름을 입력해 주세요."),
-                          ("가" * 65, "그룹 이름은 64자까지 쓸 수 있습니다.")):
+    for name, message in (("재난대응 1조", "같은 이름의 그룹이 이미 있습니다: 재난대응 1조"),
+                          ("  ", "그룹 이름을 입력해 주세요."), ("가" * 65, "그룹 이름은 64자까지 쓸 수 있습니다.")):
         with pytest.raises(EmergencyError) as caught:
             groups.save(db.session, admin, groups.GroupInput(name=name))
         assert str(caught.value) == message
