@@ -180,7 +180,9 @@ def import_page():
         else:
             audit.record(db.session, "duty.import", user=current_user, target=filename, size=len(data),
                          **client_info())
-            task = tasks.submit("duty_import", filename, payload={"filename": filename}, upload=data)
+            only = None if current_user.role == "admin" else current_user.department_id or -1
+            task = tasks.submit("duty_import", filename, payload={"filename": filename, "only_department": only},
+                                upload=data)
             if request.htmx:
                 return render_template("admin/_task_progress.html", task=task)
         if status == 400 and request.htmx:

@@ -133,8 +133,11 @@ def _parse(record: dict[str, str], lookup: _Lookup) -> tuple[dict[str, Any] | No
             "place": place, "note": note}, None
 
 
-def import_rows(session: Session, rows: Iterable[Row], progress: Progress | None = None) -> ImportReport:
+def import_rows(session: Session, rows: Iterable[Row], progress: Progress | None = None, *,
+                only_department: int | None = None) -> ImportReport:
     """Add or update duties from parsed rows; the caller commits (or rolls back).
+
+    ``only_department`` (a department admin's import) rejects the rows of every other department.
 
     A row that would put someone on two duties at once (with a stored duty or an earlier row) is rejected.
     Every change is flushed through ``roster`` so that SEQUENCE, reminders and change notices follow."""
@@ -144,6 +147,8 @@ def import_rows(session: Session, rows: Iterable[Row], progress: Progress | None
     seen: dict[tuple[int | None, str, datetime], int] = {}
     for done, (number, record) in enumerate(rows, 1):
         values, reason = _parse(record, lookup)
+        if values is not None and only_department is not None and values["department_id"] != only_department:
+            values, reason = None, Message(N_("다른 부서의 근무는 가져올 수 없습니다."))
         if values is not None:
             key = (values["department_id"], values["kind"], values["starts"])
             if key in seen:
@@ -183,13 +188,14 @@ def _apply(session: Session, values: dict[str, Any], report: ImportReport) -> Me
 
 
 def import_file(session: Session, data: bytes, filename: str = "", progress: Progress | None = None,
-                settings: Mapping[str, Any] | None = None) -> ImportReport:
+                settings: Mapping[str, Any] | None = None, *, only_department: int | None = None) -> ImportReport:
     """Read the whole file, then apply its rows. Nothing is written if reading fails."""
-    return import_rows(session, read_rows(data, filename, settings), progress)
+    return import_rows(session, read_rows(data, filename, settings), progress, only_department=only_department)
 
 
 @task("duty_import")
 def import_task(session: Session, progress: Progress, given: TaskInput) -> dict[str, Any]:
     """The console's import, run by the worker (``core.tasks``)."""
-    return import_file(session, given.upload or b"", given.payload.get("filename", ""), progress,
-                       given.settings).as_dict()
+    only = given.payload.get("only_department")
+    return import_file(session, given.upload or b"", given.payload.get("filename", ""), progress, given.settings,
+                       only_department=only if isinstance(only, int) else None).as_dict()

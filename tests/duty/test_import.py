@@ -70,3 +70,46 @@ def test_cli(app, directory, runner, clock):
     assert result.exit_code == 0, result.output
     assert "추가" in result.output and "거부" in result.output
     assert _count() > 40
+
+
+def _wait(task_id: int):
+    import time
+
+    from core.models.tasks import TaskRun
+    for _ in range(400):
+        task = db.session.get(TaskRun, task_id)
+        db.session.refresh(task)
+        if task.status in ("done", "failed"):
+            return task
+        time.sleep(0.05)
+    raise AssertionError("import task did not finish")
+
+
+def test_console_import_with_progress(app, directory, job_worker, client, login, make_user, clock):
+    import io
+
+    from core.models.tasks import TaskRun
+    from tests.conftest import csrf_token_from
+    clock.set_kst(2026, 12, 1, 9)
+    mine = directory["staff5021@example.go.kr"].department_id
+    make_user("boss", role="dept_admin", department_id=mine)
+    login("boss")
+    page = client.get("/admin/duty/import").get_data(as_text=True)
+    token = csrf_token_from(page)
+    bad = client.post("/admin/duty/import", headers={"HX-Request": "true"},
+                      data={"csrf_token": token, "file": (io.BytesIO(b"\x00garbage"), "x.csv")},
+                      content_type="multipart/form-data")
+    assert bad.status_code == 400 and 'role="alert"' in bad.get_data(as_text=True)
+    assert _count() == 0
+    answer = client.post("/admin/duty/import", headers={"HX-Request": "true"},
+                         data={"csrf_token": token, "file": (io.BytesIO(DUTY_SAMPLE.read_bytes()), "duty.csv")},
+                         content_type="multipart/form-data")
+    assert answer.status_code == 200 and 'class="task"' in answer.get_data(as_text=True)
+    task = _wait(db.session.scalar(select(TaskRun.id).filter_by(kind="duty_import")))
+    assert task.status == "done", task.error
+    assert 0 < task.result["added"] < 20                               # only 민원여권과's rows
+    assert any(r["reason"] == "다른 부서의 근무는 가져올 수 없습니다." for r in task.result["rejected"])
+    progress = client.get(f"/admin/tasks/{task.id}").get_data(as_text=True)
+    assert "완료" in progress and "거부" in progress
+    db.session.expire_all()
+    assert {d.department_id for d in db.session.scalars(select(Duty))} == {mine}
