@@ -12,7 +12,6 @@ def init_app(app: Flask) -> None:
 
     keep_large_buffers()   # this process decodes and watermarks cached page bitmaps
     register_console_link("viewer.console_documents", _l("문서"), order=40)
-    register_console_link("viewer.console_groups", _l("직원 그룹"), order=41)
     app.cli.add_command(documents_cli)
 
 

@@ -5,8 +5,8 @@ from collections.abc import Mapping
 
 from flask import current_app
 
-from core.documents import DocumentError
 from core.documents.service import ViewerConfig
+from core.i18n import MessageError
 from core.models.documents import Document
 from web.i18n import translated
 
@@ -20,8 +20,8 @@ def viewer_config() -> ViewerConfig:
     return ViewerConfig.from_settings(current_app.config)
 
 
-def error_text(exc: DocumentError) -> str:
-    """What went wrong with a document, in the reader's language."""
+def error_text(exc: MessageError) -> str:
+    """What went wrong with a document (or a group named in its shares), in the reader's language."""
     return translated(exc.detail)
 
 

@@ -1,4 +1,4 @@
-"""Console pages for documents and staff groups (department admins and admins)."""
+"""Console pages for documents (department admins and admins). Staff groups have their own page: blueprints/groups."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -10,9 +10,9 @@ from blueprints.viewer import bp
 from blueprints.viewer.common import document_error, error_text, viewer_config
 from core import audit
 from core.documents import DocumentError
-from core.documents.groups import GroupError, create_group, delete_group
 from core.documents.service import create_document, readers, recent_views, revoke, set_shares
 from core.documents.sharing import can_manage, managed_documents
+from core.groups import GroupError, resolve_members
 from core.i18n import N_
 from core.models.documents import Document
 from core.models.groups import StaffGroup
@@ -30,6 +30,12 @@ def _choices() -> dict:
 
 def _ids(name: str) -> list[int]:
     return [int(v) for v in request.form.getlist(name) if v.isascii() and v.isdigit() and len(v) <= 10]
+
+
+def _share_users() -> list[int]:
+    """The people a document is shared with one by one, named by username (unknown names refused)."""
+    usernames = request.form.get("share_users", "").replace(",", "\n").split()
+    return [u.id for u in resolve_members(db.session, usernames)] if usernames else []
 
 
 def _managed(doc_id: int) -> Document:
@@ -58,11 +64,11 @@ def console_upload():
         document = create_document(db.session, cfg, filename=upload.filename, data=upload.read(),
                                    title=request.form.get("title", ""), owner=current_user, source="console")
         set_shares(db.session, document, all_staff=request.form.get("share_all") == "1",
-                   department_ids=_ids("departments"), group_ids=_ids("groups"))
+                   department_ids=_ids("departments"), group_ids=_ids("groups"), user_ids=_share_users())
         audit.record(db.session, "document.upload", user=current_user, target=f"document:{document.id}",
                      title=document.title, type=document.original_type, size=document.original_size, **client_info())
         db.session.commit()
-    except DocumentError as exc:
+    except (DocumentError, GroupError) as exc:
         db.session.rollback()
         if request.htmx:
             return render_template("viewer/_upload_error.html", message=error_text(exc)), 422
@@ -82,7 +88,8 @@ def console_document(doc_id: int):
     document = _managed(doc_id)
     shared = {"all": any(s.scope == "all" for s in document.shares),
               "departments": {s.department_id for s in document.shares if s.scope == "department"},
-              "groups": {s.group_id for s in document.shares if s.scope == "group"}}
+              "groups": {s.group_id for s in document.shares if s.scope == "group"},
+              "users": sorted(s.user.username for s in document.shares if s.scope == "user" and s.user)}
     return render_template("viewer/console_document.html", document=document, shared=shared,
                            error=document_error(document),
                            readers=readers(db.session, document), views=recent_views(db.session, document),
@@ -93,10 +100,16 @@ def console_document(doc_id: int):
 @roles_required("dept_admin")
 def console_shares(doc_id: int):
     document = _managed(doc_id)
+    try:
+        user_ids = _share_users()
+    except GroupError as exc:
+        flash(error_text(exc), "error")
+        return redirect(url_for("viewer.console_document", doc_id=doc_id))
     set_shares(db.session, document, all_staff=request.form.get("share_all") == "1",
-               department_ids=_ids("departments"), group_ids=_ids("groups"))
+               department_ids=_ids("departments"), group_ids=_ids("groups"), user_ids=user_ids)
     audit.record(db.session, "document.share", user=current_user, target=f"document:{document.id}",
-                 shares=[f"{s.scope}:{s.department_id or s.group_id or ''}" for s in document.shares], **client_info())
+                 shares=[f"{s.scope}:{s.department_id or s.group_id or s.user_id or ''}" for s in document.shares],
+                 **client_info())
     db.session.commit()
     flash(_("공유 대상을 저장했습니다."), "success")
     return redirect(url_for("viewer.console_document", doc_id=doc_id))
@@ -113,41 +126,3 @@ def console_revoke(doc_id: int):
         db.session.commit()
     flash(_("문서를 회수했습니다. 이제 아무도 볼 수 없습니다."), "success")
     return redirect(url_for("viewer.console_document", doc_id=doc_id))
-
-
-@bp.get("/admin/groups")
-@roles_required("dept_admin")
-def console_groups():
-    groups = db.session.scalars(select(StaffGroup).order_by(StaffGroup.name)).all()
-    return render_template("viewer/console_groups.html", groups=groups)
-
-
-@bp.post("/admin/groups")
-@roles_required("dept_admin")
-def console_group_create():
-    usernames = request.form.get("members", "").replace(",", "\n").split()
-    try:
-        group = create_group(db.session, request.form.get("name", ""), usernames,
-                             description=request.form.get("description", ""), created_by=current_user)
-        audit.record(db.session, "group.create", user=current_user, target=f"group:{group.id}",
-                     name=group.name, members=len(group.members), **client_info())
-        db.session.commit()
-        flash(_("그룹을 만들었습니다."), "success")
-    except GroupError as exc:
-        db.session.rollback()
-        flash(error_text(exc), "error")
-    return redirect(url_for("viewer.console_groups"))
-
-
-@bp.post("/admin/groups/<id:group_id>/delete")
-@roles_required("dept_admin")
-def console_group_delete(group_id: int):
-    group = db.session.get(StaffGroup, group_id) or abort(404)
-    if not current_user.has_role("admin") and group.created_by != current_user.id:
-        abort(403)
-    audit.record(db.session, "group.delete", user=current_user, target=f"group:{group.id}", name=group.name,
-                 **client_info())
-    delete_group(db.session, group)
-    db.session.commit()
-    flash(_("그룹을 삭제했습니다."), "success")
-    return redirect(url_for("viewer.console_groups"))

@@ -230,10 +230,12 @@ def recent_views(session: Session, document: Document, limit: int = 100) -> list
 # --- sharing and revocation ----------------------------------------------------------------
 
 def set_shares(session: Session, document: Document, *, all_staff: bool = False,
-               department_ids: Iterable[int] = (), group_ids: Iterable[int] = ()) -> None:
-    """Replace the document's audience; ids of departments or groups that do not exist are left out."""
+               department_ids: Iterable[int] = (), group_ids: Iterable[int] = (),
+               user_ids: Iterable[int] = ()) -> None:
+    """Replace the document's audience; ids of departments, groups or people that do not exist are left out."""
     departments = _existing(session, Department, department_ids)
     groups = _existing(session, StaffGroup, group_ids)
+    people = _existing(session, User, user_ids)
     for share in list(document.shares):
         document.shares.remove(share)
     session.flush()
@@ -243,6 +245,8 @@ def set_shares(session: Session, document: Document, *, all_staff: bool = False,
         document.shares.append(DocumentShare(scope="department", department_id=department_id))
     for group_id in groups:
         document.shares.append(DocumentShare(scope="group", group_id=group_id))
+    for user_id in people:
+        document.shares.append(DocumentShare(scope="user", user_id=user_id))
     session.flush()
 
 

@@ -1,22 +1,17 @@
 """Who may read and who may manage a document."""
 from __future__ import annotations
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session
 
+from core.audience import reach_condition
 from core.models.accounts import User
 from core.models.documents import Document, DocumentShare
-from core.models.groups import StaffGroupMember
 
 
-def _shared_with(user: User):
-    """SQL condition: a share of the document reaches ``user``."""
-    reach = [DocumentShare.scope == "all",
-             (DocumentShare.scope == "group") & DocumentShare.group_id.in_(
-                 select(StaffGroupMember.group_id).where(StaffGroupMember.user_id == user.id))]
-    if user.department_id is not None:
-        reach.append((DocumentShare.scope == "department") & (DocumentShare.department_id == user.department_id))
-    return exists().where(DocumentShare.document_id == Document.id, or_(*reach))
+def _shared_with(user: User) -> ColumnElement[bool]:
+    """SQL condition: a share of the document reaches ``user`` (the one audience rule, ``core.audience``)."""
+    return reach_condition(DocumentShare, DocumentShare.document_id, Document.id, user)
 
 
 def shared_documents(user: User) -> Select:

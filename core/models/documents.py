@@ -12,10 +12,11 @@ from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base
+from core.models.audience import AudienceRow
 from core.timeutil import utcnow
 
 STATUSES = ("converting", "ready", "failed", "revoked")
-SHARE_SCOPES = ("all", "department", "group")
+SHARE_SCOPES = ("all", "department", "group", "user")
 
 
 A4 = (595.0, 842.0)   # points
@@ -64,22 +65,19 @@ class Document(Base):
         return A4
 
 
-class DocumentShare(Base):
-    """One audience of a document: all staff, one department or one named group."""
+class DocumentShare(AudienceRow, Base):
+    """One audience row of a document (``core.audience``): all staff, a department, a staff group or a person."""
 
     __tablename__ = "document_shares"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
-    scope: Mapped[str] = mapped_column(String(16))   # all | department | group
-    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="CASCADE"),
-                                                      index=True)
-    group_id: Mapped[int | None] = mapped_column(ForeignKey("staff_groups.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     document = relationship(Document, back_populates="shares")
     department = relationship("Department", lazy="joined")
     group = relationship("StaffGroup", lazy="joined")
+    user = relationship("User", lazy="joined", foreign_keys="DocumentShare.user_id")
 
 
 class DocumentView(Base):
