@@ -18,6 +18,11 @@ class EmergencyError(MessageError):
     """A request about a group or call-out that cannot be done, with a Korean message for the person."""
 
 
+def clean(text: str) -> str:
+    """Form text without NUL characters, which PostgreSQL's text columns refuse (a 500 otherwise)."""
+    return text.replace("\x00", "")
+
+
 def home_context(session: Session, user: User) -> dict[str, Any]:
     """What ``emergency/_home.html`` shows: ``emergency_pinned`` (my pinned groups) and ``emergency_open``
     (call-outs still open that called me, newest first)."""

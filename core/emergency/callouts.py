@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, object_session
 
 from core import audit, push
 from core.audience import Audience
-from core.emergency import EmergencyError
+from core.emergency import EmergencyError, clean
 from core.emergency.groups import can_manage, users_by_person
 from core.jobs import enqueue
 from core.models.accounts import User
@@ -58,7 +58,7 @@ def start(session: Session, actor: User, group: EmergencyGroup, *, message: str,
     """Call every member out; the caller commits (the push and the escalation jobs go with it)."""
     if not can_manage(actor, group):
         raise EmergencyError("이 그룹에 비상소집을 보낼 권한이 없습니다.")
-    message = message.strip()
+    message = clean(message).strip()
     if not message:
         raise EmergencyError("소집 메시지를 입력해 주세요.")
     if len(message) > MESSAGE_MAX:

@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.emergency import EmergencyError
+from core.emergency import EmergencyError, clean
 from core.models.accounts import User
 from core.models.emergency import EmergencyGroup, EmergencyManager, EmergencyMember
 from core.models.organization import Person
@@ -99,6 +99,9 @@ def save(session: Session, actor: User, data: GroupInput, group: EmergencyGroup 
         raise EmergencyError("비상연락망 그룹은 관리자만 만들 수 있습니다.")
     if group is not None and not can_manage(actor, group):
         raise EmergencyError("이 그룹을 관리할 권한이 없습니다.")
+    data.name, data.description = clean(data.name), clean(data.description)
+    for member in data.members:
+        member.role = clean(member.role)
     _check(session, data, group.id if group else None)
     created = group is None
     if group is None:
@@ -173,7 +176,7 @@ LINES_MAX = MEMBERS_MAX
 def parse_members(session: Session, text: str) -> list[MemberInput]:
     """The console's member list: one line per member in call order, ``사람 | 역할 | 대리인``, where a person is
     their e-mail address, or their name when only one person in the directory has it."""
-    lines = [line for line in text.splitlines() if line.strip()]
+    lines = [line for line in clean(text).splitlines() if line.strip()]
     if len(lines) > LINES_MAX:
         raise EmergencyError("구성원은 %(max)s명까지 넣을 수 있습니다.", max=MEMBERS_MAX)
     result = []
@@ -209,7 +212,7 @@ def _find_person(session: Session, key: str, row: int) -> Person:
 
 def parse_managers(session: Session, text: str) -> list[int]:
     """Managers as usernames, separated by commas or spaces."""
-    names = [n for n in text.replace(",", " ").split() if n]
+    names = [n for n in clean(text).replace(",", " ").split() if n]
     if len(names) > 50:
         raise EmergencyError("관리자는 %(max)s명까지 정할 수 있습니다.", max=50)
     ids = []
