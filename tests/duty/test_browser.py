@@ -43,3 +43,26 @@ def test_duty_tab_on_a_phone(page, live_server, directory, make_user, clock):
     page.locator("section", has_text="교대 요청").get_by_text("수락 대기").wait_for()
     assert axe_violations(page) == []
     screenshot(page, "duty-tab-swap")
+
+
+def test_month_grid_on_a_phone(page, live_server, directory, make_user, clock):
+    clock.set_kst(2026, 12, 1, 8)
+    me = directory["staff5021@example.go.kr"]
+    make_user("boss", role="dept_admin", department_id=me.department_id)
+    s, e = roster.span(date(2026, 12, 2), time(9), time(18))
+    roster.add(db.session, person_id=me.id, kind="당직(일직)", starts=s, ends=e, department_id=me.department_id)
+    db.session.commit()
+    browser_login(page, live_server.url, "boss")
+    page.goto(f"{live_server.url}/admin/duty?month=2026-12")
+    assert "당직(일직)" in page.locator(".duty-grid").inner_text()
+    assert axe_violations(page) == []
+    screenshot(page, "duty-console-grid")
+    page.fill("#add-day", "2026-12-02")
+    page.fill("#add-kind", "비상근무")
+    page.fill("#add-start", "10:00")
+    page.fill("#add-end", "12:00")
+    page.select_option("#add-person", str(me.id))
+    page.get_by_role("button", name="추가", exact=True).click()
+    page.locator(".flash", has_text="같은 시간에 이미 근무").wait_for()
+    assert axe_violations(page) == []
+    screenshot(page, "duty-console-conflict")
