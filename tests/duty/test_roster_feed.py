@@ -175,3 +175,44 @@ def test_pages_and_roles(app, people, clock, client, login):
     boss.post(f"/admin/duty/{duty.id}/remove", data={"csrf_token": token})
     db.session.expire_all()
     assert db.session.get(Duty, duty.id).cancelled_at is not None
+
+
+def test_swap_over_http_and_feed_limits(app, people, clock, client, login):
+    from tests.conftest import csrf_token_from
+    clock.set_kst(2026, 12, 1, 9)
+    a, b, users = people
+    starts, ends = roster.span(date(2026, 12, 5), time(9), time(18))
+    duty = roster.add(db.session, person_id=a.id, kind="당직(일직)", starts=starts, ends=ends,
+                      department_id=a.department_id)
+    db.session.commit()
+    mine, theirs, boss = client, app.test_client(), app.test_client()
+    login("mi", test_client=mine)
+    login("jin", test_client=theirs)
+    login("boss", test_client=boss)
+
+    def post(c, path, **data):
+        token = csrf_token_from(c.get("/duty").get_data(as_text=True))
+        return c.post(path, data={"csrf_token": token, **data}, follow_redirects=True)
+
+    offered = post(mine, f"/duty/{duty.id}/swap", to_person_id=str(b.id))
+    assert "교대 요청을 보냈습니다" in offered.get_data(as_text=True)
+    swap_id = swaps.for_user(db.session, users["b"])[0].id
+    refused = post(boss, f"/duty/swaps/{swap_id}/approve")            # not accepted yet: a Korean message
+    assert refused.status_code == 200 and "승인을 기다리는 교대 요청이 아닙니다" in refused.get_data(as_text=True)
+    post(theirs, f"/duty/swaps/{swap_id}/accept")
+    assert "승인" in boss.get("/admin/duty").get_data(as_text=True)
+    post(boss, f"/duty/swaps/{swap_id}/approve", next="console")
+    db.session.expire_all()
+    assert db.session.get(Duty, duty.id).person_id == b.id
+
+    old = feed.rotate(db.session, users["a"].id)
+    db.session.commit()
+    post(mine, "/duty/feed/rotate")                                   # the web's rotation kills the old URL
+    assert client.get(f"/duty/feed/{old}.ics").status_code == 404
+    codes = [client.get(f"/duty/feed/nothing{i}.ics").status_code for i in range(feed_rate_limit() + 1)]
+    assert codes[-1] == 429
+
+
+def feed_rate_limit() -> int:
+    from blueprints.duty.feed import PER_MINUTE
+    return PER_MINUTE
