@@ -216,3 +216,16 @@ def test_swap_over_http_and_feed_limits(app, people, clock, client, login):
 def feed_rate_limit() -> int:
     from blueprints.duty.feed import PER_MINUTE
     return PER_MINUTE
+
+
+def test_home_partial(app, people, clock):
+    from flask import render_template
+    clock.set_kst(2026, 12, 1, 9)
+    a, _b, users = people
+    assert home_context(db.session, users["a"]) == {"next_duty": None}
+    starts, ends = roster.span(date(2026, 12, 2), time(18), time(9))
+    roster.add(db.session, person_id=a.id, kind="당직(숙직)", starts=starts, ends=ends, department_id=a.department_id)
+    db.session.commit()
+    with app.test_request_context("/"):
+        html = render_template("duty/_home.html", **home_context(db.session, users["a"]))
+    assert "다음 근무" in html and "12-02 18:00~09:00" in html and "당직(숙직)" in html
