@@ -22,11 +22,11 @@
     if (!p || !p.requestFullscreen) return;     // no API: follow the link to the no-script page
     event.preventDefault();
     p.hidden = false;
+    var close = document.getElementById("bcard-qr-close");
+    if (close) close.focus();
     p.requestFullscreen().then(function () {
       // Keep the screen on while someone scans; not everywhere, and not needed.
       if (navigator.wakeLock) navigator.wakeLock.request("screen").then(function (l) { wakeLock = l; }, function () {});
-      var close = document.getElementById("bcard-qr-close");
-      if (close) close.focus();
     }, function () {
       p.hidden = true;
       window.location.href = event.target.closest("a").href;

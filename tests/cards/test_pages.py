@@ -190,3 +190,32 @@ def test_address_mapping(app, client, directory, card):
     assert "중앙로 2" in client.get(f"/c/{card.token}").get_data(as_text=True)
     app.config["CARD_ADDRESSES"] = "{not json"
     assert "고양시청로 10" in client.get(f"/c/{card.token}").get_data(as_text=True)
+
+
+def test_console_policy_link(client, login, make_user, card):
+    make_user("boss", role="admin")
+    login("boss")
+    page = client.get("/admin/cards/policy").get_data(as_text=True)
+    assert "명함 이달의 정책" in page
+    token = csrf_token_from(page)
+    for label, url, message in (("청년 월세", "http://www.goyang.go.kr/x", "https://"),
+                                ("청년 월세", "", "함께 입력"), ("가" * 61, "https://www.goyang.go.kr/x", "60자"),
+                                ("청년 월세", "javascript:alert(1)", "https://")):
+        response = client.post("/admin/cards/policy", data={"label": label, "url": url, "enabled": "y",
+                                                            "csrf_token": token})
+        assert response.status_code == 400 and message in response.get_data(as_text=True), (label, url)
+    assert cards.policy_link(db.session) is None
+    response = client.post("/admin/cards/policy", data={"label": "청년 월세 지원", "enabled": "y", "csrf_token": token,
+                                                        "url": "https://www.goyang.go.kr/policy/1"})
+    assert response.status_code == 302
+    public = client.get(f"/c/{card.token}").get_data(as_text=True)
+    assert 'href="https://www.goyang.go.kr/policy/1"' in public and "청년 월세 지원" in public
+    client.post("/admin/cards/policy", data={"label": "청년 월세 지원", "url": "https://www.goyang.go.kr/policy/1",
+                                             "csrf_token": token})          # unticked: hidden
+    assert "청년 월세 지원" not in client.get(f"/c/{card.token}").get_data(as_text=True)
+
+
+def test_console_policy_link_is_for_admins(client, login, make_user):
+    make_user("clerk", role="dept_admin")
+    login("clerk")
+    assert client.get("/admin/cards/policy").status_code == 403
