@@ -57,7 +57,8 @@ def index():
 @login_required
 def offline_json():
     response = jsonify(groups.offline_copy(db.session, current_user))
-    response.headers["Cache-Control"] = "private, no-store"     # the service worker keeps its own copy
+    # Stored by the service worker (emergency-v1, deleted at sign-out), asked afresh whenever online.
+    response.headers["Cache-Control"] = "private, no-cache"
     return response
 
 

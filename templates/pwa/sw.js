@@ -10,7 +10,8 @@ var PAGES_CACHE = "pages-v1";             // pages the user has opened, for offl
 var DATA_CACHE = "directory-v1";          // the directory snapshot
 var BOARD_CACHE = "board-v1";            // the board's saved copy and the page that shows it (board-offline.js)
 var MENU_CACHE = "menu-v1";              // the cafeteria week page (see "The cafeteria menu offline" below)
-var KEEP = [SHELL_CACHE, PAGES_CACHE, DATA_CACHE, BOARD_CACHE, MENU_CACHE];
+var EMERGENCY_CACHE = "emergency-v1";    // 비상연락망: my groups' page and copy (see "비상연락망 offline")
+var KEEP = [SHELL_CACHE, PAGES_CACHE, DATA_CACHE, BOARD_CACHE, MENU_CACHE, EMERGENCY_CACHE];
 var OFFLINE_URL = {{ offline_url|tojson }};
 var SNAPSHOT_URL = {{ snapshot_url|tojson }};
 var SHELL_PAGES = {{ shell_pages|list|tojson }};
@@ -70,7 +71,7 @@ self.addEventListener("message", function (event) {
 // After sign-out nothing of the user's may stay on the phone: cached pages, the snapshot
 // and the IndexedDB copy the directory page keeps.
 function forgetUser() {
-  return Promise.all([caches.delete(PAGES_CACHE), caches.delete(DATA_CACHE), caches.delete(BOARD_CACHE), caches.delete(MENU_CACHE), new Promise(function (resolve) {
+  return Promise.all([caches.delete(PAGES_CACHE), caches.delete(DATA_CACHE), caches.delete(BOARD_CACHE), caches.delete(MENU_CACHE), caches.delete(EMERGENCY_CACHE), new Promise(function (resolve) {
     var request = indexedDB.deleteDatabase(SNAPSHOT_DB);
     request.onsuccess = request.onerror = request.onblocked = function () { resolve(); };
   })]);
@@ -241,6 +242,66 @@ function menuFetch(event, url) {
 }
 // --- /The cafeteria menu offline ---------------------------------------------------------------------------
 
+// --- 비상연락망 offline (templates/emergency, blueprints/emergency) -------------------------------------------
+// Every group I belong to, with its members' numbers, is on the phone: the members' page /emergency (tel: and
+// sms: links work with no network) and its JSON copy /emergency/offline.json live in emergency-v1, with the
+// page's style. They are stored when opened online and refreshed in the background at most every 10 minutes
+// after any other page loads online, so they are there before the day they are needed. Offline, /emergency
+// answers from the copy. Sign-out deletes the cache (forgetUser).
+var EMERGENCY_PAGE_URL = "/emergency";
+var EMERGENCY_COPY_URL = "/emergency/offline.json";
+var EMERGENCY_ASSETS = /^\/static\/css\/emergency\./;
+var EMERGENCY_REFRESH_MS = 10 * 60 * 1000;
+var emergencyRefreshedAt = 0;
+
+function emergencyStore(path, response) {
+  if (!storable(response)) return Promise.resolve();
+  return caches.open(EMERGENCY_CACHE).then(function (cache) { return cache.put(path, response); });
+}
+
+function emergencyKept(event, path) {
+  return fetch(event.request).then(function (response) {
+    event.waitUntil(emergencyStore(path, response.clone()));
+    return response;
+  }).catch(function () {
+    return caches.match(path, { cacheName: EMERGENCY_CACHE, ignoreVary: true, ignoreSearch: true }).then(function (hit) {
+      return hit || (event.request.mode === "navigate" ? caches.match(OFFLINE_URL, { cacheName: SHELL_CACHE, ignoreVary: true }) : null);
+    }).then(function (hit) { return hit || Response.error(); });
+  });
+}
+
+function emergencyRefresh() {
+  if (Date.now() - emergencyRefreshedAt < EMERGENCY_REFRESH_MS) return Promise.resolve();
+  emergencyRefreshedAt = Date.now();
+  return Promise.all([EMERGENCY_PAGE_URL, EMERGENCY_COPY_URL].map(function (path) {
+    return fetch(new Request(path, { credentials: "same-origin", redirect: "manual" })).then(function (response) {
+      if (path !== EMERGENCY_PAGE_URL || !storable(response)) return emergencyStore(path, response);
+      // The page's own style (a content-hashed name) is kept beside it, so the copy looks right offline.
+      return response.clone().text().then(function (html) {
+        var style = html.match(/\/static\/css\/emergency\.[0-9a-f]{8}\.css/);
+        return Promise.all([emergencyStore(path, response), style ? fetch(style[0]).then(function (asset) {
+          return emergencyStore(style[0], asset);
+        }) : null]);
+      });
+    });
+  })).catch(function () { /* offline or signed out: the stored copy stands */ });
+}
+
+// Answers 비상연락망's requests; false for anything else (which may start a background refresh).
+function emergencyFetch(event, url) {
+  if (url.pathname === EMERGENCY_COPY_URL) { event.respondWith(emergencyKept(event, EMERGENCY_COPY_URL)); return true; }
+  if (event.request.mode === "navigate" && /^\/emergency\/?$/.test(url.pathname)) {
+    event.respondWith(emergencyKept(event, EMERGENCY_PAGE_URL));
+    return true;
+  }
+  if (EMERGENCY_ASSETS.test(url.pathname)) { event.respondWith(emergencyKept(event, url.pathname)); return true; }
+  if (event.request.mode === "navigate" && !isPrivate(url.pathname) && self.navigator.onLine !== false) {
+    event.waitUntil(emergencyRefresh());
+  }
+  return false;
+}
+// --- /비상연락망 offline ------------------------------------------------------------------------------------
+
 self.addEventListener("fetch", function (event) {
   var request = event.request;
   var url = new URL(request.url);
@@ -251,6 +312,7 @@ self.addEventListener("fetch", function (event) {
   }
   if (url.pathname === SNAPSHOT_URL) { event.respondWith(snapshot(event)); return; }
   if (menuFetch(event, url)) return;  // the cafeteria menu's own block above
+  if (emergencyFetch(event, url)) return;  // 비상연락망's own block above
   if (url.pathname === BOARD_COPY_URL || url.pathname === BOARD_PAGE_URL) { event.respondWith(boardKept(event)); return; }
   if (request.mode === "navigate" && BOARD_ADDRESS.test(url.pathname)) { event.respondWith(boardNavigate(event)); return; }
   if (request.mode === "navigate") { event.respondWith(navigate(event, url)); return; }

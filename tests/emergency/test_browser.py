@@ -53,3 +53,29 @@ def test_drill_answered_from_the_page_while_the_board_fills(browser, live_server
     finally:
         manager_context.close()
         member_context.close()
+
+
+def test_my_groups_are_on_the_phone_offline_and_gone_after_sign_out(page, live_server, group, people):
+    from tests.browser.conftest import cache_keys, wait_for_controlling_worker
+
+    browser_login(page, live_server.url, "lee")
+    wait_for_controlling_worker(page)
+    page.goto(f"{live_server.url}/more")          # any page online refreshes the copy in the background
+    page.wait_for_function("async () => (await caches.keys()).includes('emergency-v1')"
+                           " && (await (await caches.open('emergency-v1')).keys()).length >= 3")
+    keys = set(cache_keys(page))
+    assert {"/emergency", "/emergency/offline.json"} <= keys
+    assert any(k.startswith("/static/css/emergency.") for k in keys)
+    page.context.set_offline(True)
+    page.goto(f"{live_server.url}/emergency")
+    assert page.locator(f"#eg-{group.id}").inner_text() == "재난대응 1조"
+    assert page.locator("a[href='tel:+821055500002']").count() == 1
+    copy = page.evaluate("async () => (await (await caches.open('emergency-v1')).match('/emergency/offline.json'))"
+                         ".json()")
+    assert [m["name"] for m in copy["groups"][0]["members"]] == ["김민준", "이서연", "박지호"]
+    screenshot(page, "emergency-offline")
+    page.context.set_offline(False)
+    page.goto(f"{live_server.url}/more")
+    page.click("form[action='/logout'] button[type=submit]")
+    page.wait_for_url(lambda url: "/login" in url)
+    page.wait_for_function("async () => !(await caches.keys()).includes('emergency-v1')")
