@@ -33,9 +33,10 @@ def public_card(token: str):
     if isinstance(found, Response):
         return found
     card, data = found
-    scanned = request.query_string.decode("ascii", "replace") == qr.SCAN_QUERY
-    cards.count(db.session, card, "views", *(("qr_scans",) if scanned else ()))
-    db.session.commit()
+    if request.method == "GET":         # Flask answers HEAD too; a link checker's HEAD is no visit
+        scanned = request.query_string.decode("ascii", "replace") == qr.SCAN_QUERY
+        cards.count(db.session, card, "views", *(("qr_scans",) if scanned else ()))
+        db.session.commit()
     html = render_template("cards/public.html", card=card, data=data,
                            policy=cards.shown_policy_link(db.session))
     # no-store: every visit reaches the server (and the counter), and a shared phone keeps no copy.
@@ -48,8 +49,9 @@ def vcard_download(token: str):
     if isinstance(found, Response):
         return found
     card, data = found
-    cards.count(db.session, card, "downloads")
-    db.session.commit()
+    if request.method == "GET":
+        cards.count(db.session, card, "downloads")
+        db.session.commit()
     name = quote(f"{data.name}.vcf")
     return Response(vcard.build(data), 200, {
         **PUBLIC_HEADERS, "Content-Type": "text/vcard; charset=utf-8", "Cache-Control": "no-store",

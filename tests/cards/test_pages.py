@@ -91,6 +91,8 @@ def test_counts_per_day_without_the_visitor(client, clock, card):
                headers={"User-Agent": "VisitorPhone/1.0"})
     client.get(f"/c/{card.token}?s=qr")
     client.get(f"/c/{card.token}.vcf")
+    client.head(f"/c/{card.token}")                                  # a link checker: not a visit
+    client.head(f"/c/{card.token}.vcf")
     clock.move_to(datetime(2026, 3, 3, 0, 10, tzinfo=KST))          # the next KST day
     client.get(f"/c/{card.token}")
     rows = db.session.execute(sa.select(BusinessCardDay).order_by(BusinessCardDay.day)).scalars().all()
