@@ -18,6 +18,7 @@ TITLES = {
     "lines_import": N_("회선 가져오기: %(subject)s"),
     "document_convert": N_("문서 변환: %(subject)s"),
     "menu_import": N_("식단 가져오기: %(subject)s"),
+    "duty_import": N_("근무표 가져오기: %(subject)s"),
 }
 
 
