@@ -1,10 +1,12 @@
 from flask import current_app, jsonify, render_template, request
-from flask_login import login_required
+from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from blueprints.main import bp
 from core import health
+from core.timeutil import utcnow
 from extensions import db
+from web.home import home_context as home_cards
 
 
 @bp.get("/healthz")
@@ -40,7 +42,9 @@ def healthz():
 @bp.get("/")
 @login_required
 def home():
-    return render_template("main/home.html")
+    """홈, the day at a glance: each registered card's context (one query each at most), then the page."""
+    cards, variables = home_cards(db.session, current_user)
+    return render_template("main/home.html", home_cards=cards, rendered_at=utcnow(), **variables)
 
 
 @bp.get("/more")

@@ -16,7 +16,7 @@ from web.static_files import StaticBuild
 # against the static URLs those pages really reference.
 SHELL_FILES = (
     "css/app.css", "css/directory.css", "css/pwa.css",
-    "js/app.js", "js/directory.js", "js/directory-offline.js", "js/push.js", "vendor/htmx.min.js",
+    "js/app.js", "js/directory.js", "js/directory-offline.js", "js/home.js", "js/push.js", "vendor/htmx.min.js",
     "icons/icon-192.png", "icons/nav.svg",
 )
 
