@@ -7,6 +7,7 @@ bp = Blueprint("menu", __name__)
 
 def init_app(app: Flask) -> None:
     from blueprints.menu.cli import menu_cli
+    from core.menu import home_context
     from core.menu.allergens import ALLERGENS
     from web.console import register_console_link
 
@@ -15,6 +16,11 @@ def init_app(app: Flask) -> None:
     register_console_link("menu.edit", _l("식단 편집"), role="admin", order=61)
     app.jinja_env.globals["menu_home_context"] = routes.home_for_template
     app.jinja_env.globals["menu_allergen_names"] = ALLERGENS
+    try:
+        from web.home import register_home_card
+    except ImportError:  # web/home.py comes with the groups helper's home page; until then there are no cards
+        return
+    register_home_card("menu", "menu/_home.html", home_context, order=40)
 
 
 from blueprints.menu import console, routes  # noqa: F401

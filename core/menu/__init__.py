@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from core.i18n import N_, MessageError
@@ -139,13 +139,35 @@ def week(session: Session, user_id: int, day: date, cafeteria_id: int | None = N
 
 
 def home_context(session: Session, user: User) -> dict[str, Any]:
-    """What templates/menu/_home.html needs: today's meals of the person's cafeteria, matches marked."""
-    chosen = choose_cafeteria(session, user.id)
+    """What templates/menu/_home.html needs: today's meals of the person's cafeteria, matches marked.
+
+    One query (the home page allows one per card): the chosen cafeteria and the profile's allergens come from
+    scalar subqueries, today's meals and dishes from outer joins."""
     day = today()
-    if chosen is None:
+    mine = select(MenuProfile.cafeteria_id).where(MenuProfile.user_id == user.id).scalar_subquery()
+    first = select(Cafeteria.id).order_by(Cafeteria.position, Cafeteria.id).limit(1).scalar_subquery()
+    allergens = select(MenuProfile.allergens).where(MenuProfile.user_id == user.id).scalar_subquery()
+    rows = session.execute(
+        select(Cafeteria, allergens, Meal.meal, Meal.calories, Meal.servings, MenuDish.name, MenuDish.allergens)
+        .where(Cafeteria.id == func.coalesce(mine, first))
+        .outerjoin(Meal, and_(Meal.cafeteria_id == Cafeteria.id, Meal.day == day))
+        .outerjoin(MenuDish, MenuDish.meal_id == Meal.id)
+        .order_by(Meal.meal, MenuDish.position)).all()
+    if not rows:
         return {"menu_cafeteria": None, "menu_day": day, "menu_meals": []}
-    meals = meals_between(session, chosen.id, day, day, profile(session, user.id).numbers)[day]
-    return {"menu_cafeteria": chosen, "menu_day": day, "menu_meals": meals}
+    avoid = parse_numbers(rows[0][1] or "")
+    dishes: dict[str, list[DishView]] = {}
+    figures: dict[str, tuple[float | None, int | None]] = {}
+    for _, _, code, calories, servings, name, numbers in rows:
+        if code is None:
+            continue
+        figures[code] = (calories, servings)
+        if name is not None:
+            parsed = tuple(sorted(parse_numbers(numbers)))
+            dishes.setdefault(code, []).append(DishView(name, parsed, tuple(n for n in parsed if n in avoid)))
+    meals = [MealView(code, MEAL_LABELS[code], *figures[code], dishes.get(code, []))
+             for code in MEAL_LABELS if code in figures]
+    return {"menu_cafeteria": rows[0][0], "menu_day": day, "menu_meals": meals}
 
 
 def parse_dishes(text: str) -> list[tuple[str, tuple[int, ...]]]:

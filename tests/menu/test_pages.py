@@ -164,3 +164,21 @@ def test_console_edit(app, client, make_user, login, sample_week):
     assert gone.status_code == 302
     with app.app_context():
         assert menu.find_meal(db.session, hall, meal.day, "lunch") is None
+
+
+def test_home_context_is_one_query(app, make_user, sample_week, clock):
+    import sqlalchemy as sa
+    user = make_user("kim")
+    clock.set_kst(2027, 1, 4, 8)
+    with app.app_context():
+        seen = []
+        def count(conn, cursor, statement, *args):
+            seen.append(statement)
+        target = saved_user(user.id)
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            context = menu.home_context(db.session, target)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert len([s for s in seen if s.lstrip().upper().startswith("SELECT")]) == 1
+    assert context["menu_cafeteria"].name == "시청 본관" and len(context["menu_meals"]) == 3
