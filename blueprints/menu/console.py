@@ -84,8 +84,8 @@ def edit():
     else:
         error = None
     status = 200
-    text = menu.dishes_text(menu.find_meal(db.session, cafeteria.id, day, code)) if cafeteria else ""
     meal = menu.find_meal(db.session, cafeteria.id, day, code) if cafeteria else None
+    text = menu.dishes_text(meal)
     calories, servings = (meal.calories, meal.servings) if meal else (None, None)
     if request.method == "POST" and cafeteria is not None and error is None:
         text = request.form.get("dishes", "")[:5000]

@@ -66,3 +66,19 @@ def test_menu_week_on_a_phone_and_offline(page, live_server, make_user, sample_w
     page.click("button:has-text('로그아웃')")
     page.wait_for_url(lambda url: "/login" in url)
     page.wait_for_function("async () => !(await caches.keys()).includes('menu-v1')")
+
+
+def test_console_menu_pages_on_a_phone(page, live_server, make_user, sample_week, clock):
+    clock.move_to(MONDAY_MORNING)
+    make_user("chef", role="admin", display_name="관리자")
+    browser_login(page, live_server.url, "chef")
+    page.goto(f"{live_server.url}/admin/menu/edit?day=2027-01-04&meal=lunch")
+    assert "두부새우젓국 (5.9.18)" in page.locator("#edit-dishes").input_value()
+    page.fill("#edit-dishes", "쌀밥\n수상한국 (5.42)")
+    page.click("form[method=post] button:has-text('저장')")
+    assert "알 수 없는 알레르기 번호 42" in page.wait_for_selector(".flash-error").inner_text()
+    screenshot(page, "menu-console-edit")
+    assert axe_violations(page) == []
+    page.goto(f"{live_server.url}/admin/menu/import")
+    screenshot(page, "menu-console-import")
+    assert axe_violations(page) == []
