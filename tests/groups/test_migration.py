@@ -70,8 +70,8 @@ def test_existing_shares_are_carried_over(old_database):
         user = db.session.get(User, user_id)
         return sorted(d.title for d in db.session.scalars(shared_documents(user)))
     assert titles(1) == ["교통", "모두"] and titles(2) == ["1조", "모두"] and titles(3) == ["모두"]
-    db.session.execute(sa.text("INSERT INTO document_shares (document_id, scope, user_id, created_at) "
-                               "VALUES (2, 'user', 3, CURRENT_TIMESTAMP)"))
+    db.session.execute(sa.text("INSERT INTO document_shares (id, document_id, scope, user_id, created_at) "
+                               "VALUES (4, 2, 'user', 3, CURRENT_TIMESTAMP)"))   # ids set above: no sequence moved
     db.session.commit()
     assert titles(3) == ["교통", "모두"]
 
