@@ -10,16 +10,13 @@ def init_app(app: Flask) -> None:
     from core.menu import home_context
     from core.menu.allergens import ALLERGENS
     from web.console import register_console_link
+    from web.home import register_home_card
 
     app.cli.add_command(menu_cli)
     register_console_link("menu.import_page", _l("식단 가져오기"), role="admin", order=60)
     register_console_link("menu.edit", _l("식단 편집"), role="admin", order=61)
     app.jinja_env.globals["menu_home_context"] = routes.home_for_template
     app.jinja_env.globals["menu_allergen_names"] = ALLERGENS
-    try:
-        from web.home import register_home_card
-    except ImportError:  # web/home.py comes with the groups helper's home page; until then there are no cards
-        return
     register_home_card("menu", "menu/_home.html", home_context, order=40)
 
 

@@ -182,3 +182,16 @@ def test_home_context_is_one_query(app, make_user, sample_week, clock):
             sa.event.remove(db.engine, "before_cursor_execute", count)
     assert len([s for s in seen if s.lstrip().upper().startswith("SELECT")]) == 1
     assert context["menu_cafeteria"].name == "시청 본관" and len(context["menu_meals"]) == 3
+
+
+def test_home_page_shows_todays_menu(app, client, make_user, login, sample_week, clock):
+    user = make_user("kim")
+    clock.set_kst(2027, 1, 4, 8)
+    with app.app_context():
+        menu.save_profile(db.session, user.id, allergens=[9], cafeteria_id=None, morning_push=False)
+        db.session.commit()
+    login("kim")
+    html = client.get("/").get_data(as_text=True)
+    card = html[html.index('id="menu-home-heading"'):]
+    assert "오늘의 식단" in html and "시청 본관" in card[:200]
+    assert "두부새우젓국" in card and "주의: 새우" in card and 'href="/menu"' in card
