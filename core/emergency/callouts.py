@@ -17,6 +17,7 @@ from core import audit, push
 from core.audience import Audience
 from core.emergency import EmergencyError, clean
 from core.emergency.groups import can_manage, users_by_person
+from core.i18n import N_
 from core.jobs import enqueue
 from core.models.accounts import User
 from core.models.emergency import (
@@ -57,17 +58,17 @@ def start(session: Session, actor: User, group: EmergencyGroup, *, message: str,
           escalation_minutes: int, ip: str = "") -> EmergencyCallout:
     """Call every member out; the caller commits (the push and the escalation jobs go with it)."""
     if not can_manage(actor, group):
-        raise EmergencyError("이 그룹에 비상소집을 보낼 권한이 없습니다.")
+        raise EmergencyError(N_("이 그룹에 비상소집을 보낼 권한이 없습니다."))
     message = clean(message).strip()
     if not message:
-        raise EmergencyError("소집 메시지를 입력해 주세요.")
+        raise EmergencyError(N_("소집 메시지를 입력해 주세요."))
     if len(message) > MESSAGE_MAX:
-        raise EmergencyError("소집 메시지는 %(max)s자까지 쓸 수 있습니다.", max=MESSAGE_MAX)
+        raise EmergencyError(N_("소집 메시지는 %(max)s자까지 쓸 수 있습니다."), max=MESSAGE_MAX)
     if not MINUTES_MIN <= escalation_minutes <= MINUTES_MAX:
-        raise EmergencyError("대리인 호출 시간은 %(lo)s분에서 %(hi)s분 사이로 정해 주세요.", lo=MINUTES_MIN,
+        raise EmergencyError(N_("대리인 호출 시간은 %(lo)s분에서 %(hi)s분 사이로 정해 주세요."), lo=MINUTES_MIN,
                              hi=MINUTES_MAX)
     if not group.members:
-        raise EmergencyError("구성원이 없는 그룹에는 비상소집을 보낼 수 없습니다.")
+        raise EmergencyError(N_("구성원이 없는 그룹에는 비상소집을 보낼 수 없습니다."))
     now = utcnow()
     callout = EmergencyCallout(group_id=group.id, group_name=group.name, message=message, drill=drill,
                                escalation_minutes=escalation_minutes, started_by=actor.id, started_at=now)
@@ -115,14 +116,14 @@ def answer(session: Session, user: User, callout: EmergencyCallout, value: str, 
     """One touch: 확인 / 출동 가능 / 불가. A later touch changes the answer but keeps the first time (the response
     time is when they first reacted); the caller commits."""
     if value not in ANSWERS:
-        raise EmergencyError("알 수 없는 응답입니다.")
+        raise EmergencyError(N_("알 수 없는 응답입니다."))
     if via not in VIAS:
-        raise EmergencyError("알 수 없는 응답 경로입니다.")
+        raise EmergencyError(N_("알 수 없는 응답 경로입니다."))
     target = target_of(user, callout)
     if target is None:
-        raise EmergencyError("이 비상소집의 대상이 아닙니다.")
+        raise EmergencyError(N_("이 비상소집의 대상이 아닙니다."))
     if callout.closed_at is not None:
-        raise EmergencyError("이미 종료된 비상소집입니다.")
+        raise EmergencyError(N_("이미 종료된 비상소집입니다."))
     if target.answered_at is None:
         target.answered_at = utcnow()
         target.via = via
@@ -136,9 +137,9 @@ def answer(session: Session, user: User, callout: EmergencyCallout, value: str, 
 
 def close(session: Session, actor: User, callout: EmergencyCallout, ip: str = "") -> None:
     if not is_manager(actor, callout):
-        raise EmergencyError("이 비상소집을 종료할 권한이 없습니다.")
+        raise EmergencyError(N_("이 비상소집을 종료할 권한이 없습니다."))
     if callout.closed_at is not None:
-        raise EmergencyError("이미 종료된 비상소집입니다.")
+        raise EmergencyError(N_("이미 종료된 비상소집입니다."))
     callout.closed_at = utcnow()
     audit.record(session, "emergency.callout_closed", user=actor, target=f"emergency_callout:{callout.id}", ip=ip,
                  drill=callout.drill, answered=sum(1 for t in callout.targets if t.answered_at))

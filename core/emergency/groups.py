@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from core import audit
 from core.emergency import EmergencyError, clean
+from core.i18n import N_
 from core.models.accounts import User
 from core.models.emergency import EmergencyGroup, EmergencyManager, EmergencyMember
 from core.models.organization import Person
@@ -56,49 +57,52 @@ def my_groups(session: Session, user: User) -> list[EmergencyGroup]:
     if user.person_id:
         conditions.append(EmergencyGroup.members.any(or_(EmergencyMember.person_id == user.person_id,
                                                          EmergencyMember.deputy_person_id == user.person_id)))
-    return list(session.scalars(select(EmergencyGroup).where(or_(*conditions)).order_by(EmergencyGroup.name)))
+    # Members (with their person, joined) in one more query only when there are groups: no query per group.
+    return list(session.scalars(select(EmergencyGroup).where(or_(*conditions)).order_by(EmergencyGroup.name)
+                                .options(selectinload(EmergencyGroup.members))))
 
 
 def _check(session: Session, data: GroupInput, group_id: int | None) -> None:
     name = data.name.strip()
     if not name:
-        raise EmergencyError("그룹 이름을 입력해 주세요.")
+        raise EmergencyError(N_("그룹 이름을 입력해 주세요."))
     if len(name) > NAME_MAX:
-        raise EmergencyError("그룹 이름은 %(max)s자까지 쓸 수 있습니다.", max=NAME_MAX)
+        raise EmergencyError(N_("그룹 이름은 %(max)s자까지 쓸 수 있습니다."), max=NAME_MAX)
     if len(data.description) > DESCRIPTION_MAX:
-        raise EmergencyError("설명은 %(max)s자까지 쓸 수 있습니다.", max=DESCRIPTION_MAX)
+        raise EmergencyError(N_("설명은 %(max)s자까지 쓸 수 있습니다."), max=DESCRIPTION_MAX)
     same = session.scalar(select(EmergencyGroup.id).where(EmergencyGroup.name == name))
     if same is not None and same != group_id:
-        raise EmergencyError("같은 이름의 그룹이 이미 있습니다: %(name)s", name=name)
+        raise EmergencyError(N_("같은 이름의 그룹이 이미 있습니다: %(name)s"), name=name)
     if len(data.members) > MEMBERS_MAX:
-        raise EmergencyError("구성원은 %(max)s명까지 넣을 수 있습니다.", max=MEMBERS_MAX)
+        raise EmergencyError(N_("구성원은 %(max)s명까지 넣을 수 있습니다."), max=MEMBERS_MAX)
     seen: set[int] = set()
     wanted = {m.person_id for m in data.members} | {m.deputy_person_id for m in data.members if m.deputy_person_id}
     known = set(session.scalars(select(Person.id).where(Person.id.in_(wanted)))) if wanted else set()
     for number, member in enumerate(data.members, start=1):
         if member.person_id not in known:
-            raise EmergencyError("%(row)s번째 구성원을 직원 명부에서 찾을 수 없습니다.", row=number)
+            raise EmergencyError(N_("%(row)s번째 구성원을 직원 명부에서 찾을 수 없습니다."), row=number)
         if member.person_id in seen:
-            raise EmergencyError("%(row)s번째 구성원이 목록에 두 번 있습니다.", row=number)
+            raise EmergencyError(N_("%(row)s번째 구성원이 목록에 두 번 있습니다."), row=number)
         seen.add(member.person_id)
         if member.deputy_person_id is not None and member.deputy_person_id not in known:
-            raise EmergencyError("%(row)s번째 구성원의 대리인을 직원 명부에서 찾을 수 없습니다.", row=number)
+            raise EmergencyError(N_("%(row)s번째 구성원의 대리인을 직원 명부에서 찾을 수 없습니다."), row=number)
         if member.deputy_person_id == member.person_id:
-            raise EmergencyError("%(row)s번째 구성원은 자기 자신의 대리인이 될 수 없습니다.", row=number)
+            raise EmergencyError(N_("%(row)s번째 구성원은 자기 자신의 대리인이 될 수 없습니다."), row=number)
         if len(member.role) > ROLE_MAX:
-            raise EmergencyError("%(row)s번째 구성원의 역할은 %(max)s자까지 쓸 수 있습니다.", row=number, max=ROLE_MAX)
+            raise EmergencyError(N_("%(row)s번째 구성원의 역할은 %(max)s자까지 쓸 수 있습니다."), row=number,
+                                 max=ROLE_MAX)
     managers = set(data.manager_ids)
     if managers and len(set(session.scalars(select(User.id).where(User.id.in_(managers))))) != len(managers):
-        raise EmergencyError("관리자 계정을 찾을 수 없습니다.")
+        raise EmergencyError(N_("관리자 계정을 찾을 수 없습니다."))
 
 
 def save(session: Session, actor: User, data: GroupInput, group: EmergencyGroup | None = None,
          ip: str = "") -> EmergencyGroup:
     """Create (admins) or update (admins and the group's managers) a group; the caller commits."""
     if group is None and not can_create(actor):
-        raise EmergencyError("비상연락망 그룹은 관리자만 만들 수 있습니다.")
+        raise EmergencyError(N_("비상연락망 그룹은 관리자만 만들 수 있습니다."))
     if group is not None and not can_manage(actor, group):
-        raise EmergencyError("이 그룹을 관리할 권한이 없습니다.")
+        raise EmergencyError(N_("이 그룹을 관리할 권한이 없습니다."))
     data.name, data.description = clean(data.name), clean(data.description)
     for member in data.members:
         member.role = clean(member.role)
@@ -127,7 +131,7 @@ def save(session: Session, actor: User, data: GroupInput, group: EmergencyGroup 
 
 def delete(session: Session, actor: User, group: EmergencyGroup, ip: str = "") -> None:
     if not can_create(actor):
-        raise EmergencyError("비상연락망 그룹은 관리자만 지울 수 있습니다.")
+        raise EmergencyError(N_("비상연락망 그룹은 관리자만 지울 수 있습니다."))
     audit.record(session, "emergency.group_deleted", user=actor, target=f"emergency_group:{group.id}", ip=ip,
                  name=group.name)
     session.delete(group)
@@ -178,12 +182,12 @@ def parse_members(session: Session, text: str) -> list[MemberInput]:
     their e-mail address, or their name when only one person in the directory has it."""
     lines = [line for line in clean(text).splitlines() if line.strip()]
     if len(lines) > LINES_MAX:
-        raise EmergencyError("구성원은 %(max)s명까지 넣을 수 있습니다.", max=MEMBERS_MAX)
+        raise EmergencyError(N_("구성원은 %(max)s명까지 넣을 수 있습니다."), max=MEMBERS_MAX)
     result = []
     for number, line in enumerate(lines, start=1):
         parts = [p.strip() for p in line.split("|")]
         if len(parts) > 3:
-            raise EmergencyError("%(row)s번째 줄: ‘사람 | 역할 | 대리인’ 형식으로 써 주세요.", row=number)
+            raise EmergencyError(N_("%(row)s번째 줄: ‘사람 | 역할 | 대리인’ 형식으로 써 주세요."), row=number)
         person = _find_person(session, parts[0], number)
         deputy = _find_person(session, parts[2], number) if len(parts) == 3 and parts[2] else None
         result.append(MemberInput(person_id=person.id, role=parts[1] if len(parts) > 1 else "",
@@ -193,20 +197,20 @@ def parse_members(session: Session, text: str) -> list[MemberInput]:
 
 def _find_person(session: Session, key: str, row: int) -> Person:
     if not key:
-        raise EmergencyError("%(row)s번째 줄: 사람을 입력해 주세요.", row=row)
+        raise EmergencyError(N_("%(row)s번째 줄: 사람을 입력해 주세요."), row=row)
     key = key[:255]
     if "@" in key:
         person = session.scalar(select(Person).where(Person.email == key.lower()))
         if person is None:
             person = session.scalar(select(Person).where(Person.email == key))
         if person is None:
-            raise EmergencyError("%(row)s번째 줄: 이메일 ‘%(key)s’인 직원을 찾을 수 없습니다.", row=row, key=key)
+            raise EmergencyError(N_("%(row)s번째 줄: 이메일 ‘%(key)s’인 직원을 찾을 수 없습니다."), row=row, key=key)
         return person
     found = list(session.scalars(select(Person).where(Person.name == key).limit(2)))
     if not found:
-        raise EmergencyError("%(row)s번째 줄: ‘%(key)s’ 직원을 찾을 수 없습니다.", row=row, key=key)
+        raise EmergencyError(N_("%(row)s번째 줄: ‘%(key)s’ 직원을 찾을 수 없습니다."), row=row, key=key)
     if len(found) > 1:
-        raise EmergencyError("%(row)s번째 줄: ‘%(key)s’ 이름이 여럿입니다. 이메일로 써 주세요.", row=row, key=key)
+        raise EmergencyError(N_("%(row)s번째 줄: ‘%(key)s’ 이름이 여럿입니다. 이메일로 써 주세요."), row=row, key=key)
     return found[0]
 
 
@@ -214,12 +218,12 @@ def parse_managers(session: Session, text: str) -> list[int]:
     """Managers as usernames, separated by commas or spaces."""
     names = [n for n in clean(text).replace(",", " ").split() if n]
     if len(names) > 50:
-        raise EmergencyError("관리자는 %(max)s명까지 정할 수 있습니다.", max=50)
+        raise EmergencyError(N_("관리자는 %(max)s명까지 정할 수 있습니다."), max=50)
     ids = []
     for name in names:
         user_id = session.scalar(select(User.id).where(User.username == name[:64]))
         if user_id is None:
-            raise EmergencyError("‘%(name)s’ 계정을 찾을 수 없습니다.", name=name[:64])
+            raise EmergencyError(N_("‘%(name)s’ 계정을 찾을 수 없습니다."), name=name[:64])
         ids.append(user_id)
     return ids
 
