@@ -117,3 +117,18 @@ def test_fuzzed_forms_never_500(app, login, group, people, seed):
             status = kim.post(f"/emergency/callouts/{callout.id}/answer",
                               data={"answer": _noise(rng), "csrf_token": kim_token}).status_code
             assert status in (302, 404)
+
+
+def test_home_shows_my_pinned_group_and_the_open_callout(app, login, group, people):
+    from core.emergency import callouts
+
+    kim, _ = _signed_in(app, login, "kim")
+    html = kim.get("/").get_data(as_text=True)
+    assert "home-emergency" in html and "재난대응 1조" in html and "응답해 주세요" not in html
+    callout = callouts.start(db.session, people["users"]["boss"], group, message="집결", drill=True,
+                             escalation_minutes=5)
+    db.session.commit()
+    html = kim.get("/").get_data(as_text=True)
+    assert f'href="/emergency/callouts/{callout.id}"' in html and "비상소집: 재난대응 1조 — 응답해 주세요" in html
+    outsider, _ = _signed_in(app, login, "admin")
+    assert "home-emergency" not in outsider.get("/").get_data(as_text=True)
