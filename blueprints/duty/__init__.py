@@ -7,9 +7,12 @@ bp = Blueprint("duty", __name__)
 
 def init_app(app: Flask) -> None:
     from blueprints.duty.cli import duty_cli
+    from core.duty import home_context
     from web.console import register_console_link
+    from web.home import register_home_card
 
     app.cli.add_command(duty_cli)
+    register_home_card("duty", "duty/_home.html", home_context, order=20)
     register_console_link("duty.console", _l("근무표"), role="dept_admin", order=45)
     register_console_link("duty.import_page", _l("근무표 가져오기"), role="dept_admin", order=46)
 

@@ -132,7 +132,7 @@ def _managed(duty_id: int) -> Duty:
     return duty
 
 
-@bp.post("/admin/duty/<int:duty_id>/move")
+@bp.post("/admin/duty/<id:duty_id>/move")
 @roles_required("dept_admin")
 def move(duty_id: int):
     duty = _managed(duty_id)
@@ -152,7 +152,7 @@ def move(duty_id: int):
     return _to_grid(department_id, starts)
 
 
-@bp.post("/admin/duty/<int:duty_id>/remove")
+@bp.post("/admin/duty/<id:duty_id>/remove")
 @roles_required("dept_admin")
 def remove(duty_id: int):
     duty = _managed(duty_id)

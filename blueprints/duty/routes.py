@@ -74,7 +74,7 @@ def _int(name: str) -> int | None:
     return int(value) if value.isdigit() and len(value) < 10 else None
 
 
-@bp.post("/duty/<int:duty_id>/swap")
+@bp.post("/duty/<id:duty_id>/swap")
 @login_required
 def offer_swap(duty_id: int):
     duty = db.session.get(Duty, duty_id)
@@ -94,7 +94,7 @@ def offer_swap(duty_id: int):
     return redirect(url_for("duty.index")), 303
 
 
-@bp.post("/duty/swaps/<int:swap_id>/<action>")
+@bp.post("/duty/swaps/<id:swap_id>/<action>")
 @login_required
 def swap_action(swap_id: int, action: str):
     swap = db.session.get(DutySwap, swap_id)

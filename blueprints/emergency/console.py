@@ -34,7 +34,7 @@ def _form(group: EmergencyGroup | None, fields: dict[str, str], pinned: bool, st
 
 
 @bp.route("/admin/emergency/groups/new", methods=["GET", "POST"])
-@bp.route("/admin/emergency/groups/<int:group_id>", methods=["GET", "POST"])
+@bp.route("/admin/emergency/groups/<id:group_id>", methods=["GET", "POST"])
 @login_required
 def console_group(group_id: int | None = None):
     group = None
@@ -65,7 +65,7 @@ def console_group(group_id: int | None = None):
     return redirect(url_for("emergency.console_group", group_id=saved.id))
 
 
-@bp.post("/admin/emergency/groups/<int:group_id>/delete")
+@bp.post("/admin/emergency/groups/<id:group_id>/delete")
 @login_required
 def console_group_delete(group_id: int):
     group = db.session.get(EmergencyGroup, group_id)

@@ -62,7 +62,7 @@ def offline_json():
     return response
 
 
-@bp.get("/emergency/groups/<int:group_id>")
+@bp.get("/emergency/groups/<id:group_id>")
 @login_required
 def group(group_id: int):
     group = _group_or_404(group_id)
@@ -70,7 +70,7 @@ def group(group_id: int):
                            minutes=10)
 
 
-@bp.post("/emergency/groups/<int:group_id>/callouts")
+@bp.post("/emergency/groups/<id:group_id>/callouts")
 @login_required
 def start(group_id: int):
     group = _group_or_404(group_id)
@@ -92,7 +92,7 @@ def start(group_id: int):
     return redirect(url_for("emergency.board", callout_id=callout.id))
 
 
-@bp.get("/emergency/callouts/<int:callout_id>")
+@bp.get("/emergency/callouts/<id:callout_id>")
 @login_required
 def callout(callout_id: int):
     callout = _callout_or_404(callout_id)
@@ -102,7 +102,7 @@ def callout(callout_id: int):
                                           labels=ANSWER_LABELS)))
 
 
-@bp.post("/emergency/callouts/<int:callout_id>/answer")
+@bp.post("/emergency/callouts/<id:callout_id>/answer")
 @login_required
 def answer(callout_id: int):
     callout = _callout_or_404(callout_id)
@@ -122,7 +122,7 @@ def answer(callout_id: int):
     return redirect(url_for("emergency.callout", callout_id=callout.id))
 
 
-@bp.get("/emergency/callouts/<int:callout_id>/board")
+@bp.get("/emergency/callouts/<id:callout_id>/board")
 @login_required
 def board(callout_id: int):
     callout = _callout_or_404(callout_id)
@@ -135,7 +135,7 @@ def board(callout_id: int):
     return _vary(Response(render_template("emergency/board.html", **context)))
 
 
-@bp.post("/emergency/callouts/<int:callout_id>/close")
+@bp.post("/emergency/callouts/<id:callout_id>/close")
 @login_required
 def close(callout_id: int):
     callout = _callout_or_404(callout_id)
@@ -149,7 +149,7 @@ def close(callout_id: int):
     return redirect(url_for("emergency.board", callout_id=callout.id))
 
 
-@bp.get("/emergency/callouts/<int:callout_id>/report.csv")
+@bp.get("/emergency/callouts/<id:callout_id>/report.csv")
 @login_required
 def report_csv(callout_id: int):
     callout = _callout_or_404(callout_id)

@@ -15,7 +15,7 @@ from web.static_files import StaticBuild
 # are fetched by the browser itself when it installs. tests/pwa/test_shell.py checks this list
 # against the static URLs those pages really reference.
 SHELL_FILES = (
-    "css/app.css", "css/directory.css", "css/pwa.css",
+    "css/app.css", "css/directory.css", "css/pwa.css", "css/emergency.css", "css/menu.css",  # home cards' styles
     "js/app.js", "js/directory.js", "js/directory-offline.js", "js/home.js", "js/push.js", "vendor/htmx.min.js",
     "icons/icon-192.png", "icons/nav.svg",
 )

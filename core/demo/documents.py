@@ -6,8 +6,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.groups import create_group
 from core.documents.service import ViewerConfig, create_document, process_document, set_shares
+from core.groups import create_group
 from core.models.accounts import User
 from core.models.documents import Document
 from core.models.groups import StaffGroup

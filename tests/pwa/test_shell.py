@@ -7,6 +7,7 @@ import re
 from PIL import Image
 
 from blueprints.pwa import shell
+from extensions import db
 from web.static_files import build, current
 
 
@@ -137,8 +138,27 @@ ASSET = re.compile(r'<(?:script[^>]*\ssrc|link rel="(?:stylesheet|icon)"[^>]*\sh
                    r'="(/static/[^"?#]+)')
 
 
+def _home_cards_for(user) -> None:
+    """A pinned emergency group of ``user`` and today's lunch: the home cards that bring their own styles."""
+    from core.emergency import groups
+    from core.menu import today
+    from core.models.menu import Cafeteria, Meal, MenuDish
+    from core.models.organization import Person
+
+    person = db.session.scalar(db.select(Person).order_by(Person.id))
+    user.person_id = person.id
+    db.session.add(Cafeteria(name="시청 본관"))
+    db.session.flush()
+    cafeteria = db.session.scalar(db.select(Cafeteria))
+    db.session.add(Meal(cafeteria_id=cafeteria.id, day=today(), meal="lunch",
+                        dishes=[MenuDish(position=0, name="된장국", allergens="5.6")]))
+    groups.save(db.session, user, groups.GroupInput(name="재난대응 1조", description="", pinned=True, members=[
+        groups.MemberInput(person.id, "상황총괄", None)], manager_ids=[user.id]))
+    db.session.commit()
+
+
 def test_service_worker_precaches_exactly_what_the_shell_pages_load(client, make_user, login, directory):
-    make_user("kim")
+    _home_cards_for(make_user("kim", role="admin"))
     login("kim")
     loaded = set()
     for path in ("/", "/directory", "/more", "/offline"):

@@ -12,8 +12,8 @@ from core import tasks
 from core.accounts import issue_token
 from core.audience import Audience
 from core.directory.importer import import_file, rows_to_csv
-from core.groups import create_group
 from core.documents.service import ViewerConfig, create_document, process_document, set_shares
+from core.groups import create_group
 from core.lettering.optout import opt_out
 from core.models.accounts import ApiToken
 from core.models.board import BoardFeed, BoardPost, BoardPostAudience
