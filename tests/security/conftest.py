@@ -109,6 +109,8 @@ def world(app, make_user) -> World:
            "token_id": token_id, "person_id": db.session.scalar(db.select(Person.id)), "line_id": line.id,
            "campaign_id": campaign.id, "call_pk": call.id, "job_id": job.id, "optout_id": optout.id,
            "feed_id": feed.id, "post_id": post.id, "item_id": item.id, "message_id": message.id,
+           # No call-out, duty or swap exists in this world: their routes are fuzzed on the not-found path.
+           "callout_id": 1, "duty_id": 1, "swap_id": 1,
            "page": 1, "index": 0}
     strings = {"token": "fz2026", "optout_token": optout_token(hashed, app.config["SECRET_KEY"]),
                "filename": "js/app.js"}
