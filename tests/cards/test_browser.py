@@ -62,7 +62,7 @@ def test_my_card_full_screen_qr_and_share(page, live_server, owner, directory):
         f"http://127.0.0.1:5000/c/{card.token}?s=qr"]
     page.get_by_role("button", name="닫기").click()
     page.wait_for_function("() => !document.fullscreenElement")
-    assert page.locator("#bcard-qr-panel").is_hidden()
+    page.locator("#bcard-qr-panel").wait_for(state="hidden")  # hidden on fullscreenchange, just after
 
     page.get_by_role("button", name="공유하기").click()
     shared = page.evaluate("() => window.__shared")
