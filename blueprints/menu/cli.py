@@ -4,7 +4,7 @@ import click
 from flask.cli import AppGroup
 
 from core.menu.importer import MenuFileError, import_file
-from extensions import db
+from web.cli_import import run_import
 
 menu_cli = AppGroup("menu", help="구내식당 식단 (Cafeteria menus).")
 
@@ -13,13 +13,4 @@ menu_cli = AppGroup("menu", help="구내식당 식단 (Cafeteria menus).")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_command(file: Path) -> None:
     """CSV(UTF-8/CP949) 또는 XLSX 식단 파일을 가져옵니다 (Import FILE; a meal already stored is replaced)."""
-    try:
-        report = import_file(db.session, file.read_bytes(), file.name)
-    except MenuFileError as exc:
-        db.session.rollback()
-        raise click.ClickException(f"{file.name}: {exc} (아무것도 바꾸지 않았습니다)") from exc
-    db.session.commit()
-    click.echo(f"{file.name}: 추가 {report.added}, 수정 {report.updated}, 변경 없음 {report.unchanged}, "
-               f"거부 {len(report.rejected)}")
-    for rejection in report.rejected:
-        click.echo(f"  {rejection.row}행 {rejection.name}: {rejection.reason}")
+    run_import(import_file, file, MenuFileError)
