@@ -15,8 +15,6 @@ from extensions import db
 from web.client import client_info
 from web.i18n import translated
 
-ANSWER_LABELS = {"ack": "확인", "available": "출동 가능", "unavailable": "불가"}
-
 
 def home_context() -> dict:
     """For ``templates/main/home.html``: ``{% set e = emergency_home() %}`` then include the partial."""
@@ -98,8 +96,7 @@ def callout(callout_id: int):
     callout = _callout_or_404(callout_id)
     return _vary(Response(render_template("emergency/callout.html", callout=callout,
                                           target=callouts.target_of(current_user, callout),
-                                          manager=callouts.is_manager(current_user, callout),
-                                          labels=ANSWER_LABELS)))
+                                          manager=callouts.is_manager(current_user, callout))))
 
 
 @bp.post("/emergency/callouts/<id:callout_id>/answer")
@@ -116,7 +113,7 @@ def answer(callout_id: int):
         error, target = translated(exc.detail), callouts.target_of(current_user, callout)
     if request.htmx:
         return _vary(Response(render_template("emergency/_answer.html", callout=callout, target=target,
-                                              labels=ANSWER_LABELS, error=error), 400 if error else 200))
+                                              error=error), 400 if error else 200))
     if error:
         flash(error, "error")
     return redirect(url_for("emergency.callout", callout_id=callout.id))
@@ -128,7 +125,7 @@ def board(callout_id: int):
     callout = _callout_or_404(callout_id)
     if not callouts.is_manager(current_user, callout):
         abort(404)
-    context = {"callout": callout, "report": report.build(callout), "labels": ANSWER_LABELS,
+    context = {"callout": callout, "report": report.build(callout),
                "format_seconds": report.format_seconds}
     if request.htmx and request.args.get("live") == "1":
         return _vary(Response(render_template("emergency/_board.html", **context)))

@@ -1,5 +1,5 @@
 """The push API of the PWA: the server's public key, a person's subscriptions, and the service worker's
-reports of notifications shown and clicked.
+reports of notifications shown and clicked, and answers given from a notification's buttons.
 
 Subscribing is a cookie-authenticated change, so it keeps CSRF (``static/js/push.js`` sends the page's
 token as ``X-CSRFToken``; a Bearer token works too). The reports come from the service worker, which has
@@ -14,11 +14,14 @@ from flask_login import current_user, login_required
 
 from blueprints.pwa import bp
 from core import ratelimit
+from core.i18n import MessageError
 from core.models.push import PushSubscription
-from core.push import events, subscriptions
+from core.push import actions, events, subscriptions
 from core.push.sender import read_receipt
 from core.push.vapid import Vapid, VapidError, check_subject
 from extensions import db
+from web.client import client_info
+from web.i18n import translated
 from web.security import csrf_exempt, error_response
 
 EVENTS_SCOPE, EVENTS_PER_MINUTE = "push.events", 120    # per address: a phone reports two events a push
@@ -91,14 +94,21 @@ def push_unsubscribe():
     return jsonify({"removed": removed})
 
 
-@bp.post("/api/push/events")
-def push_events():
+def _limited():
+    """The reports' rate limit per address (a phone sends two or three a push), or None when within it."""
     allowed, wait = ratelimit.hit(db.engine, EVENTS_SCOPE, request.remote_addr or "-", limit=EVENTS_PER_MINUTE,
                                   window_s=60, hash_key=current_app.config["PHONE_HASH_KEY"])
-    if not allowed:
-        response, status = error_response(429)
-        response.headers["Retry-After"] = str(wait)
-        return response, status
+    if allowed:
+        return None
+    response, status = error_response(429)
+    response.headers["Retry-After"] = str(wait)
+    return response, status
+
+
+@bp.post("/api/push/events")
+def push_events():
+    if limited := _limited():
+        return limited
     body = _json_body()
     if not isinstance(body, dict):
         return error_response(400, _("receipt와 event를 JSON 객체로 보내 주세요."), code="invalid_json")
@@ -113,7 +123,33 @@ def push_events():
     return jsonify({"counted": counted})
 
 
+@bp.post("/api/push/action")
+def push_action():
+    """A button (or a tap) on a notification: ``{"receipt", "action"}`` → ``{"title", "message"}`` for the
+    notification that confirms it, or a JSON error that the service worker answers by opening the page."""
+    if limited := _limited():
+        return limited
+    body = _json_body()
+    if not isinstance(body, dict):
+        return error_response(400, _("receipt와 action을 JSON 객체로 보내 주세요."), code="invalid_json")
+    action = body.get("action")
+    if not isinstance(action, str) or not 0 < len(action) <= actions.ACTION_NAME_MAX:
+        return error_response(400, _("action이 올바르지 않습니다."), code="invalid_action")
+    delivery_id = read_receipt(body.get("receipt"), current_app.config["SECRET_KEY"])
+    if delivery_id is None:
+        return error_response(400, _("알림 영수증이 올바르지 않습니다."), code="invalid_receipt")
+    try:
+        done = actions.perform(db.session, delivery_id, action, ip=client_info()["ip"])
+    except MessageError as exc:
+        db.session.rollback()
+        return error_response(409, translated(exc.detail), code="action_refused")
+    events.record_event(db.session, delivery_id, "clicked")
+    db.session.commit()
+    return jsonify({"title": _("응답을 보냈습니다"), "message": translated(done.detail)})
+
+
 csrf_exempt("pwa.push_events")
+csrf_exempt("pwa.push_action")
 
 
 @bp.record_once

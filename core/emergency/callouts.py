@@ -17,7 +17,8 @@ from core import audit, push
 from core.audience import Audience
 from core.emergency import EmergencyError, clean
 from core.emergency.groups import can_manage, users_by_person
-from core.i18n import N_
+from core.emergency.report import ANSWER_LABELS
+from core.i18n import N_, Message, label
 from core.jobs import enqueue
 from core.models.accounts import User
 from core.models.emergency import (
@@ -29,12 +30,16 @@ from core.models.emergency import (
     EmergencyTarget,
 )
 from core.models.organization import Person
+from core.push import actions as push_actions
 from core.timeutil import utcnow
 
 ESCALATE_KIND = "emergency.escalate"
 MESSAGE_MAX = 400
 MINUTES_MIN, MINUTES_MAX = 1, 120
 DRILL_PREFIX = "[훈련] "
+# One touch from the notification: its two buttons (Chrome shows two), and a tap on its body is 확인.
+BUTTONS = tuple(push_actions.Button(a, ANSWER_LABELS[a]) for a in ("available", "unavailable"))
+TAP_ANSWER = "ack"
 
 
 def topic_for(callout: EmergencyCallout) -> str:
@@ -51,7 +56,7 @@ def _notify(session: Session, callout: EmergencyCallout, user_ids: set[int], bod
     title = (DRILL_PREFIX if callout.drill else "") + f"비상소집 · {callout.group_name}"
     push.send(session, audience=Audience.of(users=user_ids), title=title, body=body, url=answer_url(callout),
               urgency="high", topic=topic_for(callout), source="emergency", source_id=callout.id,
-              created_by=callout.started_by)
+              created_by=callout.started_by, buttons=BUTTONS, tap_action=TAP_ANSWER)
 
 
 def start(session: Session, actor: User, group: EmergencyGroup, *, message: str, drill: bool,
@@ -133,6 +138,21 @@ def answer(session: Session, user: User, callout: EmergencyCallout, value: str, 
     audit.record(session, "emergency.answered", user=user, target=f"emergency_callout:{callout.id}", ip=ip,
                  answer=value, via=via, drill=callout.drill)
     return target
+
+
+def answer_from_notification(session: Session, reply: push_actions.Reply) -> Message:
+    """A button (or a tap) on a call-out's notification: answered as on the page, marked as by 알림."""
+    callout = session.get(EmergencyCallout, reply.message.source_id) if reply.message.source_id else None
+    if callout is None:
+        raise EmergencyError(N_("이 비상소집을 찾을 수 없습니다."))
+    target = target_of(reply.user, callout)
+    if reply.tapped and target is not None and target.answer:
+        return Message(N_("이미 응답했습니다: %(answer)s"), {"answer": label(ANSWER_LABELS[target.answer])})
+    answer(session, reply.user, callout, reply.action, via="notification", ip=reply.ip)
+    return Message(N_("응답했습니다: %(answer)s"), {"answer": label(ANSWER_LABELS[reply.action])})
+
+
+push_actions.register("emergency", answer_from_notification)
 
 
 def close(session: Session, actor: User, callout: EmergencyCallout, ip: str = "") -> None:

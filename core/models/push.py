@@ -48,6 +48,10 @@ class PushMessage(Base):
     audience: Mapped[dict] = mapped_column(JSON, default=dict)
     source: Mapped[str] = mapped_column(String(16), default="console")    # board | console | emergency | duty
     source_id: Mapped[int | None] = mapped_column(Integer)
+    # Buttons on the notification ([{"action", "title"}], core.push.actions) and what a tap on its body
+    # answers ("" for none); the source's registered handler acts on them.
+    actions: Mapped[list] = mapped_column(JSON, default=list)
+    tap_action: Mapped[str] = mapped_column(String(32), default="")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     fanned_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

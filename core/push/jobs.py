@@ -163,6 +163,8 @@ class Outline:
     urgency: str
     topic: str
     ttl: int
+    actions: list
+    tap_action: str
 
 
 def _load(session: Session, message_id: int, ids: list[int]) -> tuple[Outline | None, list[Pending]]:
@@ -170,7 +172,7 @@ def _load(session: Session, message_id: int, ids: list[int]) -> tuple[Outline | 
     if message is None:
         return None, []
     outline = Outline(message.id, message.title, message.body, message.url, message.topic or f"push-{message.id}",
-                      message.urgency, message.topic, message.ttl)
+                      message.urgency, message.topic, message.ttl, list(message.actions or []), message.tap_action)
     rows = session.execute(
         select(PushDelivery.id, PushDelivery.subscription_id, PushDelivery.attempts, PushSubscription.endpoint,
                PushSubscription.p256dh, PushSubscription.auth)
@@ -192,7 +194,8 @@ def handle_deliver(env: Env, job: dict) -> Outcome:
 
     def build(target: Target) -> bytes:
         return payload(title=outline.title, body=outline.body, url=outline.url, tag=outline.tag,
-                       message_id=outline.id, receipt=receipt_for(target.delivery_id, secret))
+                       message_id=outline.id, receipt=receipt_for(target.delivery_id, secret),
+                       actions=outline.actions, tap=outline.tap_action)
 
     targets = [p.target for p in pending if p.target is not None]
     results = sender.send_many(targets, build, ttl=outline.ttl, urgency=outline.urgency, topic=outline.topic)

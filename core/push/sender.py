@@ -88,11 +88,15 @@ def read_receipt(token: Any, secret: str) -> int | None:
 
 # --- the payload ---------------------------------------------------------------------------------
 
-def payload(*, title: str, body: str, url: str, tag: str, message_id: int, receipt: str) -> bytes:
-    """The JSON the service worker shows, shortened so that its encrypted record stays under 3,000 bytes."""
+def payload(*, title: str, body: str, url: str, tag: str, message_id: int, receipt: str,
+            actions: list[dict] | None = None, tap: str = "") -> bytes:
+    """The JSON the service worker shows, shortened so that its encrypted record stays under 3,000 bytes.
+    ``actions`` are the notification's buttons and ``tap`` what a tap on its body answers (core.push.actions)."""
+    extra = ({"actions": actions} if actions else {}) | ({"tap": tap} if tap else {})
+
     def encode(t: str, b: str) -> bytes:
         return json.dumps({"title": t, "body": b, "url": url, "tag": tag, "message": message_id,
-                           "receipt": receipt}, ensure_ascii=False, separators=(",", ":")).encode()
+                           "receipt": receipt, **extra}, ensure_ascii=False, separators=(",", ":")).encode()
 
     data = encode(title, body)
     while len(data) + OVERHEAD > PAYLOAD_MAX and body:

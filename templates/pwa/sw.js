@@ -329,7 +329,12 @@ self.addEventListener("fetch", function (event) {
 // one is open, else a new one. "shown" and "clicked" go back with the push's receipt, which authenticates
 // them (the worker has no session or CSRF token). Once a notification is shown the worker tells its
 // windows (PUSH_SHOWN), so a page or a test can wait for it instead of racing getNotifications().
+// A push may carry buttons ("actions") and a "tap" answer (core/push/actions.py): a button posts its answer
+// with the receipt and replaces the notification with the server's confirmation; a tap posts the tap answer,
+// then opens the page. A refused or unsent answer opens the page, which says why and has the same buttons.
 var PUSH_EVENTS_URL = "/api/push/events";
+var PUSH_ACTION_URL = "/api/push/action";
+var PUSH_ANSWER_WAIT_MS = 4000;
 var PUSH_ICON = {{ url_for('static', filename='icons/icon-192.png')|tojson }};
 var PUSH_FALLBACK = { title: "고양 스마트행정", body: "새 알림이 있습니다. 알림함에서 확인해 주세요.", url: "/inbox" };
 
@@ -343,7 +348,11 @@ function pushPayload(event) {
     body: typeof data.body === "string" ? data.body.slice(0, 500) : (data.title ? "" : PUSH_FALLBACK.body),
     url: url,
     tag: typeof data.tag === "string" ? data.tag.slice(0, 64) : "",
-    receipt: typeof data.receipt === "string" ? data.receipt.slice(0, 64) : ""
+    receipt: typeof data.receipt === "string" ? data.receipt.slice(0, 64) : "",
+    actions: (Array.isArray(data.actions) ? data.actions : []).filter(function (a) {
+      return a && typeof a.action === "string" && typeof a.title === "string";
+    }).slice(0, 3).map(function (a) { return { action: a.action.slice(0, 32), title: a.title.slice(0, 40) }; }),
+    tap: typeof data.tap === "string" ? data.tap.slice(0, 32) : ""
   };
 }
 
@@ -363,9 +372,14 @@ function pushTellWindows(message) {
 
 function pushShow(push) {
   var options = { body: push.body, icon: PUSH_ICON, badge: PUSH_ICON, lang: "ko",
-                  data: { url: push.url, receipt: push.receipt } };
+                  data: { url: push.url, receipt: push.receipt, tap: push.tap } };
   // The same tag replaces an earlier notification of the same post (an edit) instead of stacking it.
   if (push.tag) { options.tag = push.tag; options.renotify = true; }
+  // A notification that asks for an answer stays until it is given; the platform shows maxActions buttons.
+  if (push.actions.length) {
+    options.actions = push.actions.slice(0, Notification.maxActions || 2);
+    options.requireInteraction = true;
+  }
   return self.registration.showNotification(push.title, options).then(function () {
     return Promise.all([pushReport(push.receipt, "shown"),
                         pushTellWindows({ type: "PUSH_SHOWN", title: push.title, body: push.body, url: push.url })]);
@@ -387,10 +401,38 @@ function pushOpen(path) {
   });
 }
 
-function pushClicked(notification) {
+// The server's confirmation {title, message}, or null when it refused the answer or could not be reached.
+function pushAnswer(receipt, action) {
+  if (!receipt) return Promise.resolve(null);
+  var sent = fetch(PUSH_ACTION_URL, {
+    method: "POST", credentials: "omit", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ receipt: receipt, action: action })
+  }).then(function (response) { return response.ok ? response.json() : null; }, function () { return null; });
+  var late = new Promise(function (resolve) { setTimeout(function () { resolve(null); }, PUSH_ANSWER_WAIT_MS); });
+  return Promise.race([sent, late]);
+}
+
+function pushConfirm(notification, url, action, done) {
+  return Promise.all([
+    self.registration.showNotification(done.title, { body: done.message, icon: PUSH_ICON, badge: PUSH_ICON,
+                                                     lang: "ko", tag: notification.tag, silent: true,
+                                                     data: { url: url } }),
+    pushTellWindows({ type: "PUSH_ANSWERED", action: action, message: done.message })
+  ]);
+}
+
+// action is the button pressed ("" for a tap on the body).
+function pushClicked(notification, action) {
   var data = notification.data || {};
+  var url = data.url || PUSH_FALLBACK.url;
   notification.close();
-  return Promise.all([pushOpen(data.url || PUSH_FALLBACK.url), pushReport(data.receipt, "clicked")]);
+  if (action) {
+    return pushAnswer(data.receipt, action).then(function (done) {
+      return done ? pushConfirm(notification, url, action, done) : pushOpen(url);
+    });
+  }
+  if (data.tap) return pushAnswer(data.receipt, data.tap).then(function () { return pushOpen(url); });
+  return Promise.all([pushOpen(url), pushReport(data.receipt, "clicked")]);
 }
 
 self.addEventListener("push", function (event) {
@@ -398,5 +440,5 @@ self.addEventListener("push", function (event) {
 });
 
 self.addEventListener("notificationclick", function (event) {
-  event.waitUntil(pushClicked(event.notification));
+  event.waitUntil(pushClicked(event.notification, event.action || ""));
 });
