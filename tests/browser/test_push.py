@@ -14,9 +14,6 @@ that ``registration.getNotifications()`` returns, which is what the ``notificati
 """
 from __future__ import annotations
 
-import json
-import time
-
 import httpx
 import pytest
 
@@ -25,71 +22,15 @@ from core.models.board import BoardPost, BoardPostAudience
 from core.models.push import PushMessage, PushSubscription
 from core.push import send
 from extensions import db
-from lettering_worker.simulators.push_service import start
 from tests.browser.conftest import wait_for_controlling_worker
+from tests.browser.push_in_page import deliver, registration_id_of, turn_push_on, wait_db
 from tests.conftest import axe_violations, browser_login, screenshot
+from tests.push.conftest import push_service  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 
-STAND_IN = """(made) => {
-  // A subscription the simulator made for the server's key, handed out as a browser's push service would.
-  let held = null;
-  window.__pushKeyAsked = null;
-  PushManager.prototype.getSubscription = async function () { return held; };
-  PushManager.prototype.subscribe = async function (options) {
-    window.__pushKeyAsked = btoa(String.fromCharCode(...new Uint8Array(options.applicationServerKey)))
-      .replace(/\\+/g, "-").replace(/\\//g, "_").replace(/=+$/, "");
-    held = {endpoint: made.endpoint, expirationTime: null, options: {applicationServerKey: null},
-            toJSON: () => made, unsubscribe: async () => { held = null; return true; }};
-    return held;
-  };
-}"""
-
-
-@pytest.fixture
-def push_service(app):
-    server, service = start("127.0.0.1", 0)
-    app.config["PUSH_EXTRA_HOSTS"] = f"127.0.0.1:{service.port}"
-    yield service
-    server.shutdown()
-    server.server_close()
-
-
-def _real_subscribe_error(page) -> str:
-    return page.evaluate("""async () => {
-      const registration = await navigator.serviceWorker.ready;
-      const key = (await (await fetch("/api/push/key")).json()).publicKey;
-      const raw = Uint8Array.from(atob(key.replace(/-/g, "+").replace(/_/g, "/") + "="), c => c.charCodeAt(0));
-      // Without a reachable push service Chromium may never settle the promise: give it five seconds.
-      const late = new Promise(resolve => setTimeout(() => resolve("AbortError: no push service answered"), 5000));
-      const attempt = registration.pushManager.subscribe({userVisibleOnly: true, applicationServerKey: raw})
-        .then(subscription => subscription.unsubscribe().then(() => ""), error => String(error));
-      return Promise.race([attempt, late]);
-    }""")
-
-
-def _registration(page, cdp, registrations: list[dict]) -> str:
-    """The registration id from CDP's events (Playwright hands them over only while it is called)."""
-    for _ in range(100):
-        live = [r for r in registrations if not r.get("isDeleted")]
-        if live:
-            return live[0]["registrationId"]
-        page.wait_for_timeout(100)
-    raise AssertionError("no service worker registration reported over CDP")
-
-
-def _wait(predicate, seconds: float = 20.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        db.session.expire_all()
-        if value := predicate():
-            return value
-        time.sleep(0.1)
-    raise AssertionError("timed out")
-
-
 def test_subscribe_push_show_and_click_open_the_post(app, live_server, persistent_page, make_user, job_worker,
-                                                     push_service):
+                                                     push_service):  # noqa: F811
     page, base = persistent_page, live_server.url
     page.context.grant_permissions(["notifications"], origin=base)
     user = make_user("kim", display_name="김민준")
@@ -107,18 +48,11 @@ def test_subscribe_push_show_and_click_open_the_post(app, live_server, persisten
     assert page.get_attribute("#push-toggle", "aria-checked") == "false"
     assert axe_violations(page) == []
 
-    refusal = _real_subscribe_error(page)
-    if refusal:     # no push service in headless Chromium: the simulator stands in for it
-        assert "AbortError" in refusal or "push service" in refusal.lower(), refusal
-        key = page.evaluate("async () => (await (await fetch('/api/push/key')).json()).publicKey")
-        made = httpx.post(f"{push_service.base}/_sim/subscriptions", json={"applicationServerKey": key}).json()
-        page.evaluate(STAND_IN, made)
-
-    page.click("#push-toggle")
-    page.wait_for_selector("#push-settings[data-state='on']")
+    stood_in = turn_push_on(page, base, push_service)
     assert page.get_attribute("#push-toggle", "aria-checked") == "true"
     assert page.is_visible("text=이 기기에서 알림을 받고 있습니다.")
-    if refusal:   # push.js subscribed with the server's own key
+    if stood_in:   # push.js subscribed with the server's own key
+        key = page.evaluate("async () => (await (await fetch('/api/push/key')).json()).publicKey")
         assert page.evaluate("() => window.__pushKeyAsked") == key
     subscription = db.session.query(PushSubscription).one()
     assert subscription.user_id == user.id and subscription.endpoint.startswith(push_service.base)
@@ -129,21 +63,12 @@ def test_subscribe_push_show_and_click_open_the_post(app, live_server, persisten
                    url=f"/board/{post.id}", urgency="normal", topic=f"post-{post.id}", source="board",
                    source_id=post.id)
     db.session.commit()
-    _wait(lambda: db.session.get(PushMessage, message.id).sent == 1)
+    wait_db(lambda: db.session.get(PushMessage, message.id).sent == 1)
     [received] = httpx.get(f"{push_service.base}/_sim/received").json()["received"]
     assert received["payload"]["title"] == "청사 본관 정전 안내" and received["topic"] == f"post-{post.id}"
 
     # Deliver the decrypted payload to the service worker over CDP (ServiceWorker.deliverPushMessage).
-    cdp = page.context.new_cdp_session(page)
-    registrations: list[dict] = []
-    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
-    cdp.send("ServiceWorker.enable")
-    registration_id = _registration(page, cdp, registrations)
-    page.evaluate("""() => { window.__pushShown = new Promise(resolve => navigator.serviceWorker.addEventListener(
-        "message", event => { if (event.data && event.data.type === "PUSH_SHOWN") resolve(event.data); })); }""")
-    cdp.send("ServiceWorker.deliverPushMessage", {"origin": base, "registrationId": registration_id,
-                                                  "data": json.dumps(received["payload"], ensure_ascii=False)})
-    shown = page.evaluate("async () => await window.__pushShown")
+    shown = deliver(page, base, received["payload"])
     assert shown["title"] == "청사 본관 정전 안내" and shown["url"] == f"/board/{post.id}"
     notifications = page.evaluate("""async () => (await (await navigator.serviceWorker.ready)
         .getNotifications()).map(n => ({title: n.title, body: n.body, tag: n.tag, url: n.data.url}))""")
@@ -152,11 +77,11 @@ def test_subscribe_push_show_and_click_open_the_post(app, live_server, persisten
 
     # The click: the worker's own handler on that notification; the open app window goes to the post.
     worker = page.context.service_workers[0]
-    worker.evaluate("async () => { const [n] = await self.registration.getNotifications(); await pushClicked(n); }")
+    worker.evaluate("async () => { const [n] = await self.registration.getNotifications(); await pushClicked(n, ''); }")
     page.wait_for_url(f"{base}/board/{post.id}")
     assert page.is_visible("text=청사 본관 정전 안내")
     screenshot(page, "push-click-opened-post")
-    done = _wait(lambda: (m := db.session.get(PushMessage, message.id)).clicked == 1 and m)
+    done = wait_db(lambda: (m := db.session.get(PushMessage, message.id)).clicked == 1 and m)
     assert (done.sent, done.shown, done.clicked) == (1, 1, 1)
 
 
@@ -171,7 +96,7 @@ def test_a_payload_that_cannot_be_read_still_shows_a_korean_notification(live_se
     registrations: list[dict] = []
     cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
     cdp.send("ServiceWorker.enable")
-    registration_id = _registration(page, cdp, registrations)
+    registration_id = registration_id_of(page, cdp, registrations)
     page.evaluate("""() => { window.__pushShown = new Promise(resolve => navigator.serviceWorker.addEventListener(
         "message", event => resolve(event.data))); }""")
     cdp.send("ServiceWorker.deliverPushMessage", {"origin": base, "registrationId": registration_id,
