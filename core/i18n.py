@@ -23,9 +23,10 @@ def N_(msgid: str) -> str:
 Detail = dict[str, Any]
 
 
-def label(msgid: str) -> Detail:
-    """A parameter that is itself a msgid, to be translated along with the sentence around it."""
-    return {"msgid": msgid, "params": {}}
+def label(msgid: str, context: str = "") -> Detail:
+    """A parameter that is itself a msgid, to be translated along with the sentence around it; ``context``
+    (pgettext's) tells apart a word used with two meanings, such as 확인 the answer and 확인 the button."""
+    return {"msgid": msgid, "params": {}, **({"context": context} if context else {})}
 
 
 def korean(msgid: str, params: Mapping[str, Any] | None = None) -> str:

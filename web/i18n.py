@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import request, session
-from flask_babel import gettext
+from flask_babel import gettext, pgettext
 from flask_login import current_user
 
 LOCALES = ("ko", "en")
@@ -29,4 +29,6 @@ def translated(detail: Mapping[str, Any]) -> str:
     params = {name: translated(value) if isinstance(value, Mapping) else value
               for name, value in (detail.get("params") or {}).items()}
     msgid = detail["msgid"]   # a variable, not the subscript, so that pybabel does not extract "msgid"
+    if context := detail.get("context"):
+        return pgettext(context, msgid, **params)
     return gettext(msgid, **params)

@@ -17,7 +17,7 @@ from core import audit, push
 from core.audience import Audience
 from core.emergency import EmergencyError, clean
 from core.emergency.groups import can_manage, users_by_person
-from core.emergency.report import ANSWER_LABELS
+from core.emergency.report import ANSWER_CONTEXT, ANSWER_LABELS
 from core.i18n import N_, Message, label
 from core.jobs import enqueue
 from core.models.accounts import User
@@ -147,9 +147,10 @@ def answer_from_notification(session: Session, reply: push_actions.Reply) -> Mes
         raise EmergencyError(N_("이 비상소집을 찾을 수 없습니다."))
     target = target_of(reply.user, callout)
     if reply.tapped and target is not None and target.answer:
-        return Message(N_("이미 응답했습니다: %(answer)s"), {"answer": label(ANSWER_LABELS[target.answer])})
+        return Message(N_("이미 응답했습니다: %(answer)s"), {"answer": label(ANSWER_LABELS[target.answer],
+                                                                                   ANSWER_CONTEXT)})
     answer(session, reply.user, callout, reply.action, via="notification", ip=reply.ip)
-    return Message(N_("응답했습니다: %(answer)s"), {"answer": label(ANSWER_LABELS[reply.action])})
+    return Message(N_("응답했습니다: %(answer)s"), {"answer": label(ANSWER_LABELS[reply.action], ANSWER_CONTEXT)})
 
 
 push_actions.register("emergency", answer_from_notification)

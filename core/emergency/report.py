@@ -2,20 +2,19 @@
 Drills and real call-outs are never mixed: each report is of one call-out, and ``history`` splits them."""
 from __future__ import annotations
 
-import csv
-import io
 import statistics
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.csv_safe import FORMULA_STARTS, safe_cell, to_csv_bytes  # noqa: F401 (re-exported)
 from core.models.emergency import EmergencyCallout, EmergencyGroup, EmergencyTarget
 from core.timeutil import as_utc, format_kst
 
 ANSWER_LABELS = {"ack": "확인", "available": "출동 가능", "unavailable": "불가"}
+ANSWER_CONTEXT = "emergency answer"   # pgettext's: 확인 here is an answer (acknowledged), not a button's OK
 VIA_LABELS = {"page": "화면", "notification": "알림"}
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -54,12 +53,6 @@ def history(session: Session, group: EmergencyGroup, limit: int = 20) -> dict[st
     return {"real": [c for c in rows if not c.drill][:limit], "drill": [c for c in rows if c.drill][:limit]}
 
 
-def safe_cell(value: object) -> str:
-    """A spreadsheet opens a cell starting with = + - @ as a formula; a leading ' makes it text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def format_seconds(seconds: float | None) -> str:
     if seconds is None:
         return ""
@@ -69,27 +62,27 @@ def format_seconds(seconds: float | None) -> str:
 
 def to_csv(report: Report) -> bytes:
     """UTF-8 with a BOM, so that Excel reads the Korean; one row per person called, then the summary."""
-    out = io.StringIO()
-    writer = csv.writer(out)
     callout = report.callout
     kind = "훈련" if callout.drill else "실제"
-    writer.writerow(["구분", "그룹", "시작", "종료", "메시지"])
-    writer.writerow([safe_cell(v) for v in (kind, callout.group_name, format_kst(callout.started_at),
-                                            format_kst(callout.closed_at), callout.message)])
-    writer.writerow([])
-    writer.writerow(["순서", "이름", "역할", "호출", "호출 시각", "응답", "응답 시각", "경로", "응답 시간(초)"])
+    rows: list[list[object]] = [
+        ["구분", "그룹", "시작", "종료", "메시지"],
+        [kind, callout.group_name, format_kst(callout.started_at), format_kst(callout.closed_at), callout.message],
+        [],
+        ["순서", "이름", "역할", "호출", "호출 시각", "응답", "응답 시각", "경로", "응답 시간(초)"],
+    ]
     for number, target in enumerate(callout.targets, start=1):
         seconds = seconds_to_answer(target)
-        writer.writerow([safe_cell(v) for v in (
+        rows.append([
             number, target.name, target.role, "대리 호출" if target.reason == "deputy" else "구성원",
             format_kst(target.called_at, "%Y-%m-%d %H:%M:%S"), ANSWER_LABELS.get(target.answer or "", "미응답"),
             format_kst(target.answered_at, "%Y-%m-%d %H:%M:%S"), VIA_LABELS.get(target.via or "", ""),
-            "" if seconds is None else round(seconds))])
-    writer.writerow([])
-    writer.writerow(["호출 인원", "응답 인원", "응답 시간 중앙값(초)", "가장 늦은 응답(초)", "미응답"])
-    writer.writerow([safe_cell(v) for v in (
-        report.called, report.answered,
-        "" if report.median_seconds is None else round(report.median_seconds),
-        "" if report.slowest_seconds is None else round(report.slowest_seconds),
-        ", ".join(t.name for t in report.never))])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+            "" if seconds is None else round(seconds)])
+    rows += [
+        [],
+        ["호출 인원", "응답 인원", "응답 시간 중앙값(초)", "가장 늦은 응답(초)", "미응답"],
+        [report.called, report.answered,
+         "" if report.median_seconds is None else round(report.median_seconds),
+         "" if report.slowest_seconds is None else round(report.slowest_seconds),
+         ", ".join(t.name for t in report.never)],
+    ]
+    return to_csv_bytes(rows)
