@@ -8,7 +8,8 @@ CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.
 # The quick pass `test-clock` repeats at fixed moments (tests/conftest.py reads TEST_CLOCK).
 QUICK := not browser and not postgres_only and not slow
 
-.PHONY: setup lock system-deps run-deps db run test test-sqlite test-clock test-postgres bench lint translations \
+.PHONY: setup lock system-deps run-deps db run test test-lane-sqlite test-lane-postgres test-sqlite test-clock \
+	test-clock-night test-clock-midnight test-postgres bench lint translations \
 	clean
 
 $(BIN)/activate:
@@ -46,25 +47,43 @@ db: setup
 run: setup run-deps db
 	$(BIN)/python scripts/run_stack.py
 
+# Two lanes at once on the machine's two cores, each a pytest of its own with its own --basetemp: SQLite (browser
+# tests included) then the quick pass at 03:00 KST; PostgreSQL (when reachable) then the quick pass at 23:59:30 KST.
+# Each lane's output is printed whole when it ends (--output-sync); either failing fails the run.
 test: setup system-deps
 	$(BIN)/ruff check .
-	$(MAKE) --no-print-directory test-sqlite
-	$(MAKE) --no-print-directory test-clock
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-lane-sqlite test-lane-postgres
+
+test-lane-sqlite:
+	$(MAKE) --no-print-directory test-sqlite PYTEST_TMP=sqlite
+	$(MAKE) --no-print-directory test-clock-night PYTEST_TMP=night
+
+test-lane-postgres:
 	@if $(BIN)/python scripts/pg_reachable.py "$(PG_TEST_URL)"; then \
-		$(MAKE) --no-print-directory test-postgres; \
+		$(MAKE) --no-print-directory test-postgres PYTEST_TMP=postgres; \
 	else echo "PostgreSQL not reachable at $(PG_TEST_URL): PostgreSQL pass not run"; fi
+	$(MAKE) --no-print-directory test-clock-midnight PYTEST_TMP=midnight
+
+# Outside the checkout (tests read the source tree), one folder per checkout and lane.
+TMP_ROOT := $(or $(TMPDIR),/tmp)/goyang-tests-$(shell printf %s "$(CURDIR)" | cksum | cut -d' ' -f1)
+PYTEST_TMP ?= default
+PYTEST = $(BIN)/pytest --basetemp=$(TMP_ROOT)/$(PYTEST_TMP)
 
 test-sqlite:
-	$(BIN)/pytest -q -m "not postgres_only"
+	$(PYTEST) -q -m "not postgres_only"
 
 # The quick pass again at 03:00 KST (quiet hours, a new day in Seoul but not in UTC) and 30 s before
 # midnight KST (the day turns during the run); failures and errors only, not the skips again.
-test-clock:
-	TEST_CLOCK=2026-03-02T03:00:00+09:00 $(BIN)/pytest -q -rfE -p no:cacheprovider -m "$(QUICK)"
-	TEST_CLOCK=2026-02-28T23:59:30+09:00 $(BIN)/pytest -q -rfE -p no:cacheprovider -m "$(QUICK)"
+test-clock: test-clock-night test-clock-midnight
+
+test-clock-night:
+	TEST_CLOCK=2026-03-02T03:00:00+09:00 $(PYTEST) -q -rfE -p no:cacheprovider -m "$(QUICK)"
+
+test-clock-midnight:
+	TEST_CLOCK=2026-02-28T23:59:30+09:00 $(PYTEST) -q -rfE -p no:cacheprovider -m "$(QUICK)"
 
 test-postgres:
-	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q -m "not browser"
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(PYTEST) -q -p no:cacheprovider -m "not browser"
 
 bench: setup system-deps
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
@@ -73,4 +92,4 @@ lint: setup
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) tests/artifacts .pytest_cache
+	rm -rf $(VENV) tests/artifacts .pytest_cache $(TMP_ROOT)

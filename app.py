@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask
 
 import blueprints
+from core.accounts import configure_hashing
 from core.db import engine_options
 from core.settings import load_settings
 from extensions import babel, csrf, db, htmx, login_manager, migrate
@@ -36,6 +37,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SECURE=settings["PUBLIC_BASE_URL"].startswith("https"),
         PERMANENT_SESSION_LIFETIME=timedelta(hours=int(settings["SESSION_MAX_HOURS"])),
     )
+    configure_hashing(time_cost=int(settings["ARGON2_TIME_COST"]), memory_kib=int(settings["ARGON2_MEMORY_KIB"]),
+                      parallelism=int(settings["ARGON2_PARALLELISM"]), production=settings["APP_ENV"] == "production")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     converters.init_app(app)

@@ -24,10 +24,22 @@ from core.models.organization import Department
 from core.pagination import Page, paginate
 from core.timeutil import as_utc, utcnow
 
-_hasher = PasswordHasher()
+_hasher = PasswordHasher()       # argon2-cffi's defaults: RFC 9106's low-memory profile (t=3, 64 MiB, p=4)
+_dummy_hash: str | None = None
 MIN_PASSWORD_LENGTH = 10
-# Verifying against a real hash for unknown users keeps response times alike.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+# OWASP's floor for Argon2id; production refuses anything cheaper (tests may go lower to run quickly).
+PRODUCTION_MIN_MEMORY_KIB, PRODUCTION_MIN_TIME_COST = 19 * 1024, 2
+
+
+def configure_hashing(*, time_cost: int, memory_kib: int, parallelism: int, production: bool) -> None:
+    """Set the Argon2id cost of new hashes (``ARGON2_*`` settings); older hashes are upgraded at sign-in."""
+    global _hasher, _dummy_hash
+    if production and (memory_kib < PRODUCTION_MIN_MEMORY_KIB or time_cost < PRODUCTION_MIN_TIME_COST):
+        raise ValueError(f"Argon2 below {PRODUCTION_MIN_MEMORY_KIB} KiB or {PRODUCTION_MIN_TIME_COST} passes "
+                         "is refused in production")
+    if (_hasher.time_cost, _hasher.memory_cost, _hasher.parallelism) != (time_cost, memory_kib, parallelism):
+        _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+        _dummy_hash = None
 
 
 class SignIn(Enum):
@@ -92,7 +104,11 @@ def change_password(session: Session, user: User, password: str, *, current_sess
 def waste_a_hash(password: str) -> None:
     """Do the work of one password check, for answers that need none (unknown or locked names): every
     answer then takes about as long, so timing does not tell whether an account exists."""
-    verify_password(_DUMMY_HASH, password)
+    global _dummy_hash
+    # Made at first use, at the current cost, so that it takes as long as a real check (and import stays quick).
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash("not-a-real-password")
+    verify_password(_dummy_hash, password)
 
 
 def check_credentials(user: User | None, password: str) -> SignIn:

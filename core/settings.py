@@ -27,6 +27,9 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_THROTTLE_MINUTES": 10,             # window of the per-address and per-network sign-in limits
     "LOGIN_IP_LIMIT": 30,                     # failed sign-ins per address per window (all processes)
     "LOGIN_NETWORK_LIMIT": 100,               # failed sign-ins per IPv4 /24 or IPv6 /64 per window
+    "ARGON2_TIME_COST": 3,                    # password hashing cost (core.accounts.configure_hashing)
+    "ARGON2_MEMORY_KIB": 65536,
+    "ARGON2_PARALLELISM": 4,
     "SESSION_IDLE_MINUTES": 30,
     "SESSION_MAX_HOURS": 12,
     "API_TOKEN_DAYS": 90,                     # lifetime of a new personal API token

@@ -125,6 +125,9 @@ def app_config(tmp_path_factory) -> dict:
         "DATABASE_URL": _database_url(root),
         "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
         "DEMO_PASSWORD": PASSWORD,
+        # Real Argon2id at a test cost: a hash takes about 1 ms instead of about 100 ms, and the suite
+        # makes and checks thousands (test_accounts checks that production refuses this cost).
+        "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024, "ARGON2_PARALLELISM": 1,
     }
     migrate_app = create_app(config)
     with migrate_app.app_context():
