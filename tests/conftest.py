@@ -211,6 +211,25 @@ def login(client):
     return do_login
 
 
+def statements_of(client, path: str, **kwargs) -> tuple[int, list[str]]:
+    """GET ``path`` and the SQL statements the request ran (not transaction control): its status and them.
+    Only this thread's count: the test client serves the request here, and a worker or loader thread left by
+    an earlier test may query meanwhile. Every engine's, since the app serving it has its own."""
+    seen: list[str] = []
+    me = threading.get_ident()
+
+    def count(conn, cursor, statement, *args):
+        if threading.get_ident() == me and not statement.lstrip().upper().startswith(
+                ("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT")):
+            seen.append(statement)
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", count)
+    try:
+        status = client.get(path, **kwargs).status_code
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", count)
+    return status, seen
+
+
 def csrf_token_from(html: str) -> str:
     """The token from a page's ``<meta name="csrf-token">``."""
     return html.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]

@@ -40,9 +40,11 @@ def index():
     q = request.args.get("q", "").strip()[:MAX_QUERY]
     offset = parse_offset(request.args.get("offset")) or 0  # a mangled offset starts from the top
     found = search_page(get_index(db.session), q, offset, PAGE_RESULTS) if q else None
-    context = {"q": q, "found": found, "favourite_ids": personal.favourite_ids(db.session, current_user.id)}
-    if not q:
-        context.update(_home_lists())
+    if q:
+        context = {"q": q, "found": found, "favourite_ids": personal.favourite_ids(db.session, current_user.id)}
+    else:   # the favourites listed are the ids to mark: one query, not two
+        context = {"q": q, "found": None, **_home_lists()}
+        context["favourite_ids"] = {entry.id for entry in context["favourites"]}
     if _partial_wanted():
         # "더 보기" swaps its own row for the next rows; a new query replaces the whole list.
         template = "directory/_result_rows.html" if offset and found else "directory/_results.html"

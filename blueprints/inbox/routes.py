@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from blueprints.inbox import bp
+from blueprints.inbox import bp, unread_count
 from core import inbox
 from extensions import db
 from web.converters import page_arg
@@ -36,7 +36,7 @@ def index():
     if _partial_wanted() and request.args.get("more") == "1":
         return render_template("inbox/_more.html", page=page)
     return render_template("inbox/index.html", page=page,
-                           unread=inbox.unread_count(db.session, current_user, days=_days()))
+                           unread=unread_count())   # the bottom bar's count, counted once a request
 
 
 @bp.get("/inbox/<id:item_id>/open")

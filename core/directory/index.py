@@ -20,6 +20,7 @@ import time
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,11 @@ class DirectoryIndex:
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    @cached_property
+    def longest_name(self) -> int:
+        """The length of the longest name (people and contacts), for the voice matcher's look-ups."""
+        return max(map(len, self.by_name), default=0)
 
 
 def format_phone(e164: str) -> str:

@@ -39,7 +39,11 @@ parse = parse_spoken  # the reading is shared with typed search: core.directory.
 
 def _names_in(index: DirectoryIndex, text: str) -> tuple[str, list[tuple[str, float]]]:
     """Names in ``text``: an exact full name (longest), else names one misheard syllable away."""
-    exact = [n for n in index.by_name if len(n) >= 2 and n in text]
+    # Every substring of the transcript looked up in the names' dict: the cost follows the transcript's
+    # length (at most MAX_TRANSCRIPT × the longest name), not the directory's size.
+    longest = min(index.longest_name, len(text))
+    exact = [piece for length in range(2, longest + 1) for start in range(len(text) - length + 1)
+             if (piece := text[start:start + length]) in index.by_name]
     if exact:
         best = max(exact, key=len)
         return best, [(best, 0.0)]

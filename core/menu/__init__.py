@@ -84,11 +84,20 @@ def profile(session: Session, user_id: int) -> MenuProfile:
     return session.get(MenuProfile, user_id) or MenuProfile(user_id=user_id, allergens="", morning_push=False)
 
 
-def choose_cafeteria(session: Session, user_id: int, requested: int | None = None) -> Cafeteria | None:
-    """The cafeteria asked for, else the person's own choice, else the first one."""
-    for wanted in (requested, profile(session, user_id).cafeteria_id):
-        if wanted is not None and (found := session.get(Cafeteria, wanted)) is not None:
+def choose_cafeteria(session: Session, user_id: int, requested: int | None = None, *,
+                     mine: MenuProfile | None = None, listed: list[Cafeteria] | None = None) -> Cafeteria | None:
+    """The cafeteria asked for, else the person's own choice, else the first one; ``mine`` and ``listed``
+    spare the queries when the caller has the profile and the list already."""
+    mine = mine or profile(session, user_id)
+    for wanted in (requested, mine.cafeteria_id):
+        if wanted is None:
+            continue
+        found = next((c for c in listed if c.id == wanted), None) if listed is not None \
+            else session.get(Cafeteria, wanted)
+        if found is not None:
             return found
+    if listed is not None:
+        return listed[0] if listed else None
     return session.scalar(select(Cafeteria).order_by(Cafeteria.position, Cafeteria.id).limit(1))
 
 
@@ -128,13 +137,14 @@ def meals_between(session: Session, cafeteria_id: int, first: date, last: date,
 
 def week(session: Session, user_id: int, day: date, cafeteria_id: int | None = None) -> dict[str, Any]:
     """The week page's data: the cafeteria, its days with their meals, the reader's allergens."""
-    chosen = choose_cafeteria(session, user_id, cafeteria_id)
-    avoid = profile(session, user_id).numbers
+    mine, listed = profile(session, user_id), cafeterias(session)
+    chosen = choose_cafeteria(session, user_id, cafeteria_id, mine=mine, listed=listed)
+    avoid = mine.numbers
     days = week_days(day)
     menus = meals_between(session, chosen.id, days[0], days[-1], avoid) if chosen else {}
     if menus and not any(menus[d] for d in days[5:]):
         days = days[:5]  # most cafeterias close at the weekend: the page shows Monday to Friday then
-    return {"cafeteria": chosen, "cafeterias": cafeterias(session), "days": days,
+    return {"cafeteria": chosen, "cafeterias": listed, "days": days,
             "menus": menus, "avoid": sorted(avoid), "today": today()}
 
 

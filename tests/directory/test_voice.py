@@ -85,3 +85,20 @@ def test_matcher_on_the_database_index(directory):
 
     answer = voice_dial(db.session, "교통정책과 김민준 주무관 연결해 줘")
     assert answer["action"] == "call" and answer["candidates"][0]["email"] == "minjun@example.go.kr"
+
+
+def test_names_in_the_transcript_are_found_by_lookup_as_by_scanning_every_name(index):
+    """The look-up of the transcript's substrings finds what testing each name against it would."""
+    from core.directory.voice import _names_in
+
+    names = [n for n in index.by_name if len(n) >= 2]
+    phrases = [f"{a}{b}한테전화해줘" for a, b in zip(names, reversed(names), strict=True)] + [
+        f"교통정책과{n}주무관" for n in names] + ["아무도없는말", "김", ""]
+    for text in phrases:
+        scanned = [n for n in names if n in text]
+        word, found = _names_in(index, text)
+        if scanned:
+            assert len(word) == max(map(len, scanned)) and word in scanned and found == [(word, 0.0)], text
+        else:
+            assert not found or found[0][1] > 0, text
+    assert index.longest_name == max(map(len, index.by_name))

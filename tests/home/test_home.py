@@ -1,14 +1,13 @@
 """홈: the registry of cards, the home's own cards, the saved-copy banner and the page's query budget."""
-import threading
 from datetime import timedelta
 
 import jinja2
 import pytest
-import sqlalchemy as sa
 
 from core import home
 from core.board.posts import mark_read, unread_count
 from extensions import db
+from tests.conftest import statements_of
 from web import home as registry
 
 
@@ -87,19 +86,8 @@ def test_the_saved_copy_banner_is_written_hidden_with_the_time(client, login, ki
 
 
 def _queries(client) -> int:
-    seen = []
-    me = threading.get_ident()   # the test client serves the request on this thread
-
-    def count(conn, cursor, statement, *args):
-        # Only this thread's: a worker or loader thread left by an earlier test may query meanwhile.
-        if threading.get_ident() == me and not statement.lstrip().upper().startswith(
-                ("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT")):
-            seen.append(statement)
-    sa.event.listen(sa.engine.Engine, "before_cursor_execute", count)   # the app serving it has its own engine
-    try:
-        assert client.get("/").status_code == 200
-    finally:
-        sa.event.remove(sa.engine.Engine, "before_cursor_execute", count)
+    status, seen = statements_of(client, "/")
+    assert status == 200
     return len(seen)
 
 
