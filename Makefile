@@ -70,6 +70,7 @@ PYTEST_TMP ?= default
 PYTEST = $(BIN)/pytest --basetemp=$(TMP_ROOT)/$(PYTEST_TMP)
 
 test-sqlite:
+	@mkdir -p $(TMP_ROOT)
 	$(PYTEST) -q -m "not postgres_only"
 
 # The quick pass again at 03:00 KST (quiet hours, a new day in Seoul but not in UTC) and 30 s before
@@ -77,12 +78,15 @@ test-sqlite:
 test-clock: test-clock-night test-clock-midnight
 
 test-clock-night:
+	@mkdir -p $(TMP_ROOT)
 	TEST_CLOCK=2026-03-02T03:00:00+09:00 $(PYTEST) -q -rfE -p no:cacheprovider -m "$(QUICK)"
 
 test-clock-midnight:
+	@mkdir -p $(TMP_ROOT)
 	TEST_CLOCK=2026-02-28T23:59:30+09:00 $(PYTEST) -q -rfE -p no:cacheprovider -m "$(QUICK)"
 
 test-postgres:
+	@mkdir -p $(TMP_ROOT)
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(PYTEST) -q -p no:cacheprovider -m "not browser"
 
 bench: setup system-deps
