@@ -19,7 +19,7 @@ CATEGORIES: dict[str, str] = {
     "push": N_("푸시 알림"),
     "document": N_("문서"),
     "cards": N_("명함"),
-    "duty": N_("당직"),
+    "duty": N_("근무"),
     "menu": N_("식단"),
     "lettering": N_("레터링"),
     "directory": N_("연락처"),
@@ -56,7 +56,7 @@ ACTIONS: dict[str, str] = {
     "admin.user.password_reset": N_("비밀번호 초기화"),
     "admin.user.token_revoke": N_("사용자의 API 토큰 폐기"),
     # board
-    "board.post.create": N_("게시글 작성"),
+    "board.post.create": N_("게시글 올리기"),
     "board.post.update": N_("게시글 수정"),
     "board.post.delete": N_("게시글 삭제"),
     "board.feed.save": N_("게시판 연동 저장"),
@@ -79,13 +79,13 @@ ACTIONS: dict[str, str] = {
     "cards.show_mobile": N_("명함 휴대전화 표시 변경"),
     "cards.policy_link.save": N_("명함 정책 링크 저장"),
     # duty
-    "duty.add": N_("당직 추가"),
-    "duty.move": N_("당직 옮기기"),
-    "duty.remove": N_("당직 삭제"),
-    "duty.import": N_("당직표 가져오기"),
+    "duty.add": N_("근무 추가"),
+    "duty.move": N_("근무 옮기기"),
+    "duty.remove": N_("근무 삭제"),
+    "duty.import": N_("근무표 가져오기"),
     # menu
     "menu.import": N_("식단 가져오기"),
-    "menu.edit": N_("식단 수정"),
+    "menu.edit": N_("식단 편집"),
     # lettering
     "lettering.job.retry": N_("실패한 작업 다시 시도"),
     "lettering.line.save": N_("회선 저장"),

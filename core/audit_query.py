@@ -27,11 +27,14 @@ FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 BAD_CATEGORY = N_("알 수 없는 분류입니다. 목록에서 골라 주세요.")
-TOO_LONG = N_("%(field)s은(는) %(max)s자까지 입력할 수 있습니다.")
-BAD_DATE = N_("%(field)s 날짜가 올바르지 않습니다. 2026-03-02처럼 입력해 주세요.")
-OUT_OF_RANGE = N_("%(field)s 날짜는 2000-01-01부터 2099-12-31 사이여야 합니다.")
 REVERSED = N_("시작일이 종료일보다 늦습니다.")
-PERSON, TEXT, SINCE, UNTIL = N_("사용자"), N_("내용"), N_("시작일"), N_("종료일")
+# One whole sentence a field: Korean particles and English word order differ too much for a field parameter.
+TOO_LONG = {"person": N_("사용자는 %(max)s자까지 입력할 수 있습니다."),
+            "q": N_("내용은 %(max)s자까지 입력할 수 있습니다.")}
+BAD_DATE = {"from": N_("시작일이 올바른 날짜가 아닙니다. 2026-03-02처럼 입력해 주세요."),
+            "until": N_("종료일이 올바른 날짜가 아닙니다. 2026-03-02처럼 입력해 주세요.")}
+OUT_OF_RANGE = {"from": N_("시작일은 2000-01-01부터 2099-12-31 사이여야 합니다."),
+                "until": N_("종료일은 2000-01-01부터 2099-12-31 사이여야 합니다.")}
 
 
 @dataclass(frozen=True)
@@ -61,23 +64,22 @@ class Parsed:
 
 
 def _error(msgid: str, **params: object) -> Detail:
-    return {"msgid": msgid, "params": {k: ({"msgid": v, "params": {}} if k == "field" else v)
-                                       for k, v in params.items()}}
+    return {"msgid": msgid, "params": params}
 
 
-def _day(raw: str, name: str, errors: list[Detail]) -> date | None:
+def _day(raw: str, key: str, errors: list[Detail]) -> date | None:
     if not raw:
         return None
     if not _ISO_DAY.fullmatch(raw):
-        errors.append(_error(BAD_DATE, field=name))
+        errors.append(_error(BAD_DATE[key]))
         return None
     try:
         day = date.fromisoformat(raw)
     except ValueError:
-        errors.append(_error(BAD_DATE, field=name))
+        errors.append(_error(BAD_DATE[key]))
         return None
     if not FIRST_DAY <= day <= LAST_DAY:
-        errors.append(_error(OUT_OF_RANGE, field=name))
+        errors.append(_error(OUT_OF_RANGE[key]))
         return None
     return day
 
@@ -89,10 +91,10 @@ def parse_filters(args: Mapping[str, str]) -> Parsed:
     category = raw["category"]
     if category and category not in CATEGORIES:
         errors.append(_error(BAD_CATEGORY))
-    for key, name in (("person", PERSON), ("q", TEXT)):
+    for key, msgid in TOO_LONG.items():
         if len(raw[key]) > MAX_TEXT:
-            errors.append(_error(TOO_LONG, field=name, max=MAX_TEXT))
-    since, until = _day(raw["from"][:20], SINCE, errors), _day(raw["until"][:20], UNTIL, errors)
+            errors.append(_error(msgid, max=MAX_TEXT))
+    since, until = _day(raw["from"][:20], "from", errors), _day(raw["until"][:20], "until", errors)
     if since and until and since > until:
         errors.append(_error(REVERSED))
     shown = {key: value[:MAX_TEXT * 2] for key, value in raw.items()}

@@ -134,13 +134,13 @@ def test_plain_get_renders_the_whole_page_with_the_filters_kept(client, entries)
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    ({"from": "2026-02-30"}, "시작일 날짜가 올바르지 않습니다"),
-    ({"until": "어제"}, "종료일 날짜가 올바르지 않습니다"),
-    ({"from": "1999-12-31"}, "2000-01-01부터"),
-    ({"from": "9" * 5000}, "시작일 날짜가 올바르지 않습니다"),
+    ({"from": "2026-02-30"}, "시작일이 올바른 날짜가 아닙니다"),
+    ({"until": "어제"}, "종료일이 올바른 날짜가 아닙니다"),
+    ({"from": "1999-12-31"}, "시작일은 2000-01-01부터"),
+    ({"from": "9" * 5000}, "시작일이 올바른 날짜가 아닙니다"),
     ({"from": "2026-03-05", "until": "2026-03-02"}, "시작일이 종료일보다 늦습니다"),
-    ({"person": "가" * 101}, "사용자은(는) 100자까지"),
-    ({"q": "x" * 5000}, "내용은(는) 100자까지"),
+    ({"person": "가" * 101}, "사용자는 100자까지"),
+    ({"q": "x" * 5000}, "내용은 100자까지"),
     ({"category": "nope"}, "알 수 없는 분류입니다"),
 ])
 def test_bad_input_is_a_korean_message(client, boss, args, message):
@@ -175,7 +175,7 @@ def test_csv_export_is_filtered_formula_safe_and_audited(client, entries):
     assert len(rows) == 2 and rows[1][6] == "'=HYPERLINK(\"x\")"          # the target cannot run
     assert rows[1][4] == "something.new"                                   # no label: the code
     post = _csv(client.get("/admin/audit/export.csv", query_string={"category": "board"}))
-    assert post[1][0] == "2026-03-02 10:00:00" and post[1][3] == "게시판" and post[1][4] == "게시글 작성"
+    assert post[1][0] == "2026-03-02 10:00:00" and post[1][3] == "게시판" and post[1][4] == "게시글 올리기"
     assert post[1][7] == "title=교통 공지 =1+1" and post[1][2] == "김민준"
     exported = db.session.scalars(select(AuditLog).filter_by(action="audit.export").order_by(AuditLog.id)).all()
     assert [x.detail["rows"] for x in exported] == [1, 1] and exported[0].detail["text"] == "HYPERLINK"
