@@ -24,7 +24,9 @@ from core import jobs
 from core.i18n import N_
 from core.jobs import Defer, PermanentError, Record, TransientError
 from core.lettering import optout
+from core.lettering.alimtalk_templates import fallback_code, sendable_template
 from core.lettering.campaigns import active_campaign_for
+from core.lettering.holdout import HOLDOUT_SKIPPED
 from core.lettering.optout import is_opted_out
 from core.lettering.policy import REASONS, Decision, Guards, Situation, decide
 from core.models.calls import Call, CallLog
@@ -74,6 +76,7 @@ NOT_LETTERED = {  # nothing asked of the carrier; detail: status only
     "no_line": N_("등록되지 않았거나 사용하지 않는 회선이라 레터링을 보내지 않음"),
     "opted_out": N_("수신 거부한 번호라 레터링을 보내지 않음"),
     "failed": N_("수신 번호를 복호화할 수 없어 레터링을 보내지 못함"),
+    "holdout": HOLDOUT_SKIPPED,
 }
 STATE_LABELS = {"answered": N_("통화 연결"), "missed": N_("부재중"), "ended": N_("통화 종료")}
 STATE_REPORTED = N_("통신사에 통화 상태 전달: %(state)s")  # detail: state
@@ -88,6 +91,8 @@ ALIMTALK_REPEATED = N_("이미 접수된 요청")  # appended in brackets for co
 ALIMTALK_DROPPED = N_("알림톡 보내지 않음: %(reason)s")  # detail: status dropped, reason
 ALIMTALK_PROBLEMS = {  # nothing sent to the provider; detail: status, problem (and error)
     "no_template": N_("승인된 알림톡 템플릿이 없음"),
+    "not_approved": N_("알림톡 템플릿 %(error)s이(가) 승인 상태가 아니어서 보내지 않음"
+                       "(알림톡 템플릿 화면에서 검수 상태 확인)"),
     "no_recipient": N_("회선 또는 수신 번호가 없어 보낼 수 없음"),
     "template": N_("알림톡 템플릿 오류: %(error)s"),
 }
@@ -217,6 +222,7 @@ _DIAL_WRITE = (_calls.update()
                .where(_calls.c.call_id == bindparam("key"), _calls.c.lettering_status == "pending")
                .values(lettering_status=bindparam("status"), carrier_request_id=bindparam("request_id"),
                        lettering_error=bindparam("error"), updated_at=bindparam("now"),
+                       carrier_latency_ms=bindparam("latency_ms"),
                        peer_encrypted=case((bindparam("status") == "accepted", None),
                                            else_=_calls.c.peer_encrypted))
                .returning(_calls.c.id))
@@ -241,14 +247,16 @@ def handle_dial(factory: sessionmaker[Session], ctx: Context, payload: dict) -> 
         if line is None or not line.active:
             outcome = "no_line"
         elif is_opted:
-            outcome = "opted_out"
+            outcome = "opted_out"  # before the holdout: an opted-out citizen is in neither arm
+        elif call.holdout:
+            outcome = "holdout"    # the one place a held-out call is skipped (its fallback skips in policy)
         elif callee is None:
             outcome = "failed"
         else:
             outcome = ""
         if outcome:
             call.lettering_status = outcome
-            call.peer_encrypted = None  # no line, opted out or unreadable: the fallback can only skip
+            call.peer_encrypted = None  # no line, opted out, held out or unreadable: the fallback can only skip
             _log(session, call, "carrier", NOT_LETTERED[outcome], now, status=outcome)
             session.commit()
             log.info("call %s lettering %s", call.call_id, outcome)
@@ -257,7 +265,9 @@ def handle_dial(factory: sessionmaker[Session], ctx: Context, payload: dict) -> 
         dialed = as_utc(call.dialed_at) if call.dialed_at else now
         session.rollback()  # no transaction stays open while the carrier answers
     ring_left = RING_WINDOW_S - (now - dialed).total_seconds()
-    result = ctx.carrier.register(body, time.monotonic() + max(ring_left, 0.0))
+    started = time.monotonic()
+    result = ctx.carrier.register(body, started + max(ring_left, 0.0))
+    latency_ms = round((time.monotonic() - started) * 1000)  # provider health (core.lettering.health)
     log.info("call %s lettering %s (attempts %d)", payload["call_id"], result.status, result.attempts)
     answered_at = utcnow()
 
@@ -265,7 +275,7 @@ def handle_dial(factory: sessionmaker[Session], ctx: Context, payload: dict) -> 
         # One conditional UPDATE: whoever records first wins, a repeat after a crash changes nothing.
         call_pk = session.execute(_DIAL_WRITE, {"key": payload["call_id"], "status": result.status,
                                                 "request_id": result.request_id, "error": result.error[:255],
-                                                "now": utcnow()}).scalar()
+                                                "now": utcnow(), "latency_ms": latency_ms}).scalar()
         if call_pk is None:
             return []
         detail: dict[str, Any] = {"status": result.status, "request_id": result.request_id,
@@ -388,7 +398,8 @@ def alimtalk_request(call: Call, line: Line, campaign: Campaign | None, template
              "optout": f"{base}/optout/{optout_token(call.peer_hash, settings['SECRET_KEY'])}"}
     buttons = []
     for spec in (template.buttons or DEFAULT_BUTTONS)[:5]:
-        url = links.get(spec.get("kind", ""), "")
+        kind = spec.get("kind", "")
+        url = str(spec.get("url") or "") if kind == "link" else links.get(kind, "")
         if not url:
             continue  # no campaign running: no 안내 보기 button
         if len(url) > BUTTON_URL_MAX:
@@ -412,7 +423,7 @@ def _finish_alimtalk(session: Session, call: Call, status: str, summary: str, no
 
 
 def handle_alimtalk(factory: sessionmaker[Session], ctx: Context, payload: dict) -> Defer | None:
-    code = str(ctx.settings.get("ALIMTALK_TEMPLATE_CODE", "GY_MISSED_CALL"))
+    code = fallback_code(ctx.settings)
     with factory() as session:
         call = _call(session, payload["call_id"])
         now = utcnow()
@@ -442,13 +453,15 @@ def handle_alimtalk(factory: sessionmaker[Session], ctx: Context, payload: dict)
                 return None
             session.commit()
             session.refresh(call)
-        template = session.scalar(select(AlimTalkTemplate).where(AlimTalkTemplate.code == code))
+        template = sendable_template(session, code)  # only an approved template is ever sent
         line = session.get(Line, call.line_id) if call.line_id else None
         recipient = decrypt_phone(call.peer_encrypted, ctx.settings["PHONE_ENCRYPTION_KEY"]) \
             if call.peer_encrypted else None
         problem: tuple[str, str, str] | None = None  # status, problem, error
-        if template is None or template.status != "approved":
-            problem = ("template_error", "no_template", "")
+        if template is None:
+            exists_unapproved = session.scalar(select(AlimTalkTemplate.id).where(AlimTalkTemplate.code == code))
+            problem = ("template_error", "not_approved" if exists_unapproved else "no_template",
+                       code if exists_unapproved else "")
         elif line is None or recipient is None:
             problem = ("error", "no_recipient", "")
         body = None
@@ -465,11 +478,14 @@ def handle_alimtalk(factory: sessionmaker[Session], ctx: Context, payload: dict)
             session.commit()
             return None
         session.rollback()
+    started = time.monotonic()
     result = ctx.kakao.send(f"{payload['call_id']}:{code}", body)
+    latency_ms = round((time.monotonic() - started) * 1000)
     if result.code == -9000:
         raise TransientError("kakao -9000 internal error")
     with factory() as session:
         call = _call(session, payload["call_id"])
+        call.alimtalk_latency_ms = latency_ms
         status = {0: "sent", -1005: "sent", -2001: "template_error", -3001: "not_kakao_user"}.get(result.code, "error")
         if status == "sent" and call.alimtalk_status in ("delivered", "failed"):
             status = call.alimtalk_status  # the provider's report was faster than this answer

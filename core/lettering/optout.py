@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core import jobs
 from core.jobs import PermanentError, TransientError
+from core.lettering.alimtalk_templates import optout_code, sendable_template
 from core.models.lettering import OptOut
 from core.models.optout_codes import OptOutCode
 from core.phone import to_domestic_digits
@@ -143,6 +144,13 @@ def handle_code(factory: sessionmaker[Session], ctx: Any, payload: dict) -> None
         if as_utc(row.expires_at) <= utcnow():
             row.sealed, row.send_status = None, "failed"
             session.commit()
+            return None
+        # Only an approved template is ever sent (the console shows a red banner while this one is not).
+        if sendable_template(session, optout_code(ctx.settings)) is None:
+            row.sealed, row.send_status = None, "failed"
+            session.commit()
+            log.warning("opt-out code %s not sent: template %s is not approved", payload["code_id"],
+                        optout_code(ctx.settings))
             return None
         opened = decrypt_phone(row.sealed, ctx.settings["PHONE_ENCRYPTION_KEY"])
         challenge = row.challenge

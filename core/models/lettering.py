@@ -75,17 +75,25 @@ class CampaignEvent(Base):
 
 
 class AlimTalkTemplate(Base):
-    """A pre-approved Kakao AlimTalk template: ``body`` holds ``#{변수}`` placeholders."""
+    """A Kakao AlimTalk template: ``body`` holds ``#{변수}`` placeholders. Only an approved one is ever sent
+    (core.lettering.alimtalk_templates); the admin records Kakao's inspection status here."""
 
     __tablename__ = "alimtalk_templates"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(128), default="")
+    kind: Mapped[str] = mapped_column(String(16), default="basic")  # basic (기본형) | extra (부가정보형)
     body: Mapped[str] = mapped_column(Text)
-    buttons: Mapped[list] = mapped_column(JSON, default=list)  # [{"name": "기관 확인", "kind": "verify"}, ...]
-    status: Mapped[str] = mapped_column(String(16), default="approved")  # approved | pending | rejected
+    extra: Mapped[str] = mapped_column(Text, default="")          # 부가정보형's fixed text, no variables
+    # [{"name": "기관 확인", "kind": "verify"}, ..., {"name": "...", "kind": "link", "url": "https://our/..."}]
+    buttons: Mapped[list] = mapped_column(JSON, default=list)
+    # draft (등록) | pending (검수요청) | approved (승인) | rejected (반려, with review_comment)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+    status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
 class OptOut(Base):
