@@ -1,4 +1,4 @@
-"""Reader-facing routes. None of them ever returns a file: only HTML and watermarked JPEG pages."""
+"""Reader-facing routes. None of them ever returns a file: only HTML and watermarked page images (WebP or JPEG)."""
 from __future__ import annotations
 
 import re
@@ -11,7 +11,16 @@ from blueprints.viewer import bp
 from blueprints.viewer.common import VIEWER_CSP, document_error, error_text, viewer_config
 from core.documents import DocumentError
 from core.documents.isolation import RenderError
-from core.documents.service import PAGE_WIDTH, WIDTHS, ZOOM_WIDTH, identity_for, new_request_id, page_image, record_view
+from core.documents.service import (
+    PAGE_WIDTH,
+    WIDTHS,
+    ZOOM_WIDTH,
+    fit_width,
+    identity_for,
+    new_request_id,
+    page_image,
+    record_view,
+)
 from core.documents.sharing import can_manage, is_audience, shared_documents
 from core.documents.signing import PageGrant, make_grant, sign, verify
 from core.models.documents import Document, DocumentView
@@ -25,8 +34,27 @@ VIEW_ID = re.compile(r"R-[0-9A-F]{8}")
 
 def _nonce() -> str | None:
     """The sign-in session's own value (kept on the server, never sent to the browser): page URLs signed
-    for it die with the session, at sign-out, a password change or any other end (web.sessions)."""
+    for it die with the session, at sign-out, a password change or any other end (web.sessions).
+
+    It is fixed when the session starts (the key of its ``user_sessions`` row), so no page request ever
+    writes it: the first fragments of a viewing, fetched at once, all sign for the same value
+    (tests/viewer/test_nonce_race.py). A nonce created lazily in the cookie by the first fragment was
+    what made some first pages fail with 403."""
     return session_nonce()
+
+
+def _width() -> int:
+    """The width the viewer asked for (its page's CSS width × devicePixelRatio), rounded to an allowed one."""
+    if request.args.get("z") == "1":   # a viewer opened before widths were asked for
+        return ZOOM_WIDTH
+    wanted = request.args.get("w", type=int)
+    return fit_width(min(max(wanted, 1), 10000)) if wanted else PAGE_WIDTH
+
+
+def _format() -> str:
+    """WebP for a browser that names it in Accept (every current one does), JPEG otherwise. Only the exact
+    type counts: Safari before 14 sent ``image/*`` and could not show WebP."""
+    return "webp" if any(kind == "image/webp" and q > 0 for kind, q in request.accept_mimetypes) else "jpeg"
 
 
 def _readable(doc_id: int):
@@ -65,7 +93,8 @@ def view(doc_id: int):
     record_view(db.session, document, current_user, kind="view", request_id=view_id, **client_info())
     db.session.commit()
     g.csp = VIEWER_CSP
-    response = make_response(render_template("viewer/viewer.html", document=document, view_id=view_id))
+    response = make_response(render_template("viewer/viewer.html", document=document, view_id=view_id,
+                                             widths=WIDTHS))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -84,12 +113,13 @@ def page_fragment(doc_id: int, page: int):
             db.select(DocumentView.id).filter_by(document_id=document.id, user_id=current_user.id, kind="view",
                                                  request_id=view_id)):
         return error_response(400, _("문서 보기 정보가 올바르지 않습니다. 문서를 다시 열어 주세요."))
-    width = ZOOM_WIDTH if request.args.get("z") == "1" else PAGE_WIDTH
+    width = _width()
     grant = make_grant(document.id, page, width, int(current_app.config["VIEWER_URL_TTL_SECONDS"]), view_id)
     signature = sign(current_app.config["SECRET_KEY"], grant, current_user.id, _nonce() or "")
     src = url_for("viewer.page_image_view", doc_id=document.id, page=page, w=width, e=grant.expires, v=view_id,
                   s=signature)
-    response = make_response(render_template("viewer/_page.html", document=document, page=page, src=src))
+    response = make_response(render_template("viewer/_page.html", document=document, page=page, src=src,
+                                             pixels=width))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -110,9 +140,9 @@ def page_image_view(doc_id: int, page: int):
     document, error = _readable(doc_id)
     if error:
         return error
-    request_id = grant.view
+    request_id, fmt = grant.view, _format()
     try:
-        body = page_image(viewer_config(), document, page, width, identity_for(current_user, request_id))
+        body = page_image(viewer_config(), document, page, width, identity_for(current_user, request_id), fmt)
     except RenderError as exc:
         return error_response(503, error_text(exc))
     except DocumentError as exc:
@@ -122,11 +152,12 @@ def page_image_view(doc_id: int, page: int):
     db.session.commit()
     response = make_response(body)
     response.headers.update({
-        "Content-Type": "image/jpeg",
+        "Content-Type": f"image/{fmt}",
         "Cache-Control": "no-store, private, max-age=0",
         "Pragma": "no-cache",
         "Content-Disposition": "inline",
         "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
         "X-Request-Id": request_id,
     })
+    response.vary.add("Accept")   # the same URL answers WebP or JPEG by the request's Accept
     return response

@@ -186,11 +186,11 @@ class RenderPool:
         return Bitmap(header["w"], header["h"], memoryview(bytearray(payload))) if reply else None
 
     def render_marked(self, pdf: Path, page: int, width: int, mark: tuple[str, str], *,
-                      cache: Path | None = None) -> bytes:
-        """Render, watermark with ``mark`` and encode in the child; returns the JPEG (the child caches the
-        clean page when it is next idle)."""
+                      cache: Path | None = None, fmt: str = "jpeg") -> bytes:
+        """Render, watermark with ``mark`` and encode as ``fmt`` in the child; returns the image (the child
+        caches the clean page when it is next idle)."""
         _, payload = self._job({"op": "render", "pdf": str(pdf), "page": page, "width": width,
-                                "cache": str(cache) if cache else None, "mark": list(mark)})
+                                "cache": str(cache) if cache else None, "mark": list(mark), "fmt": fmt})
         return payload
 
     def close(self) -> None:

@@ -29,24 +29,26 @@ _EOI = b"\xff\xd9"
 _SOF0, _DRI, _SOS = 0xC0, 0xDD, 0xDA
 
 
-def encode_page(bitmap: Bitmap) -> bytes:
+def encode_page(bitmap: Bitmap, quality: int | None = None) -> bytes:
     """The whole page as one JPEG: the bottom strip on a helper thread while this one does the top."""
+    quality = QUALITY if quality is None else quality
     split = split_row(bitmap.width, bitmap.height)
     bottom = side_thread("jpeg-strip").try_submit(
-        encode, bitmap.rows(split), bitmap.width, bitmap.height - split) if split else None
+        encode, bitmap.rows(split), bitmap.width, bitmap.height - split, quality) if split else None
     if bottom is None:   # too small to split, or the helper is busy with another page
-        return encode(bitmap.rows(), bitmap.width, bitmap.height)
-    top = encode(bitmap.rows(0, split), bitmap.width, split)
+        return encode(bitmap.rows(), bitmap.width, bitmap.height, quality)
+    top = encode(bitmap.rows(0, split), bitmap.width, split, quality)
     try:
         return join(top, bottom.result(), bitmap.width, split, bitmap.height)
     except ValueError:
-        return encode(bitmap.rows(), bitmap.width, bitmap.height)
+        return encode(bitmap.rows(), bitmap.width, bitmap.height, quality)
 
 
-def encode(rows: memoryview, width: int, height: int) -> bytes:
+def encode(rows: memoryview, width: int, height: int, quality: int | None = None) -> bytes:
     """JPEG of ``height`` rows of RGBX pixels (``width * 4`` bytes each, no padding)."""
     pixels = np.frombuffer(rows, dtype=np.uint8, count=width * height * 4).reshape(height, width, 4)
-    return simplejpeg.encode_jpeg(pixels, quality=QUALITY, colorspace="RGBX", colorsubsampling=SUBSAMPLING)
+    return simplejpeg.encode_jpeg(pixels, quality=QUALITY if quality is None else quality, colorspace="RGBX",
+                                  colorsubsampling=SUBSAMPLING)
 
 
 def split_row(width: int, height: int) -> int | None:

@@ -125,7 +125,7 @@ def _read_exact(fd: int, size: int) -> bytes | None:
 
 def _render_job(job: dict, renderer, stdout, deferred: list) -> None:
     from core.documents.render import encode_bitmap, write_atomic
-    from core.documents.watermark import marked_jpeg
+    from core.documents.watermark import marked_page
 
     if job.get("op") == "ping":
         _answer(stdout, {"ok": True})
@@ -138,7 +138,7 @@ def _render_job(job: dict, renderer, stdout, deferred: list) -> None:
         # right here, so that only the small JPEG crosses the pipe. The clean page is cached later,
         # when idle.
         bitmap = renderer.render(pdf, page, width)
-        body = marked_jpeg(bitmap, lines)
+        body = marked_page(bitmap, lines, "webp" if job.get("fmt") == "webp" else "jpeg")
         _answer(stdout, {"ok": True, "w": bitmap.width, "h": bitmap.height, "n": len(body)}, body)
         if cache:
             deferred.append((pdf, page, width, cache))

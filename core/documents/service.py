@@ -19,7 +19,7 @@ from core.documents import DocumentError
 from core.documents.cache import PageCache
 from core.documents.intake import check_upload
 from core.documents.isolation import Limits, RenderError, RenderPool, render_pool, run_convert
-from core.documents.watermark import Identity, marked_jpeg
+from core.documents.watermark import Identity, marked_page
 from core.i18n import N_
 from core.models.accounts import User
 from core.models.documents import Document, DocumentShare, DocumentView
@@ -30,9 +30,24 @@ from core.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[2]
-PAGE_WIDTH = 1080        # a phone screen at device pixel ratio 2.5-3
-ZOOM_WIDTH = 1620        # the larger zoom level
-WIDTHS = (PAGE_WIDTH, ZOOM_WIDTH)
+PAGE_WIDTH = 1080        # pre-rendered: a phone's page at device pixel ratio 3 (374 CSS px)
+ZOOM_WIDTH = 1440        # 200 % on a phone at ratio 2
+# The widths a page is drawn at. The viewer asks for its page's CSS width × devicePixelRatio, rounded
+# by fit_width, so that a screen never gets more pixels than it shows, and the cache holds few sizes:
+# 720 is a phone at ratio 2, 1080 at ratio 3 (or 150 % at 2), 1440 200 % at 2, 1620 150 % at 3 and
+# 2160 200 % at 3.
+WIDTHS = (720, PAGE_WIDTH, ZOOM_WIDTH, 1620, 2160)
+FORMATS = ("jpeg", "webp")
+
+
+def fit_width(wanted: float) -> int:
+    """The allowed width for a page shown ``wanted`` device pixels wide: the smallest that is at least 90 %
+    of it (a tenth of upscaling is not visible, and saves a step up), else the largest. The viewer's
+    script rounds with the same rule (static/js/viewer.js, ``fitWidth``)."""
+    for width in WIDTHS:
+        if width >= wanted * 0.9:
+            return width
+    return WIDTHS[-1]
 
 
 
@@ -180,20 +195,21 @@ def page_bitmap(cfg: ViewerConfig, document: Document, page: int, width: int) ->
     return bitmap.image().convert("RGB")
 
 
-def page_image(cfg: ViewerConfig, document: Document, page: int, width: int, identity: Identity) -> bytes:
-    """A JPEG of the page with ``identity`` in its pixels. Callers check access first.
+def page_image(cfg: ViewerConfig, document: Document, page: int, width: int, identity: Identity,
+               fmt: str = "jpeg") -> bytes:
+    """The page with ``identity`` in its pixels, as a JPEG or WebP (``fmt``). Callers check access first.
 
     A cached page is watermarked here; on a miss the render child renders, watermarks and
     encodes in one go (only the JPEG crosses the pipe) and caches the clean bitmap when idle.
     """
-    if width not in WIDTHS or not 1 <= page <= document.page_count:
+    if width not in WIDTHS or fmt not in FORMATS or not 1 <= page <= document.page_count:
         raise DocumentError(N_("없는 쪽입니다."))
     key = storage_key(document)
     bitmap = cfg.cache.get(key, page, width)
     if bitmap is not None:
-        return marked_jpeg(bitmap, identity)
+        return marked_page(bitmap, identity, fmt)
     body = cfg.pool.render_marked(cfg.file(document.pdf_path), page, width, identity.lines(),
-                                  cache=cfg.cache.path(key, page, width))
+                                  cache=cfg.cache.path(key, page, width), fmt=fmt)
     cfg.cache.note_write()
     return body
 

@@ -10,6 +10,7 @@ repeats often enough that any crop of a screenshot still names its reader.
 """
 from __future__ import annotations
 
+import io
 import math
 from dataclasses import dataclass
 from datetime import datetime
@@ -162,5 +163,27 @@ def marked_jpeg(bitmap: Bitmap, identity: Identity | tuple[str, str]) -> bytes:
     once every paste handed the GIL across CPUs, which cost more than the second thread saved. The
     JPEG is encoded in two halves at once (:func:`core.documents.jpeg.encode_page`).
     """
+    return marked_page(bitmap, identity, "jpeg")
+
+
+# The quality each format is sent at, chosen by measurement (bench/viewer_bytes.py, docs/viewer.md): the
+# lowest that keeps the watermark's strokes as legible as JPEG 85 did (core.documents.legibility).
+QUALITY = {"jpeg": 85, "webp": 80}
+WEBP_METHOD = 2   # encoder effort 0-6: 2 is 3 % larger than 4 at half its time; 0 is 30 % larger
+
+
+def encode_marked(bitmap: Bitmap, fmt: str = "jpeg", quality: int | None = None) -> bytes:
+    """The (already watermarked) page as ``fmt`` at ``quality`` (the format's own by default)."""
+    quality = QUALITY[fmt] if quality is None else quality
+    if fmt == "jpeg":
+        return jpeg.encode_page(bitmap, quality)
+    out = io.BytesIO()
+    # WebP takes RGB; the conversion is one pass over the page, small beside the encoder's own.
+    bitmap.image().convert("RGB").save(out, "WEBP", quality=quality, method=WEBP_METHOD)
+    return out.getvalue()
+
+
+def marked_page(bitmap: Bitmap, identity: Identity | tuple[str, str], fmt: str = "jpeg") -> bytes:
+    """The page with ``identity`` laid over it (in place), encoded as ``fmt`` ("jpeg" or "webp")."""
     apply_watermark(bitmap.image(), identity)
-    return jpeg.encode_page(bitmap)
+    return encode_marked(bitmap, fmt)

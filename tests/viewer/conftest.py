@@ -85,8 +85,11 @@ def open_viewer(client, document) -> str:
     return re.search(r'id="view-id" name="v" value="([^"]+)"', html).group(1)
 
 
-def image_url(client, document, page: int = 1, zoom: bool = False, view: str | None = None) -> str:
-    """The signed image URL the page fragment hands out (opening the viewer first if needed)."""
+def image_url(client, document, page: int = 1, zoom: bool = False, view: str | None = None,
+              width: int | None = None) -> str:
+    """The signed image URL the page fragment hands out (opening the viewer first if needed); ``width`` is
+    what the viewer's script asks for (CSS width × devicePixelRatio)."""
     view = view or open_viewer(client, document)
-    html = client.get(f"/viewer/{document.id}/pages/{page}?v={view}" + ("&z=1" if zoom else "")).get_data(as_text=True)
+    query = ("&z=1" if zoom else "") + (f"&w={width}" if width else "")
+    html = client.get(f"/viewer/{document.id}/pages/{page}?v={view}" + query).get_data(as_text=True)
     return re.search(r'src="([^"]+)"', html).group(1).replace("&amp;", "&")

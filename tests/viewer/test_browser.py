@@ -1,19 +1,19 @@
 """A real Chromium on a phone-sized screen: lazy pages, no PDF on the wire, blur, print block, watermark."""
 import pytest
 
-from tests.conftest import PHONE, axe_violations, browser_login, screenshot
+from tests.conftest import ARTIFACTS, PHONE, axe_violations, browser_login, screenshot
 from tests.viewer.conftest import KOREAN_HTML
 
 PAGES = 6
 
 
-def _long_html() -> bytes:
+def _long_html(pages: int = PAGES) -> bytes:
     # Inline styles are fine here: this HTML is laid out on the server, never served to a browser.
     sections = "".join(
         f'<section style="page-break-after: always"><h1>제{n}쪽 고양특례시 교통정책과 공지</h1>'
         f"<p>주민 여러분 안녕하십니까. {n}번째 안내입니다. "
         "불법 주정차 단속 계획과 대중교통 개편 일정을 알려 드립니다.</p>"
-        f'<p style="font-size:30pt">가나다라마바사 {n}</p></section>' for n in range(1, PAGES + 1))
+        f'<p style="font-size:30pt">가나다라마바사 {n}</p></section>' for n in range(1, pages + 1))
     return f'<!doctype html><html lang="ko"><meta charset="utf-8"><body>{sections}</body></html>'.encode()
 
 
@@ -59,21 +59,21 @@ def test_reader_scrolls_a_watermarked_document(strict_page, live_server, make_us
         page.mouse.wheel(0, 500)
         page.wait_for_timeout(150)
     page.wait_for_function(f"() => document.querySelectorAll('img.page-img').length === {PAGES}")
+    # 374 CSS px at devicePixelRatio 2: the 720 px width, not more than the screen shows.
     page.wait_for_function("() => Array.from(document.querySelectorAll('img.page-img'))"
-                           ".every(i => i.complete && i.naturalWidth === 1080)")
+                           ".every(i => i.complete && i.naturalWidth === 720)")
     assert int(page.text_content("#current-page")) > 1
 
-    # Jump to a page, then switch to the larger zoom level.
+    # Jump to a page, then zoom to 200 % (the pages near the screen come at 1440 px) and back.
     page.fill("#jump-to", "2")
     page.click("#jump-form button")
     assert page.text_content("#current-page") == "2"
-    page.click("#zoom-toggle")
-    page.wait_for_function("() => Array.from(document.querySelectorAll('img.page-img'))"
-                           ".every(i => i.complete && i.naturalWidth === 1620)")
-    assert page.get_attribute("#zoom-toggle", "aria-pressed") == "true"
-    page.click("#zoom-toggle")
-    page.wait_for_function("() => Array.from(document.querySelectorAll('img.page-img'))"
-                           ".every(i => i.complete && i.naturalWidth === 1080)")
+    page.click(".zoom-btn[data-zoom='2']")
+    page.wait_for_function("() => document.querySelector('#page-2 img.page-img').naturalWidth === 1440")
+    assert page.get_attribute(".zoom-btn[data-zoom='2']", "aria-pressed") == "true"
+    assert page.text_content("#current-page") == "2"
+    page.click(".zoom-btn[data-zoom='1']")
+    assert page.get_attribute(".zoom-btn[data-zoom='1']", "aria-pressed") == "true"
 
     # Deterrents: context menu and selection are cancelled.
     prevented = page.evaluate("""() => {
@@ -113,8 +113,9 @@ def test_reader_scrolls_a_watermarked_document(strict_page, live_server, make_us
     # The network log: page images only, never a PDF or the original.
     assert not [r for r in responses if "application/pdf" in r[1] or r[0].split("?")[0].endswith(".pdf")]
     images = [r for r in responses if "/img/" in r[0]]
-    assert len(images) >= 2 * PAGES
-    assert all(r[1] == "image/jpeg" and r[2] == 200 and "no-store" in r[3] for r in images)
+    assert len(images) >= PAGES + 1
+    # Chromium takes WebP, so that is what it gets.
+    assert all(r[1] == "image/webp" and r[2] == 200 and "no-store" in r[3] for r in images)
     assert csp_errors == []
 
 
@@ -154,5 +155,81 @@ def test_a_page_that_fails_to_load_offers_a_retry(strict_page, live_server, make
     screenshot(page, "viewer_retry")
     page.click(".page-retry")
     page.wait_for_function("() => { const i = document.querySelector('img.page-img');"
-                           " return i && i.complete && i.naturalWidth === 1080; }")
+                           " return i && i.complete && i.naturalWidth === 720; }")
     assert len(failures) == 1 and page.locator(".page-failed").count() == 0
+
+
+# Where the reader is: the page under the middle of the visible area (below the sticky bars), and how far
+# down that page the middle is — the same point static/js/viewer.js keeps in place when zooming.
+READING = """() => {
+    const bar = document.querySelector('.viewer-bar').getBoundingClientRect().bottom;
+    const y = (Math.max(bar, 0) + window.innerHeight) / 2;
+    const pages = Array.from(document.querySelectorAll('.page'));
+    const li = pages.find(p => p.getBoundingClientRect().bottom > y) || pages[pages.length - 1];
+    const r = li.getBoundingClientRect();
+    return {page: Number(li.dataset.page), down: (y - r.top) / r.height,
+            scale: document.querySelector('.pages').getBoundingClientRect().width
+                   / document.querySelector('.pages-wrap').clientWidth};
+}"""
+LOADED = """([n, width]) => { const i = document.querySelector(`#page-${n} img.page-img`);
+    return !!i && i.complete && i.naturalWidth === width; }"""
+PINCH = """([from, to]) => {
+    const wrap = document.querySelector('.pages-wrap');
+    const box = wrap.getBoundingClientRect(), cx = box.left + box.width / 2, cy = window.innerHeight * 0.6;
+    const touches = d => [0, 1].map(i => new Touch({identifier: i, target: wrap,
+        clientX: cx + (i ? d : -d) / 2, clientY: cy}));
+    const fire = (type, list) => wrap.dispatchEvent(new TouchEvent(type, {touches: list, targetTouches: list,
+        changedTouches: list, bubbles: true, cancelable: true}));
+    fire('touchstart', touches(from));
+    for (let k = 1; k <= 5; k++) fire('touchmove', touches(from + (to - from) * k / 5));
+    fire('touchend', []);
+}"""
+
+
+@pytest.mark.browser
+def test_zoom_keeps_the_page_being_read(page, live_server, make_user, departments, add_document):
+    """Issue 12: 확대 jumped from page 10 to page 7, which then stayed on "불러오는 중" until a scroll."""
+    make_user("reader", display_name="김민준", employee_no="2019-0123", department_id=departments["교통정책과"].id)
+    document = add_document("long.html", _long_html(12), title="열두 쪽 공지")
+    browser_login(page, live_server.url, "reader")
+    page.goto(f"{live_server.url}/viewer/{document.id}")
+    page.fill("#jump-to", "10")
+    page.click("#jump-form button")
+    page.mouse.wheel(0, 120)                       # part-way into page 10
+    page.wait_for_function(LOADED, arg=[10, 720])  # 374 CSS px × devicePixelRatio 2 → 720
+    before = page.evaluate(READING)
+    assert before["page"] == 10 and 0 < before["down"] < 1
+
+    # 200 %: the same page at the same height, and its 1440 px image at once (no scroll needed).
+    page.click(".zoom-btn[data-zoom='2']")
+    after = page.evaluate(READING)
+    assert after["page"] == 10 and abs(after["down"] - before["down"]) < 0.02, (before, after)
+    assert abs(after["scale"] - 2) < 0.05
+    page.wait_for_function(LOADED, arg=[10, 1440], timeout=4000)
+    assert page.text_content("#current-page") == "10"
+    assert page.evaluate(READING)["page"] == 10          # the sharper image did not move anything
+    assert page.locator("#page-10 .page-slot").count() == 0
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "viewer_zoom_200.png"))   # the screen as read (a full-page shot scrolls)
+
+    # 150 % (1080 px) and back to 맞춤: still page 10; the fit-width image was kept, not fetched again.
+    page.click(".zoom-btn[data-zoom='1.5']")
+    page.wait_for_function(LOADED, arg=[10, 1440])       # 374 × 1.5 × 2 → 1080; 1440 is already sharper
+    assert page.evaluate(READING)["page"] == 10
+    page.click(".zoom-btn[data-zoom='1']")
+    fit = page.evaluate(READING)
+    assert fit["page"] == 10 and abs(fit["down"] - before["down"]) < 0.02 and abs(fit["scale"] - 1) < 0.01
+
+    # Pinch on the phone: two fingers spread from 100 to 160 px → 160 %, page 10 stays under them.
+    page.evaluate(PINCH, [100, 160])
+    pinched = page.evaluate(READING)
+    assert abs(pinched["scale"] - 1.6) < 0.05 and pinched["page"] == 10, pinched
+    assert page.get_attribute(".zoom-btn[data-zoom='1']", "aria-pressed") == "false"
+    page.wait_for_function("() => document.querySelectorAll('img.page-img').length >= 3")
+    widths = page.evaluate("() => Array.from(document.querySelectorAll('img.page-img'), i => +i.dataset.width)")
+    assert max(widths) <= 1440          # 374 × 1.6 × 2 = 1197 → 1440 at most, never the 2160 of 200 % at 3
+
+    # No page failed, and the zoomed viewer passes axe.
+    assert page.locator(".page-failed").count() == 0
+    assert axe_violations(page) == []
+    page.screenshot(path=str(ARTIFACTS / "viewer_pinch.png"))
