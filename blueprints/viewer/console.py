@@ -45,11 +45,25 @@ def _managed(doc_id: int) -> Document:
     return document
 
 
+POLL_SECONDS = 3   # how often the list asks again while a document converts
+
+
+def _console_rows() -> list[Document]:
+    return db.session.scalars(managed_documents(current_user).limit(200)).all()
+
+
 @bp.get("/admin/documents")
 @roles_required("dept_admin")
 def console_documents():
-    rows = db.session.scalars(managed_documents(current_user).limit(200)).all()
-    return render_template("viewer/console_list.html", documents=rows, **_choices())
+    return render_template("viewer/console_list.html", documents=_console_rows(), poll_seconds=POLL_SECONDS,
+                           **_choices())
+
+
+@bp.get("/admin/documents/rows")
+@roles_required("dept_admin")
+def console_document_rows():
+    """The list alone, polled while a conversion runs (viewer/_console_rows.html)."""
+    return render_template("viewer/_console_rows.html", documents=_console_rows(), poll_seconds=POLL_SECONDS)
 
 
 @bp.post("/admin/documents")
@@ -77,7 +91,8 @@ def console_upload():
     doc_id = document.id
     task = tasks.submit("document_convert", document.title, payload={"document_id": doc_id})
     if request.htmx:
-        return render_template("admin/_task_progress.html", task=task)
+        # The list shows the new row (converting) at once, and then polls until its conversion ends.
+        return render_template("admin/_task_progress.html", task=task), {"HX-Trigger": "documents-changed"}
     flash(_("문서를 올렸습니다. 변환이 끝나면 목록에 표시됩니다."), "success")
     return redirect(url_for("viewer.console_document", doc_id=doc_id))
 
