@@ -36,7 +36,8 @@ def init_app(app: Flask) -> None:
     register_console_link("lettering.lines", _l("회선"), order=22)
     register_console_link("lettering.campaigns", _l("캠페인"), order=23)
     register_console_link("lettering.optouts", _l("수신 거부"), order=24)
+    register_console_link("lettering.alimtalk_templates", _l("알림톡 템플릿"), role="admin", order=24)
     register_console_link("lettering.dead_jobs", _l("실패 작업"), role="admin", order=25)
 
 
-from blueprints.lettering import calls, campaigns, jobs, lines, optouts, stats  # noqa: F401
+from blueprints.lettering import alimtalk, calls, campaigns, jobs, lines, optouts, stats  # noqa: F401
