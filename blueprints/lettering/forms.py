@@ -4,17 +4,16 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from core.models.lettering import MESSAGE_MAX
-
 
 class LineForm(FlaskForm):
     number = StringField(_l("회선번호"), validators=[DataRequired(_l("회선번호를 입력해 주세요.")), Length(max=40)])
     extension = StringField(_l("내선"), validators=[Optional(), Length(max=16)])
     department = SelectField(_l("부서"), choices=[], validate_choice=True)
-    institution = StringField(_l("표시기관명"), default="고양특례시", validators=[Length(max=64)])
-    message = StringField(_l("안내문구"), validators=[
-        DataRequired(_l("안내문구를 입력해 주세요.")),
-        Length(max=MESSAGE_MAX, message=_l("안내문구는 %(max)d자 이하여야 합니다.", max=MESSAGE_MAX))])
+    # No Length here: WTForms would render maxlength, and a browser cuts a longer paste silently; the line rules
+    # (core.lettering.lines_import.validate) refuse it and say why.
+    institution = StringField(_l("표시기관명"), default="고양특례시")
+    # The length is the line rule's (core.lettering.line_rules.message_problem), which says how long it is.
+    message = StringField(_l("안내문구"), validators=[DataRequired(_l("안내문구를 입력해 주세요."))])
     logo_url = StringField(_l("로고 URL"), validators=[Optional(), Length(max=500)])
     active = BooleanField(_l("사용 중"), default=True)
 

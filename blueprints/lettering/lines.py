@@ -8,7 +8,7 @@ from blueprints.lettering import bp
 from blueprints.lettering.forms import LineForm, LinesImportForm
 from blueprints.lettering.scope import check_department, department_scope
 from core.audit import record
-from core.i18n import N_
+from core.i18n import N_, Message
 from core.lettering.lines_import import LineError, LinesFileError, clean_text, line_prefixes, read_rows, save_line
 from core.models.lettering import Line
 from core.models.organization import Department
@@ -77,18 +77,21 @@ def _save(form: LineForm, line: Line | None):
     if form.validate_on_submit():
         raw = {name: getattr(form, name).data or "" for name in
                ("number", "extension", "department", "institution", "message", "logo_url")}
+        notices: list[Message] = []
         try:
             saved = save_line(db.session, raw, line, active=form.active.data,
-                              prefixes=line_prefixes(current_app.config))
+                              prefixes=line_prefixes(current_app.config), notices=notices)
         except LineError as exc:
             db.session.rollback()
             for name, problem in exc.errors.items():
                 getattr(form, name).errors = [*getattr(form, name).errors, translated(problem.detail)]
         else:
             record(db.session, "lettering.line.save", user=current_user, target=saved.number,
-                   created=line is None, **client_info())
+                   created=line is None, notices=[str(n) for n in notices], **client_info())
             db.session.commit()
             flash(_("회선 %(number)s을(를) 저장했습니다.", number=format_korean(saved.number)), "success")
+            for notice in notices:
+                flash(translated(notice.detail), "info")
             return redirect(url_for("lettering.lines", q=saved.extension or format_korean(saved.number)))
     status = 422 if request.method == "POST" else 200
     return render_template("lettering/line_form.html", form=form, line=line), status

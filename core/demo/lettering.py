@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.lettering.lines_import import department_search_key, line_number_problem, line_prefixes
+from core.lettering.line_rules import Directory, directory_check, line_number_problem, line_prefixes
+from core.lettering.lines_import import department_search_key
 from core.models.lettering import MESSAGE_MAX, AlimTalkTemplate, Campaign, Line
 from core.models.organization import Department
 from core.timeutil import utcnow
@@ -78,14 +79,31 @@ def _number_pool(rng: random.Random) -> tuple[list[str], list[str]]:
     return hall, centres
 
 
-def _take(pool: list[str], taken: set[str], prefixes: tuple[str, ...]) -> str | None:
-    """The next unused number from ``pool`` in E.164 that the line rules allow (``LINE_NUMBER_PREFIXES``),
-    or None when the pool is empty."""
-    while pool:
-        number = "+82" + pool.pop().replace("-", "")[1:]
-        if number not in taken and line_number_problem(number, prefixes) is None:
-            return number
-    return None
+class _Pool:
+    """Numbers for the demo lines, in E.164, that the line rules allow (``LINE_NUMBER_PREFIXES``, never another
+    department's directory number): first those nobody in the directory has, then, when they run out, the
+    department's own directory numbers (allowed; the import would report them)."""
+
+    def __init__(self, numbers: list[str], taken: set[str], prefixes: tuple[str, ...], directory: Directory) -> None:
+        self.free: list[str] = []
+        self.own: dict[int, list[str]] = {}
+        for text in numbers:
+            number = "+82" + text.replace("-", "")[1:]
+            if number in taken or line_number_problem(number, prefixes) is not None:
+                continue
+            holders = {holder.department_id for holder in directory.of(number)}
+            if not holders:
+                self.free.append(number)
+            elif len(holders) == 1 and (owner := holders.pop()) is not None \
+                    and directory_check(number, owner, directory)[0] is None:  # the rule itself says so
+                self.own.setdefault(owner, []).append(number)
+
+    def take(self, department_id: int) -> str | None:
+        """The next number for a line of ``department_id``, or None when none is left."""
+        if self.free:
+            return self.free.pop()
+        own = self.own.get(department_id)
+        return own.pop() if own else None
 
 
 def _seed_lines(session: Session, prefixes: tuple[str, ...]) -> int:
@@ -98,7 +116,8 @@ def _seed_lines(session: Session, prefixes: tuple[str, ...]) -> int:
     scale = TARGET_LINES / sum(weights)
     taken_numbers = set(session.scalars(select(Line.number)))
     taken_extensions = set(session.scalars(select(Line.extension).where(Line.extension.is_not(None))))
-    hall, centres = _number_pool(rng)
+    directory = Directory.load(session)
+    hall, centres = (_Pool(numbers, taken_numbers, prefixes, directory) for numbers in _number_pool(rng))
     extension = 20000
     added = 0
     for dept, weight in zip(departments, weights, strict=True):
@@ -106,7 +125,7 @@ def _seed_lines(session: Session, prefixes: tuple[str, ...]) -> int:
         pool = centres if is_local else hall
         message = guidance_for(dept.name)
         for _ in range(max(1, round(weight * scale))):
-            number = _take(pool, taken_numbers, prefixes)
+            number = pool.take(dept.id)
             if number is None:
                 break
             extension += 1

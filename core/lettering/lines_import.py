@@ -28,10 +28,19 @@ from sqlalchemy.orm import Session
 
 from core import spreadsheet
 from core.i18n import N_, Message, MessageError
-from core.models.lettering import MESSAGE_MAX, Line
+from core.lettering.line_rules import (
+    DUPLICATE_LINE,
+    DUPLICATE_ROW,
+    PERSONAL_PREFIXES,  # noqa: F401  (imported from here by older code)
+    Directory,
+    directory_check,
+    line_number_problem,
+    line_prefixes,
+    message_problem,
+)
+from core.models.lettering import Line
 from core.models.organization import Department
-from core.phone import to_domestic_digits, try_normalize
-from core.settings import DEFAULTS
+from core.phone import try_normalize
 from core.spreadsheet import Limits, SpreadsheetError
 from core.tasks import Progress, TaskInput, task
 
@@ -74,11 +83,13 @@ class ImportReport:
     unchanged: int = 0
     # [{"row": 7, "reason": "<Korean text>", "messages": [{"msgid": "...", "params": {...}}]}]
     rejected: list[dict[str, Any]] = field(default_factory=list)
+    # Imported, but worth a look (a number shared with the department's own directory entry); same shape.
+    notices: list[dict[str, Any]] = field(default_factory=list)
     created_departments: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
-                "rejected_count": len(self.rejected), "rejected": self.rejected,
+                "rejected_count": len(self.rejected), "rejected": self.rejected, "notices": self.notices,
                 "created_departments": self.created_departments}
 
 
@@ -125,41 +136,12 @@ def _line_number(raw: str) -> str | None:
     return try_normalize(text)
 
 
-# Numbers that belong to a person, never to the city's switchboard: mobiles (010, 011, 016-019) and 070
-# internet telephony, which anyone can take out. ``/verify`` vouches for every line to citizens.
-PERSONAL_PREFIXES = ("+8210", "+8211", "+8216", "+8217", "+8218", "+8219", "+8270")
-
-
-def line_prefixes(settings: dict[str, Any] | None = None) -> tuple[str, ...]:
-    """``LINE_NUMBER_PREFIXES`` (comma-separated E.164 prefixes, e.g. ``+82318075,+82319``) as a tuple;
-    empty when the setting is blank (then any landline or representative number may be a line)."""
-    raw = (settings or DEFAULTS).get("LINE_NUMBER_PREFIXES", DEFAULTS["LINE_NUMBER_PREFIXES"])
-    items = raw if isinstance(raw, (list, tuple)) else str(raw or "").split(",")
-    return tuple(p for p in ("".join(str(item).split()) for item in items) if p)
-
-
-def _shown_prefix(prefix: str) -> str:
-    """``+82318075`` → ``031-8075``, ``+82319`` → ``031-9``, as people read a range."""
-    domestic = to_domestic_digits(prefix)
-    area = 2 if domestic.startswith("02") else 3
-    return domestic[:area] + ("-" + domestic[area:] if len(domestic) > area else "")
-
-
-def line_number_problem(number: str, prefixes: tuple[str, ...]) -> Message | None:
-    """Why an E.164 number may not be an official line, or None. The one rule every way of creating or
-    editing a line applies (the import, the console form, the demo data)."""
-    if number.startswith(PERSONAL_PREFIXES):
-        return Message(N_("휴대전화나 인터넷전화(070) 번호는 공식 회선으로 등록할 수 없습니다. "
-                          "시의 일반 전화나 대표번호를 입력해 주세요."))
-    if prefixes and not number.startswith(prefixes):
-        return Message(N_("회선번호가 시의 번호 대역(%(prefixes)s)에 속하지 않습니다."),
-                       {"prefixes": ", ".join(_shown_prefix(p) for p in prefixes)})
-    return None
-
-
 def clean_text(value: str | None) -> str:
     """Text without control characters (a NUL byte cannot even be stored in PostgreSQL)."""
-    return "".join(c for c in (value or "") if c in "\t\n" or unicodedata.category(c) != "Cc")
+    # NFC: a spreadsheet saved on a Mac holds decomposed Hangul (안 as three jamo), which would count three
+    # times against the message's 64 characters and never match a department's name.
+    text = unicodedata.normalize("NFC", value or "")
+    return "".join(c for c in text if c in "\t\n" or unicodedata.category(c) != "Cc")
 
 
 def validate(raw: dict[str, str], prefixes: tuple[str, ...] | None = None) -> LineValues:
@@ -187,11 +169,8 @@ def validate(raw: dict[str, str], prefixes: tuple[str, ...] | None = None) -> Li
     if len(institution) > 64:
         errors["institution"] = Message(N_("표시기관명은 64자 이하여야 합니다."))
     message = " ".join((raw.get("message") or "").split())
-    if not message:
-        errors["message"] = Message(N_("안내문구가 비어 있습니다."))
-    elif len(message) > MESSAGE_MAX:
-        errors["message"] = Message(N_("안내문구는 %(max)s자 이하여야 합니다 (현재 %(length)s자)."),
-                                    {"max": MESSAGE_MAX, "length": len(message)})
+    if problem := message_problem(message):
+        errors["message"] = problem
     logo_url = (raw.get("logo_url") or "").strip()
     if logo_url and not _valid_logo(logo_url):
         errors["logo_url"] = Message(N_("로고URL은 http:// 또는 https:// 로 시작하는 주소여야 합니다."))
@@ -268,6 +247,8 @@ def import_rows(session: Session, rows: Iterable[tuple[int, dict[str, str]]],
     seen_extensions: dict[str, int] = {}
     planned: list[LineValues] = []
     total = len(rows)
+    departments = _Departments(session)
+    directory = Directory.load(session)
     for i, (row_no, raw) in enumerate(rows, start=1):
         try:
             values = validate(raw, prefixes)
@@ -275,16 +256,21 @@ def import_rows(session: Session, rows: Iterable[tuple[int, dict[str, str]]],
             report.rejected.append(_rejection(row_no, list(exc.errors.values())))
         else:
             problem = _conflict(values, row_no, by_extension, seen_numbers, seen_extensions)
+            notice = None
+            if problem is None:
+                dept = departments.get(values.department, values.institution, create=False)
+                problem, notice = directory_check(values.number, dept.id if dept else None, directory)
             if problem:
                 report.rejected.append(_rejection(row_no, [problem]))
             else:
+                if notice:
+                    report.notices.append(_rejection(row_no, [notice]))
                 seen_numbers[values.number] = row_no
                 if values.extension:
                     seen_extensions[values.extension] = row_no
                 planned.append(values)
         if progress:
             progress(i, total)
-    departments = _Departments(session)
     for values in planned:
         _store(session, values, departments, lines, report)
     session.flush()
@@ -300,7 +286,7 @@ def _rejection(row_no: int, problems: list[Message]) -> dict[str, Any]:
 def _conflict(values: LineValues, row_no: int, by_extension: dict[str, Line],
               seen_numbers: dict[str, int], seen_extensions: dict[str, int]) -> Message | None:
     if values.number in seen_numbers:
-        return Message(N_("회선번호가 %(row)s행과 중복됩니다."), {"row": seen_numbers[values.number]})
+        return Message(DUPLICATE_ROW, {"row": seen_numbers[values.number]})
     if values.extension:
         if values.extension in seen_extensions:
             return Message(N_("내선 %(extension)s이(가) %(row)s행과 중복됩니다."),
@@ -347,21 +333,31 @@ def import_task(session: Session, progress: Progress, given: TaskInput) -> dict[
 # --- one line from the console -------------------------------------------------------------------
 
 def save_line(session: Session, raw: dict[str, str], line: Line | None = None, *, active: bool = True,
-              prefixes: tuple[str, ...] | None = None) -> Line:
-    """Create a line (``line`` None) or edit one; raises :class:`LineError` on bad values
-    or when the number or extension belongs to another line. The caller commits."""
+              prefixes: tuple[str, ...] | None = None, notices: list[Message] | None = None) -> Line:
+    """Create a line (``line`` None) or edit one; raises :class:`LineError` on bad values, when the number or
+    extension belongs to another line, or when the directory gives the number to another department
+    (``core.lettering.line_rules``). A notice (the number is also the department's own directory entry) is
+    appended to ``notices``. The caller commits."""
     values = validate(raw, prefixes)
     errors: dict[str, Message] = {}
     same_number = session.scalar(select(Line).where(Line.number == values.number))
     if same_number is not None and same_number is not line:
-        errors["number"] = Message(N_("이미 등록된 회선번호입니다."))
+        errors["number"] = Message(DUPLICATE_LINE)
     if values.extension:
         same_ext = session.scalar(select(Line).where(Line.extension == values.extension))
         if same_ext is not None and same_ext is not line:
             errors["extension"] = Message(N_("이미 다른 회선에서 쓰는 내선입니다."))
+    departments = _Departments(session)
+    existing = departments.get(values.department, values.institution, create=False)
+    refusal, notice = directory_check(values.number, existing.id if existing else None,
+                                      Directory.load(session, [values.number]))
+    if refusal is not None and "number" not in errors:
+        errors["number"] = refusal
     if errors:
         raise LineError(errors)
-    dept = _Departments(session).get(values.department, values.institution)
+    if notice is not None and notices is not None:
+        notices.append(notice)
+    dept = existing or departments.get(values.department, values.institution)
     if line is None:
         line = Line(active=True)
         session.add(line)

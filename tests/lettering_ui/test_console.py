@@ -74,12 +74,13 @@ def test_edit_line_enforces_64_characters(client, login, users, lines):
     login("bus_admin")
     url = f"/admin/lettering/lines/{lines[0].id}"
     html = client.get(url).get_data(as_text=True)
-    assert 'maxlength="64"' in html and "버스·택시 민원 안내 전화입니다" in html
+    # No maxlength: a browser would cut a longer paste silently (issue 11); the server refuses it instead.
+    assert 'maxlength="64"' not in html and "버스·택시 민원 안내 전화입니다" in html
     form = {"csrf_token": csrf_token_from(html), "number": "031-8075-9571", "extension": "3005",
             "department": "대중교통과", "institution": "고양특례시", "message": "가" * 65, "logo_url": "",
             "active": "y"}
     bad = client.post(url, data=form)
-    assert bad.status_code == 422 and "64자" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "64자 이하여야 합니다 (현재 65자)" in bad.get_data(as_text=True)
     form["message"] = "버스 노선 개편 안내 전화입니다"
     good = client.post(url, data=form)
     assert good.status_code == 302
