@@ -85,6 +85,7 @@ def _input(form: TemplateForm, template: AlimTalkTemplate | None) -> templates.T
 
 def _probe(data: templates.TemplateInput, template: AlimTalkTemplate | None) -> AlimTalkTemplate:
     """An unsaved template from the form, for the checker and the preview."""
+    data = templates.normalise(data)
     return AlimTalkTemplate(code=template.code if template else data.code, kind=data.kind, body=data.body,
                             extra=data.extra if data.kind == "extra" else "",
                             buttons=[{k: v for k, v in b.items() if v or k != "url"} for b in data.buttons])

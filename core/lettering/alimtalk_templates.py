@@ -106,17 +106,25 @@ class SaveResult:
     reset: bool = False      # an approved or pending template's content changed: back to draft
 
 
-def _normalise(data: TemplateInput) -> TemplateInput:
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean_text(text: str) -> str:
+    """Line ends as ``\n`` and no control characters (PostgreSQL refuses NUL; Kakao counts what is left)."""
+    return _CONTROL.sub("", str(text or "").replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def normalise(data: TemplateInput) -> TemplateInput:
     buttons = []
     for b in data.buttons:
-        item = {"name": str(b.get("name") or "").strip(), "kind": str(b.get("kind") or "")}
+        item = {"name": clean_text(b.get("name")).strip(), "kind": clean_text(b.get("kind"))}
         if item["kind"] == "link":
-            item["url"] = str(b.get("url") or "").strip()
+            item["url"] = clean_text(b.get("url")).strip()
         buttons.append(item)
-    return TemplateInput(code=data.code.strip(), name=data.name.strip()[:128], kind=data.kind,
-                         body=data.body.replace("\r\n", "\n").replace("\r", "\n"),
-                         extra=data.extra.replace("\r\n", "\n").replace("\r", "\n") if data.kind == "extra"
-                         else data.extra.strip(), buttons=buttons)
+    extra = clean_text(data.extra)
+    return TemplateInput(code=data.code.strip(), name=clean_text(data.name).strip()[:128], kind=data.kind,
+                         body=clean_text(data.body), extra=extra if data.kind == "extra" else extra.strip(),
+                         buttons=buttons)
 
 
 def save_template(session: Session, template: AlimTalkTemplate | None, data: TemplateInput,
@@ -126,7 +134,7 @@ def save_template(session: Session, template: AlimTalkTemplate | None, data: Tem
     saved only as a draft; asking for review with problems saves nothing. Changing the content of an approved
     or pending template sends it back to draft: Kakao reviews every content change again."""
     now = now or utcnow()
-    data = _normalise(data)
+    data = normalise(data)
     if template is None:
         if not CODE_PATTERN.fullmatch(data.code):
             return SaveResult(None, [], "bad_code")
@@ -158,7 +166,7 @@ def save_template(session: Session, template: AlimTalkTemplate | None, data: Tem
 def change_status(session: Session, template: AlimTalkTemplate, status: str, comment: str,
                   settings: Mapping[str, Any], now: datetime | None = None) -> str:
     """Record an inspection status; returns a key of REFUSED, or "" when recorded (the caller commits)."""
-    comment = (comment or "").strip()
+    comment = clean_text(comment).strip()
     if status not in TRANSITIONS.get(template.status, ()):
         return "bad_transition"
     if len(comment) > 1000:
