@@ -45,6 +45,7 @@ DEFAULTS: dict[str, Any] = {
     "QUIET_HOURS_END": 8,                     # KST hour, exclusive
     "ALIMTALK_STALE_HOURS": 12,               # held messages older than this are dropped
     "RETENTION_DAYS": 30,
+    "LETTERING_HOLDOUT_PERCENT": 0,           # share of outgoing calls left unlettered on purpose (core.lettering.holdout)
     "WORKER_CONCURRENCY": 4,
     "LETTERING_MAX_BACKLOG": 50000,           # queued jobs above which the PBX webhook answers 429
     "VERIFY_RATE_PER_MINUTE": 20,             # citizens' /verify look-ups per IP per minute (all processes)

@@ -15,7 +15,7 @@ LEFT, RIGHT, TOP, BOTTOM = 44, 8, 12, 36
 class Series:
     name: str
     label: str
-    values: list[int]
+    values: list[int | None]       # None: no value for that period (a rate without calls), drawn as a gap
 
 
 @dataclass
@@ -36,6 +36,7 @@ class Chart:
     height: int = HEIGHT
     plot_bottom: int = HEIGHT - BOTTOM
     left: int = LEFT
+    unit: str = ""                 # "%" for rates: no total row (a sum of rates means nothing)
 
     @property
     def rows(self) -> list[tuple[str, list[int]]]:
@@ -54,12 +55,15 @@ def nice_max(value: int) -> int:
     return 10 * magnitude
 
 
-def build(chart_id: str, kind: str, title: str, x_labels: list[str], series: list[Series], desc: str = "") -> Chart:
+def build(chart_id: str, kind: str, title: str, x_labels: list[str], series: list[Series], desc: str = "",
+          unit: str = "") -> Chart:
     n = len(x_labels)
-    tallest = max((sum(s.values[i] for s in series) if kind == "bar" else max((s.values[i] for s in series), default=0))
+    tallest = max((sum(s.values[i] or 0 for s in series) if kind == "bar"
+                   else max((s.values[i] or 0 for s in series), default=0))
                   for i in range(n)) if n and series else 0
-    chart = Chart(chart_id, kind, title, desc or _describe(title, series), x_labels, series, y_max=nice_max(tallest),
-                  label_step=max(1, math.ceil(n / 8)))
+    y_max = 100 if unit == "%" else nice_max(tallest)
+    chart = Chart(chart_id, kind, title, desc or _describe(title, series, unit), x_labels, series, y_max=y_max,
+                  label_step=max(1, math.ceil(n / 8)), unit=unit)
     plot_h = HEIGHT - TOP - BOTTOM
     band = (WIDTH - LEFT - RIGHT) / max(n, 1)
 
@@ -92,13 +96,17 @@ def build(chart_id: str, kind: str, title: str, x_labels: list[str], series: lis
                                        "series": k, "label": f"{x_labels[i]} {s.label}: {value}"})
     else:
         for k, s in enumerate(series):
-            points = [(round(LEFT + i * band + band / 2, 1), y_of(v), f"{x_labels[i]} {s.label}: {v}")
-                      for i, v in enumerate(s.values)]
+            points = [(round(LEFT + i * band + band / 2, 1), y_of(v), f"{x_labels[i]} {s.label}: {v}{unit}")
+                      for i, v in enumerate(s.values) if v is not None]
             chart.lines.append({"series": k, "points": points,
                                 "path": " ".join(f"{x},{y}" for x, y, _ in points)})
     return chart
 
 
-def _describe(title: str, series: list[Series]) -> str:
+def _describe(title: str, series: list[Series], unit: str = "") -> str:
+    if unit:
+        last = gettext("마지막 값")
+        return f"{title}: " + ", ".join(
+            f"{s.label} {last} {next((v for v in reversed(s.values) if v is not None), '–')}{unit}" for s in series)
     total = gettext("합계")
-    return f"{title}: " + ", ".join(f"{s.label} {total} {sum(s.values)}" for s in series)
+    return f"{title}: " + ", ".join(f"{s.label} {total} {sum(v or 0 for v in s.values)}" for s in series)

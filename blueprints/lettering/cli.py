@@ -104,8 +104,20 @@ def call_events(call_id: str, line: Line, peer: str, rng: random.Random, answer_
 @click.option("--answer-share", default=0.6, show_default=True, type=click.FloatRange(0, 1),
               help="받는 통화의 비율 (나머지는 부재중)")
 @click.option("--seed", default=None, type=int, help="같은 통화를 다시 만들 난수 시드")
-def demo_calls_command(count: int, base_url: str, interval: float, answer_share: float, seed: int | None) -> None:
-    """서명된 데모 PBX 이벤트를 실행 중인 앱에 보냅니다 (Send signed demo PBX events over HTTP)."""
+@click.option("--days", default=None, type=click.IntRange(1, 400),
+              help="지난 N일의 끝난 통화를 데이터베이스에 바로 기록합니다 (홀드아웃 포함, 통계용)")
+def demo_calls_command(count: int, base_url: str, interval: float, answer_share: float, seed: int | None,
+                       days: int | None) -> None:
+    """서명된 데모 PBX 이벤트를 실행 중인 앱에 보냅니다 (Send signed demo PBX events over HTTP).
+    --days N: N일 동안의 끝난 통화를 바로 기록합니다 (Write N days of finished calls for the statistics)."""
+    if days is not None:
+        from core.lettering.demo_history import seed_history
+
+        report = seed_history(db.session, current_app.config, days)
+        db.session.commit()
+        click.echo(json.dumps({"days": report.days, "outgoing": report.outgoing, "incoming": report.incoming,
+                               "holdout": report.holdout}, ensure_ascii=False))
+        return
     lines = list(db.session.scalars(select(Line).where(Line.active).order_by(Line.id)))
     if not lines:
         raise click.ClickException("회선이 없습니다. 먼저 `flask --app app seed-demo` 또는 "

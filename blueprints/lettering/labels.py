@@ -6,6 +6,7 @@ from core.lettering.policy import REASONS
 LETTERING = {
     "pending": _l("처리 중"), "accepted": _l("표시됨"), "unsupported_device": _l("미지원 단말"),
     "not_subscriber": _l("미가입"), "failed": _l("실패"), "opted_out": _l("수신 거부"), "no_line": _l("미등록 회선"),
+    "holdout": _l("홀드아웃(비교군)"), "incoming": _l("수신 전화"),
 }
 OUTCOME = {"answered": _l("통화 연결"), "missed": _l("부재중"), "ended": _l("종료")}
 ALIMTALK = {

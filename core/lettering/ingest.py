@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from core import jobs, jsonsafe
 from core.i18n import N_
+from core.lettering.holdout import assigner
 from core.lettering.lookup import find_lines
 from core.models.calls import Call, CallEvent, CallLog
 from core.phone import format_korean, mask, try_normalize
@@ -206,6 +207,7 @@ def store_events(session: Session, events: list[PbxEvent], settings: dict) -> tu
         Call.call_id.in_({e.call_id for e in fresh})))}
     lines = find_lines(session, [e.line for e in fresh if e.call_id not in calls])
     hash_key, enc_key = settings["PHONE_HASH_KEY"], settings["PHONE_ENCRYPTION_KEY"]
+    held_out = assigner(settings)
     for event in fresh:
         if event.call_id in calls:
             continue
@@ -219,6 +221,9 @@ def store_events(session: Session, events: list[PbxEvent], settings: dict) -> tu
         if event.type == "incoming":
             call.lettering_status = "incoming"
             call.peer_encrypted = None  # nothing is ever sent for a call the citizen made
+        else:
+            # The arm is written once, here: dispatch reads it, and a later change of the share moves no call.
+            call.holdout = held_out(event.call_id)
         session.add(call)
         calls[event.call_id] = call
     session.flush()  # the new calls' ids, for their timeline rows

@@ -1,7 +1,8 @@
 """The AlimTalk fallback decision: a pure function of the call and the guards, so it is table-tested.
 
 Order of the guards (the first that applies decides):
-1. opted out → skip; 2. lettering was shown (``accepted``) → skip; 3. no line or no number → skip;
+1. opted out → skip; 2. lettering was shown (``accepted``) → skip; 3. held out (the comparison arm,
+   ``core.lettering.holdout``), no line or no number → skip;
 4. policy ``never`` → skip; ``missed_only`` and the citizen answered → skip;
 5. the frequency cap is reached → skip;
 6. stale (older than ``stale_hours`` now, or by the end of the quiet hours) → drop;
@@ -33,6 +34,7 @@ REASONS = {
     "unsupported_device": N_("레터링 미지원 단말"),
     "not_subscriber": N_("레터링 미가입 통신사"),
     "failed": N_("레터링 요청 실패"),
+    "holdout": N_("홀드아웃(비교군)이라 보내지 않음"),
 }
 
 
@@ -105,6 +107,8 @@ def decide(situation: Situation, guards: Guards) -> Decision:
         return Decision("skip", "opted_out")
     if s.lettering_status == "accepted":
         return Decision("skip", "lettered")
+    if s.lettering_status == "holdout":
+        return Decision("skip", "holdout")
     if s.lettering_status in ("no_line", "opted_out"):
         return Decision("skip", s.lettering_status if s.lettering_status == "no_line" else "opted_out")
     if not s.has_number:

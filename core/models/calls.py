@@ -9,7 +9,8 @@
     NULL once delivery no longer needs it or after ``RETENTION_DAYS`` (``core.lettering.retention``).
     ``peer_masked``: ``010-****-5678`` — the ONLY form a page or a log may show.
   - ``lettering_status``: pending | accepted | unsupported_device | not_subscriber | failed | opted_out |
-    no_line (the PBX named no known active line) | incoming (a citizen called us: nothing is sent).
+    no_line (the PBX named no known active line) | incoming (a citizen called us: nothing is sent) |
+    holdout (left unlettered on purpose, the comparison arm: nothing is sent).
     ``carrier_request_id``: the carrier's ``requestId``. ``lettering_error``: why it failed.
   - ``outcome``: answered | missed | ended (NULL while ringing). ``dialed_at``, ``answered_at``,
     ``ended_at``, ``duration_s``.
@@ -20,6 +21,8 @@
     ``alimtalk_result_code``: the provider's code
     (0, -1005, -2001, -3001, -9000). ``alimtalk_request_id``; ``alimtalk_sent_at`` (counts for the cap).
   - ``receipt_status``: the carrier's best receipt: not_displayed < displayed < after_call_displayed.
+  - ``holdout``: the call id put the call in the holdout arm (``core.lettering.holdout``), written once by
+    ingest. ``carrier_latency_ms`` / ``alimtalk_latency_ms``: the provider's answer time, retries included.
 
 ``CallEvent`` (``call_events``) — every accepted PBX event: ``event_id`` (unique; repeats are ignored),
 ``call_id`` (PBX id), ``type``, ``at`` (PBX time), ``received_at``, ``detail`` (JSON without the citizen's
@@ -34,21 +37,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base
 from core.timeutil import utcnow
 
 LETTERING_STATUSES = ("pending", "accepted", "unsupported_device", "not_subscriber", "failed", "opted_out",
-                      "no_line", "incoming")
+                      "no_line", "incoming", "holdout")
 OUTCOMES = ("answered", "missed", "ended")
 LOG_KINDS = ("event", "carrier", "state", "fallback", "alimtalk", "receipt")
 
 
 class Call(Base):
     __tablename__ = "calls"
-    __table_args__ = (Index("ix_calls_peer_hash_department_id", "peer_hash", "department_id"),)
+    __table_args__ = (Index("ix_calls_peer_hash_department_id", "peer_hash", "department_id"),
+                      Index("ix_calls_peer_hash_created_at", "peer_hash", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[str] = mapped_column(String(64), unique=True)
@@ -74,6 +78,11 @@ class Call(Base):
     alimtalk_request_id: Mapped[str] = mapped_column(String(64), default="")
     alimtalk_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     receipt_status: Mapped[str | None] = mapped_column(String(24))
+    # Statistics (0017_stats): the holdout arm, decided from the call id when ingest first sees the call
+    # (core.lettering.holdout), and how long each provider took to answer, for provider health.
+    holdout: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    carrier_latency_ms: Mapped[int | None] = mapped_column(Integer)
+    alimtalk_latency_ms: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 

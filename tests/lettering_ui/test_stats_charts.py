@@ -75,23 +75,26 @@ def test_stats_page_renders_accessible_svg_charts_with_the_numbers(client, login
     make_user("boss", role="admin")
     login("boss")
     html = client.get("/admin/lettering/stats?days=7").get_data(as_text=True)
-    assert html.count("<svg viewBox=\"0 0 640 240\" role=\"img\"") == 5
-    for chart_id in ("chart-calls", "chart-lettering", "chart-alimtalk", "chart-optouts", "chart-landing"):
+    assert html.count("<svg viewBox=\"0 0 640 240\" role=\"img\"") == 6
+    for chart_id in ("chart-calls", "chart-lettering", "chart-answer-rate", "chart-alimtalk", "chart-optouts",
+                     "chart-landing"):
         svg = html.split(f'id="{chart_id}"', 1)[1].split("</svg>", 1)[0]
         assert 'role="img"' in svg and f'aria-labelledby="{chart_id}-title {chart_id}-desc"' in svg
         assert f'<title id="{chart_id}-title">' in svg and f'<desc id="{chart_id}-desc">' in svg
     calls = html.split('id="chart-calls"', 1)[1].split("</figure>", 1)[0]
-    assert "통화: 3</title>" in calls and "통화: 2</title>" in calls
-    assert "통화 합계 5" in calls                                           # the <desc>
+    assert "발신: 3</title>" in calls and "발신: 2</title>" in calls
+    assert "발신 합계 5" in calls and "수신 합계 0" in calls                   # the <desc>
     table = calls.split("<tfoot>", 1)[1]
     assert re.search(r"합계</th><td>5</td>", table)
     lettering = html.split('id="chart-lettering"', 1)[1].split("</figure>", 1)[0]
     assert "미지원 단말: 1</title>" in lettering and "미가입: 1</title>" in lettering
     landing = html.split('id="chart-landing"', 1)[1].split("</figure>", 1)[0]
     assert "방문: 2</title>" in landing and "링크 클릭: 1</title>" in landing and "<polyline" in landing
-    assert "50%" in html                                                     # lettered answer rate 1/2
+    assert "아직 통화가 부족합니다" in html                                    # the lift needs 30 calls per arm
+    rates = html.split('id="chart-answer-rate"', 1)[1].split("</figure>", 1)[0]
+    assert "레터링: 50%</title>" in rates and "<tfoot>" not in rates         # 1 of 2 finished; no sum of rates
     dept = client.get(f"/admin/lettering/stats?days=7&dept={lines[1].department_id}").get_data(as_text=True)
-    assert "통화 합계 1" in dept
+    assert "발신 합계 1" in dept
     assert client.get("/admin/lettering/stats?days=abc&dept=x").status_code == 200
 
 
