@@ -37,7 +37,7 @@ class TemplateForm(FlaskForm):
 
 
 class StatusForm(FlaskForm):
-    status = SelectField(_l("검수 상태"), choices=[(k, _l(v)) for k, v in templates.STATUSES.items()],
+    status = SelectField(_l("기록할 검수 상태"), choices=[(k, _l(v)) for k, v in templates.STATUSES.items()],
                          validate_choice=True)
     comment = TextAreaField(_l("검수 의견"), validators=[Optional(), Length(max=1000)])
 
@@ -167,7 +167,7 @@ def _status_form(template: AlimTalkTemplate | None) -> StatusForm | None:
         return None
     form = StatusForm(formdata=None)
     allowed = templates.TRANSITIONS.get(template.status, ())
-    form.status.choices = [(k, _(v)) for k, v in templates.STATUSES.items() if k in allowed]
+    form.status.choices = [(k, _(templates.STATUSES[k])) for k in allowed]  # the likeliest next step first
     return form
 
 
