@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from blueprints.lettering import bp, labels
 from blueprints.lettering.scope import check_department, department_scope
-from blueprints.lettering.timeline import carrier_error, describe
+from blueprints.lettering.timeline import carrier_error, describe, ordered, ordered_events, receipts
 from core.audit import record
 from core.lettering.optout import is_opted_out
 from core.models.calls import Call, CallEvent, CallLog
@@ -81,9 +81,9 @@ def _names(ids: list[int | None]) -> dict[int, str]:
 def call_detail(call_pk: int):
     call = db.session.get(Call, call_pk) or abort(404)
     check_department(call.department_id)
-    logs = list(db.session.scalars(select(CallLog).where(CallLog.call_pk == call.id).order_by(CallLog.at, CallLog.id)))
-    events = list(db.session.scalars(select(CallEvent).where(CallEvent.call_id == call.call_id)
-                                     .order_by(CallEvent.at, CallEvent.id)))
+    # In their true order even within one second (blueprints/lettering/timeline.py), not by the stored time alone.
+    logs = ordered(list(db.session.scalars(select(CallLog).where(CallLog.call_pk == call.id))))
+    events = ordered_events(list(db.session.scalars(select(CallEvent).where(CallEvent.call_id == call.call_id))))
     # Who looked at which citizen's call is itself a record the privacy law asks for.
     record(db.session, "lettering.call.view", user=current_user, target=call.call_id, **client_info())
     db.session.commit()
@@ -91,6 +91,7 @@ def call_detail(call_pk: int):
     failures = [carrier_error(log.detail) for log in logs if log.kind == "carrier" and isinstance(log.detail, dict)]
     lettering_error = next((text for text in reversed(failures) if text), None) or call.lettering_error
     return render_template("lettering/call_detail.html", call=call, logs=logs, events=events, labels=labels,
+                           receipts=receipts(call, logs),
                            opted_out=opted_out, describe=describe, lettering_error=lettering_error,
                            department=db.session.get(Department, call.department_id)
                            if call.department_id else None)
