@@ -50,14 +50,28 @@ class Child:
     restart_at: float = 0.0
 
 
+# The demo's settings where they differ from the built-in defaults (docs/configuration.md): 10 % of calls are
+# held out, so the statistics page has a comparison to show. The environment or instance/config.py wins.
+DEMO_SETTINGS = {"LETTERING_HOLDOUT_PERCENT": "10"}
+
+
+def demo_settings(instance: Path) -> dict[str, str]:
+    config = instance / "config.py"
+    text = config.read_text() if config.exists() else ""
+    return {key: value for key, value in DEMO_SETTINGS.items()
+            if key not in os.environ and not any(line.lstrip().startswith(key) for line in text.splitlines())}
+
+
 def default_table() -> list[Child]:
     instance = Path(os.environ.get("INSTANCE_PATH") or ROOT / "instance")
+    demo = demo_settings(instance)
     # gunicorn's workers each count requests; with this directory /metrics sums them (gunicorn.conf.py)
     web_env = {"GUNICORN_BIND": f"{HOST}:{PORT}",
-               "PROMETHEUS_MULTIPROC_DIR": os.environ.get("PROMETHEUS_MULTIPROC_DIR") or str(instance / "prometheus")}
+               "PROMETHEUS_MULTIPROC_DIR": os.environ.get("PROMETHEUS_MULTIPROC_DIR") or str(instance / "prometheus"),
+               **demo}
     return [Child("web", [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py")], web_env),
             Child("simulators", [sys.executable, "-m", "lettering_worker.simulators"]),
-            Child("worker", [sys.executable, "-m", "lettering_worker"])]
+            Child("worker", [sys.executable, "-m", "lettering_worker"], dict(demo))]
 
 
 def table_from(path: Path) -> list[Child]:

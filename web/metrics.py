@@ -7,8 +7,9 @@ Two kinds of figures:
   writes its counts there and a scrape of any worker sums them all (gunicorn's ``child_exit`` hook calls
   ``prometheus_client.multiprocess.mark_process_dead``). Without it, this process's own registry is served.
 - The service's state, read from the database at scrape time by ``DatabaseCollector``: jobs, queue lag,
-  workers, lettering and AlimTalk results (``core.health``). These are true across hosts and need nothing
-  from the worker process; any web process answers the same.
+  workers, lettering and AlimTalk results (``core.health``), and the providers' health: error ratios,
+  latency percentiles, dead jobs by cause, report lag (``core.lettering.health``). These are true across
+  hosts and need nothing from the worker process; any web process answers the same.
 
 Access: with ``METRICS_TOKEN`` set, only ``Authorization: Bearer <token>``; without it, only direct
 loopback requests (no ``X-Forwarded-For``: a proxy on the same host would otherwise make every visitor
@@ -91,6 +92,50 @@ class DatabaseCollector:
         yield _gauge("portal_alimtalk_last_hour",
                      "Calls created in the last hour with an AlimTalk due, by alimtalk_status",
                      ["alimtalk_status"], act.alimtalk)
+        try:
+            providers = health_of_providers()
+        except SQLAlchemyError:
+            current_app.logger.warning("metrics: provider health unavailable")
+            return
+        yield from provider_metrics(providers)
+
+
+def health_of_providers():
+    """Read apart from ``collect``'s try: a failure here must not hide the figures above."""
+    from core.lettering.health import provider_health
+
+    try:
+        return provider_health(db.session)
+    finally:
+        db.session.rollback()
+
+
+def provider_metrics(h) -> Iterator[Metric]:
+    """Smart Lettering's provider health (core.lettering.health), windows ``hour`` and ``day``."""
+    requests, ratio, latency = {}, {}, {}
+    for provider, windows in (("carrier", h.carrier), ("kakao", h.kakao)):
+        for window, w in windows.items():
+            requests[(provider, window)] = w.requests
+            ratio[(provider, window)] = w.error_rate or 0.0
+            for q, ms in w.latency_ms.items():
+                if ms is not None:
+                    latency[(provider, window, f"0.{q}")] = ms / 1000
+    yield _gauge("portal_provider_requests", "Requests that reached a provider, by provider and window",
+                 ["provider", "window"], requests)
+    yield _gauge("portal_provider_error_ratio", "Share of those requests that failed (0 with none)",
+                 ["provider", "window"], ratio)
+    yield _gauge("portal_provider_latency_seconds", "Provider answer time percentiles, retries included",
+                 ["provider", "window", "quantile"], latency)
+    yield _gauge("portal_jobs_dead_by_cause", "Dead jobs by kind and cause (error without ids and numbers)",
+                 ["kind", "cause"], {(d.kind, d.cause): d.count for d in h.dead})
+    yield _gauge("portal_report_lag_seconds", "Delivery report delay percentiles over the last day",
+                 ["provider", "quantile"], {(p, f"0.{q}"): v for p, qs in h.report_lag_s.items()
+                                            for q, v in qs.items() if v is not None})
+    yield GaugeMetricFamily("portal_alimtalk_awaiting_reports", "AlimTalks sent in the last 72 h with no report yet",
+                            value=h.awaiting_reports)
+    yield GaugeMetricFamily("portal_alimtalk_oldest_awaiting_report_seconds",
+                            "Age of the oldest AlimTalk still waiting for its report (0: none)",
+                            value=h.oldest_awaiting_s or 0)
 
 
 def _allowed() -> bool:

@@ -8,6 +8,7 @@ from blueprints.admin import bp
 from core import audit_labels, audit_query
 from core.audit import record
 from core.console_figures import TodayFigures, today_figures
+from core.lettering.health import provider_health
 from core.models.tasks import TaskRun
 from core.pagination import paginate
 from core.timeutil import format_kst, utcnow
@@ -58,8 +59,10 @@ def dashboard():
     department = None if current_user.has_role("admin") else (current_user.department_id or NO_DEPARTMENT)
     figures = today_figures(db.session, department_id=department)
     recent_tasks = db.session.scalars(_own_tasks(select(TaskRun)).order_by(TaskRun.id.desc()).limit(5)).all()
+    # Smart Lettering's provider health (core.lettering.health), for admins: the console's lettering home.
+    health = provider_health(db.session) if current_user.has_role("admin") else None
     return render_template("admin/dashboard.html", figures=figures, cards=_figures(figures),
-                           recent_tasks=recent_tasks)
+                           recent_tasks=recent_tasks, health=health)
 
 
 @bp.get("/audit")
