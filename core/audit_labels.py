@@ -90,6 +90,7 @@ ACTIONS: dict[str, str] = {
     "lettering.job.retry": N_("실패한 작업 다시 시도"),
     "lettering.line.save": N_("회선 저장"),
     "lettering.lines.import": N_("회선 가져오기"),
+    "lettering.lines.bulk": N_("회선 일괄 작업"),
     "lettering.call.view": N_("통화 처리 과정 조회"),
     "lettering.optout.add": N_("수신 거부 등록"),
     "lettering.optout.undo": N_("수신 거부 취소"),

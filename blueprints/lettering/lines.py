@@ -9,10 +9,12 @@ from blueprints.lettering.forms import LineForm, LinesImportForm
 from blueprints.lettering.scope import check_department, department_scope
 from core.audit import record
 from core.i18n import N_, Message
+from core.lettering.line_status import WINDOW_DAYS, line_statuses
 from core.lettering.lines_import import LineError, LinesFileError, clean_text, line_prefixes, read_rows, save_line
 from core.models.lettering import Line
 from core.models.organization import Department
 from core.phone import digits, format_korean
+from core.timeutil import utcnow
 from extensions import db
 from web import tasks
 from web.client import client_info
@@ -32,11 +34,8 @@ def _departments() -> list[Department]:
     return list(db.session.scalars(query))
 
 
-@bp.get("/lines")
-def lines():
-    q = clean_text(request.args.get("q", "")).strip()[:40]
-    dept_id = int_arg("dept")
-    page = page_arg()
+def search_query(q: str, dept_id: int | None):
+    """The list's lines for a search, within what the signed-in user may see (the bulk actions use it too)."""
     query = select(Line).order_by(Line.department_name, Line.number)
     scope = department_scope()
     if scope is not None:
@@ -47,14 +46,39 @@ def lines():
         number_part = digits(q).lstrip("0")
         text_match = or_(Line.department_name.contains(q), Line.message.contains(q), Line.extension == q)
         query = query.where(or_(text_match, Line.number.contains(number_part)) if number_part else text_match)
+    return query
+
+
+def search_args() -> tuple[str, int | None]:
+    source = request.form if request.method == "POST" else request.args
+    q = clean_text(source.get("q", "")).strip()[:40]
+    return q, int_arg("dept") if request.method == "GET" else _form_int("dept")
+
+
+def _form_int(name: str) -> int | None:
+    raw = request.form.get(name, "")
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+@bp.get("/lines")
+def lines():
+    q, dept_id = search_args()
+    page = page_arg()
+    scope = department_scope()
+    query = search_query(q, dept_id)
     rows = list(db.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
     partial = bool(request.htmx and not request.htmx.boosted)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    # Each line's last dial, 7-day success rate and last error: one grouped query for the page.
+    statuses = line_statuses(db.session, [line.id for line in rows[:PAGE_SIZE]], utcnow())
     # htmx: "더 보기" appends rows; a filter change replaces the count and the table.
     template = ("lettering/lines.html" if not partial else
                 "lettering/_line_rows.html" if page > 1 else "lettering/_line_results.html")
+    departments = _departments()
     return render_template(template, rows=rows[:PAGE_SIZE], has_next=len(rows) > PAGE_SIZE, page=page, q=q, total=total,
-                           dept_id=dept_id, departments=_departments() if scope is None else [])
+                           dept_id=dept_id, departments=departments if scope is None else [],
+                           move_departments=departments if scope is None else [], statuses=statuses,
+                           bulk_actions=bulk_actions(), window_days=WINDOW_DAYS)
 
 
 def _line_form(line: Line | None) -> LineForm:
@@ -134,3 +158,14 @@ def lines_import():
         error = " ".join(str(e) for e in form.file.errors) or _("파일을 골라 주세요.")
     status = 422 if error else 200
     return render_template("lettering/lines_import.html", form=form, task=task, error=error), status
+
+
+def bulk_actions() -> list[tuple[str, str]]:
+    """The bulk actions this user may take: moving lines between departments is an admin's."""
+    actions = [("message", _("안내문구 바꾸기")), ("disable", _("사용 중지")), ("enable", _("사용 재개"))]
+    if current_user.has_role("admin"):
+        actions.insert(0, ("move", _("다른 부서로 옮기기")))
+    return actions
+
+
+from blueprints.lettering import lines_bulk  # noqa: E402, F401  (its routes; kept beside the list they act on)

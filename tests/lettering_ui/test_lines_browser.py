@@ -37,7 +37,7 @@ def test_edit_after_a_search_that_is_still_loading_saves(app, page, live_server,
     make_user("boss", role="admin")
     browser_login(page, live_server.url, "boss")
     page.goto(f"{live_server.url}/admin/lettering/lines")
-    page.get_by_label("검색").fill("세정")
+    page.get_by_label("검색", exact=True).fill("세정")
     page.keyboard.press("End")  # a keyup, as typing gives
     assert entered.wait(10), "the search never started"
     settled = []  # the search request's end: aborted (the fix) or answered
