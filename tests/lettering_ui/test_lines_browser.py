@@ -59,3 +59,15 @@ def test_edit_after_a_search_that_is_still_loading_saves(app, page, live_server,
     db.session.expire_all()
     assert db.session.get(Line, lines[0].id).message == "버스 노선 개편 안내 전화입니다"
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # Back on the list (the saved line's search): its live status columns and the bulk actions.
+    page.wait_for_selector("#line-bulk")
+    assert axe_violations(page) == []
+    page.get_by_label("선택 031-8075-9571").check()
+    page.get_by_text("일괄 작업").click()
+    page.get_by_label("작업").select_option("disable")
+    screenshot(page, "lettering-lines-bulk")
+    page.get_by_role("button", name="적용").click()
+    page.wait_for_selector("h1:has-text('회선 일괄 작업')")
+    assert "변경" in page.inner_text(".result")
+    db.session.expire_all()
+    assert not db.session.get(Line, lines[0].id).active and db.session.get(Line, lines[1].id).active
