@@ -12,6 +12,11 @@ watermark → JPEG), without HTTP and the database.
 * ``baseline_render_ms``: bare pypdfium2, opening the PDF and rendering page 1 at the same width.
 * ``ratio``: ``first_page_cold_ms / baseline_render_ms``.
 * ``peak_rss_mb``: peak resident memory of this process plus the renderer child.
+* ``page_kb_before`` / ``page_kb_after``: mean bytes of the first ten pages as sent before issue 12
+  (JPEG 85 at 1080 px) and now to a phone at devicePixelRatio 3 (WebP 80 at 1080 px); ``page_kb_after_dpr2``
+  at ratio 2 (720 px); ``zoom_kb_before`` (JPEG 85, 1620 px) against ``zoom_kb_after`` (200 %: WebP at
+  1440 px at ratio 2) and ``zoom_kb_after_dpr3`` (2160 px). ``first_page_warm_webp_ms`` is the warm page as
+  WebP (the targets above are JPEG's, the format of browsers that do not take WebP).
 
 Medians of several runs. Prints one JSON object; exits non-zero when a target is missed.
 Targets: cold < 300 ms, warm < 50 ms, >= 30 pages/s, peak RSS < 300 MB, ratio <= 2.
@@ -39,7 +44,7 @@ from PIL import Image, ImageDraw  # noqa: E402
 from core.documents.allocator import keep_large_buffers  # noqa: E402
 from core.documents.isolation import Limits, run_convert  # noqa: E402
 from core.documents.service import PAGE_WIDTH, ViewerConfig, page_image  # noqa: E402
-from core.documents.watermark import Identity  # noqa: E402
+from core.documents.watermark import QUALITY, Identity  # noqa: E402
 from core.models.documents import Document  # noqa: E402
 from core.timeutil import utcnow  # noqa: E402
 
@@ -145,15 +150,28 @@ def main() -> int:
         for page in range(1, PAGES + 1):
             page_image(cfg, warm_doc, page, PAGE_WIDTH, identity)
         pages_per_s = PAGES / (time.perf_counter() - start)
-        child_rss = _rss_mb(str(pool._all[0].proc.pid))
+        # Memory as the JPEG figures left it: the byte counts below render widths up to 2160 px.
+        child_rss, own_rss = _rss_mb(str(pool._all[0].proc.pid)), _rss_mb()
+        warm_webp = [_ms(lambda: page_image(cfg, warm_doc, 1, PAGE_WIDTH, identity, "webp")) for _ in range(RUNS)]
+
+        def kb(width: int, fmt: str) -> float:
+            sizes = [len(page_image(cfg, warm_doc, page, width, identity, fmt)) for page in range(1, 11)]
+            return round(statistics.mean(sizes) / 1024, 1)
+        # "Before" is JPEG, which is still sent at the quality it had (85) to browsers without WebP.
+        assert QUALITY["jpeg"] == 85, "page_kb_before must be measured at the old JPEG quality"
+        sizes = {"page_kb_before": kb(1080, "jpeg"), "page_kb_after": kb(1080, "webp"),
+                 "page_kb_after_dpr2": kb(720, "webp"), "zoom_kb_before": kb(1620, "jpeg"),
+                 "zoom_kb_after": kb(1440, "webp"), "zoom_kb_after_dpr3": kb(2160, "webp")}
         pool.close()
         result = {
             "pages": PAGES,
             "first_page_cold_ms": round(statistics.median(cold), 1),
             "first_page_warm_ms": round(statistics.median(warm), 1),
             "pages_per_s_warm": round(pages_per_s, 1),
-            "peak_rss_mb": round(_rss_mb() + child_rss, 1),
+            "peak_rss_mb": round(own_rss + child_rss, 1),
             "baseline_render_ms": round(statistics.median(baseline), 1),
+            "first_page_warm_webp_ms": round(statistics.median(warm_webp), 1),
+            **sizes,
         }
         result["ratio"] = round(result["first_page_cold_ms"] / result["baseline_render_ms"], 2)
     finally:

@@ -10,8 +10,8 @@ watermarked page (:mod:`core.documents.legibility`):
   stay readable, and the first thing to smear when the quality drops.
 
 ``python bench/viewer_bytes.py`` prints the table (Markdown) and one JSON line; ``--grid`` tries a
-wider range of qualities. ``bench/viewer.py`` takes ``page_bytes_before``/``page_bytes_after`` from
-:func:`page_bytes`.
+wider range of qualities and widths (what the choice in docs/viewer.md was made from). ``bench/viewer.py``
+reports the bytes of its own document's pages before and after.
 """
 from __future__ import annotations
 
@@ -93,30 +93,6 @@ def measure(pdfs: dict[str, Path], widths: tuple[int, ...], settings: list[tuple
                              "kb": round(len(body) / 1024, 1), "encode_ms": round(statistics.median(times), 1),
                              "ssim": round(scores.ssim, 4), "mark_ssim": round(scores.mark_ssim, 4)})
     return rows
-
-
-def page_bytes(pdfs: dict[str, Path] | None = None) -> dict[str, float]:
-    """Mean KB per page of the two documents at the phone width, before (JPEG q85) and after (the
-    viewer's current JPEG and WebP settings), for bench/viewer.py."""
-    from core.documents.watermark import QUALITY
-
-    work = None
-    if pdfs is None:
-        work = Path(tempfile.mkdtemp(prefix="viewer-bytes-"))
-        pdfs = documents(work)
-    try:
-        settings = [("jpeg", BEFORE["quality"])] + [(fmt, q) for fmt, q in QUALITY.items()]
-        rows = measure(pdfs, (1080,), settings, runs=1)
-    finally:
-        if work:
-            shutil.rmtree(work, ignore_errors=True)
-
-    def mean(fmt: str, quality: int) -> float:
-        return round(statistics.mean(r["kb"] for r in rows if (r["format"], r["quality"]) == (fmt, quality)), 1)
-
-    return {"page_kb_before": mean("jpeg", BEFORE["quality"]),
-            "page_kb_after_jpeg": mean("jpeg", QUALITY["jpeg"]),
-            "page_kb_after_webp": mean("webp", QUALITY["webp"])}
 
 
 def main(argv: list[str]) -> int:

@@ -53,7 +53,10 @@ def _width() -> int:
 
 def _format() -> str:
     """WebP for a browser that names it in Accept (every current one does), JPEG otherwise. Only the exact
-    type counts: Safari before 14 sent ``image/*`` and could not show WebP."""
+    type counts: Safari before 14 sent ``image/*`` and could not show WebP. ``VIEWER_WEBP = False`` sends
+    JPEG to everyone (WebP costs several times JPEG's encoding time, docs/viewer.md)."""
+    if not current_app.config.get("VIEWER_WEBP", True):
+        return "jpeg"
     return "webp" if any(kind == "image/webp" and q > 0 for kind, q in request.accept_mimetypes) else "jpeg"
 
 
