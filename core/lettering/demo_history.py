@@ -7,8 +7,8 @@ quiet hours say), the delivery reports, and incoming calls, some of them citizen
 waits for the worker, so the demo does not look empty at night (live demo calls sent at night keep their
 AlimTalk held until the morning; README "Quiet hours"). The holdout marks come from the same
 ``core.lettering.holdout`` assignment as live calls, at the configured share (10 % when it is 0), and held-out
-calls are answered less often, as the studies of caller identification suggest: lettered 58 %, held out
-44 % (an iPhone that cannot show lettering answers like a held-out call). Reproducible: each day's calls
+calls are answered less often, as the studies of caller identification suggest: lettered 62 %, held out
+40 % (an iPhone that cannot show lettering answers like a held-out call). Reproducible: each day's calls
 come from a random generator seeded with the date. A day that already has demo history is left alone,
 so running it again adds only the missing days.
 """
@@ -35,10 +35,10 @@ from core.timeutil import KST, utcnow
 
 PREFIX = "hist-"
 DEMO_HOLDOUT_PERCENT = 10.0
-OUTGOING_PER_DAY = 150          # a sample of the city's ~6,000 a weekday, enough for the lift to say something
+OUTGOING_PER_DAY = 200          # a sample of the city's ~6,000 a weekday, enough for the lift to say something
 INCOMING_PER_DAY = 200
 CITIZENS = 4000                 # a pool of numbers, so that citizens call back and are called again
-ANSWER = {"shown": 0.58, "unshown": 0.44}
+ANSWER = {"shown": 0.62, "unshown": 0.40}
 DECLINE = {"shown": 0.10, "unshown": 0.20}   # of the calls not answered
 CALLBACK = {"shown": 0.30, "unshown": 0.18}  # of the missed and declined calls
 

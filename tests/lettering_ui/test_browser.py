@@ -97,7 +97,7 @@ def test_console_stats_and_dispatch_log_in_a_browser(offline, live_server, make_
     page.set_viewport_size({"width": 1280, "height": 900})
     browser_login(page, live_server.url, "boss")
     page.goto(f"{live_server.url}/admin/lettering/stats")
-    assert page.locator("svg[role=img]").count() == 5
+    assert page.locator("svg[role=img]").count() == 6
     assert axe_violations(page) == []
     screenshot(page, "lettering-console-stats")
     page.goto(f"{live_server.url}/admin/lettering/calls")
