@@ -96,8 +96,6 @@ ACTIONS: dict[str, str] = {
     "lettering.optout.undo": N_("수신 거부 취소"),
     "lettering.template.save": N_("알림톡 템플릿 저장"),
     "lettering.template.status": N_("알림톡 템플릿 검수 상태 기록"),
-    "lettering.template.save": N_("알림톡 템플릿 저장"),
-    "lettering.template.status": N_("알림톡 템플릿 검수 상태 기록"),
     # directory
     "directory.import": N_("연락처 가져오기"),
     # groups
