@@ -19,7 +19,7 @@ from core.models.accounts import ApiToken
 from core.models.board import BoardFeed, BoardPost, BoardPostAudience
 from core.models.calls import Call
 from core.models.jobs import Job
-from core.models.lettering import Campaign, Line
+from core.models.lettering import AlimTalkTemplate, Campaign, Line
 from core.models.organization import Department, Person
 from core.models.push import InboxItem, PushMessage
 from core.privacy import optout_token, phone_hash
@@ -100,7 +100,9 @@ def world(app, make_user) -> World:
     post = BoardPost(board="공지사항", title="fz 공지", body_html="<p>공지</p>", body_text="공지",
                      audience_rows=[BoardPostAudience.build("department", tax.id)])
     message = PushMessage(title="fz 알림", url="/inbox", audience=Audience.of(users=[victim.id]).to_json())
-    db.session.add_all([feed, post, message])
+    template = AlimTalkTemplate(code="GY_FUZZ", name="fz 템플릿", body="[#{기관명}] #{부서명} 안내", buttons=[],
+                                status="pending")
+    db.session.add_all([feed, post, message, template])
     db.session.flush()
     item = InboxItem(message_id=message.id, user_id=victim.id)
     db.session.add(item)
@@ -109,6 +111,7 @@ def world(app, make_user) -> World:
            "token_id": token_id, "person_id": db.session.scalar(db.select(Person.id)), "line_id": line.id,
            "campaign_id": campaign.id, "call_pk": call.id, "job_id": job.id, "optout_id": optout.id,
            "feed_id": feed.id, "post_id": post.id, "item_id": item.id, "message_id": message.id,
+           "template_id": template.id,
            # No call-out, duty or swap exists in this world: their routes are fuzzed on the not-found path.
            "callout_id": 1, "duty_id": 1, "swap_id": 1,
            "page": 1, "index": 0}
