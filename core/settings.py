@@ -45,7 +45,7 @@ DEFAULTS: dict[str, Any] = {
     "QUIET_HOURS_END": 8,                     # KST hour, exclusive
     "ALIMTALK_STALE_HOURS": 12,               # held messages older than this are dropped
     "RETENTION_DAYS": 30,
-    "LETTERING_HOLDOUT_PERCENT": 0,           # share of outgoing calls left unlettered on purpose (core.lettering.holdout)
+    "LETTERING_HOLDOUT_PERCENT": 0,           # outgoing calls left unlettered on purpose (core.lettering.holdout)
     "WORKER_CONCURRENCY": 4,
     "LETTERING_MAX_BACKLOG": 50000,           # queued jobs above which the PBX webhook answers 429
     "VERIFY_RATE_PER_MINUTE": 20,             # citizens' /verify look-ups per IP per minute (all processes)
@@ -82,6 +82,7 @@ DEFAULTS: dict[str, Any] = {
     "VIEWER_SANDBOX_SECONDS": 60,             # per conversion and per page render, in the child process
     "VIEWER_SANDBOX_MEMORY_MB": 1024,         # address-space limit of that child
     "VIEWER_RENDER_WORKERS": 2,               # renderer children per web process
+    "VIEWER_WEBP": True,                      # WebP pages to browsers that accept it (docs/viewer.md), else JPEG
     # Business cards (모바일 명함, core/cards): the office address printed on cards
     "CARD_DEFAULT_ADDRESS": "경기도 고양시 덕양구 고양시청로 10",   # 고양시청; any place without its own entry
     "CARD_ADDRESSES": "",                     # JSON {"기관" | "기관/부서" | "기관/상위부서": "주소"}
@@ -96,7 +97,19 @@ SECRET_NAMES = ("SECRET_KEY", "PHONE_HASH_KEY", "PHONE_ENCRYPTION_KEY", "PBX_WEB
                 "CARRIER_API_KEY", "CARRIER_RECEIPT_SECRET", "KAKAO_APP_KEY", "KAKAO_SECRET_KEY",
                 "KAKAO_SENDER_KEY", "KAKAO_REPORT_SECRET", "SAEOL_TOKEN")
 
-INT_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, int)}
+BOOL_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, bool)}
+INT_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, int) and not isinstance(v, bool)}
+TRUE_WORDS, FALSE_WORDS = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+
+
+def _from_environment(key: str, value: str) -> Any:
+    """An environment value as its setting's type: "false" must not be a true string."""
+    if key in BOOL_KEYS:
+        word = value.strip().lower()
+        if word not in TRUE_WORDS | FALSE_WORDS:
+            raise ConfigError(f"{key} must be true or false, not {value!r}")
+        return word in TRUE_WORDS
+    return int(value) if key in INT_KEYS and value.lstrip("-").isdigit() else value
 
 
 class ConfigError(RuntimeError):
@@ -130,7 +143,7 @@ def load_settings(instance_path: str | os.PathLike | None = None,
         settings.update({k: v for k, v in runpy.run_path(str(config_file)).items() if k.isupper()})
     for key in (*DEFAULTS, *SECRET_NAMES):
         if (value := os.environ.get(key)) is not None:
-            settings[key] = int(value) if key in INT_KEYS and value.lstrip("-").isdigit() else value
+            settings[key] = _from_environment(key, value)
     settings.update(overrides or {})
 
     production = settings["APP_ENV"] == "production"

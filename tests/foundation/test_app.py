@@ -1,3 +1,5 @@
+import pytest
+
 from app import create_app
 from core.health import record_heartbeat
 from core.settings import load_settings
@@ -56,6 +58,25 @@ def test_settings_layering(tmp_path, monkeypatch):
     assert settings["DATABASE_URL"] == f"sqlite:///{tmp_path / 'portal.db'}"
     # generated secrets are stable across loads
     assert load_settings(tmp_path)["SECRET_KEY"] == settings["SECRET_KEY"]
+
+
+@pytest.mark.parametrize(("value", "expected"), [("false", False), ("0", False), ("Off", False), ("", False),
+                                                 ("true", True), ("1", True), ("yes", True)])
+def test_switches_from_the_environment_are_booleans(tmp_path, monkeypatch, value, expected):
+    monkeypatch.setenv("VIEWER_WEBP", value)
+    monkeypatch.setenv("MENU_ALLERGEN_PUSH", value)
+    monkeypatch.setenv("WORKER_CONCURRENCY", "7")
+    settings = load_settings(tmp_path)
+    assert settings["VIEWER_WEBP"] is expected and settings["MENU_ALLERGEN_PUSH"] is expected
+    assert settings["WORKER_CONCURRENCY"] == 7
+
+
+def test_a_switch_that_is_not_a_yes_or_no_stops_the_app(tmp_path, monkeypatch):
+    from core.settings import ConfigError
+
+    monkeypatch.setenv("VIEWER_WEBP", "maybe")
+    with pytest.raises(ConfigError, match="VIEWER_WEBP must be true or false"):
+        load_settings(tmp_path)
 
 
 def test_production_refuses_generated_secrets(tmp_path, monkeypatch):
