@@ -43,6 +43,8 @@ def import_command(path: Path) -> None:
         click.echo("새로 만든 부서: " + ", ".join(report["created_departments"]))
     for item in report["rejected"]:
         click.echo(f"  {item['row']}행: {item['reason']}")
+    for item in report.get("notices", []):
+        click.echo(f"  {item['row']}행 (가져옴, 확인 필요): {item['reason']}")
 
 
 @click.group("lettering")

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.lettering.line_rules import Directory, directory_check, line_number_problem, line_prefixes
+from core.lettering.line_rules import Directory, clashes, directory_check, line_number_problem, line_prefixes
 from core.lettering.lines_import import department_search_key
 from core.models.lettering import MESSAGE_MAX, AlimTalkTemplate, Campaign, Line
 from core.models.organization import Department
@@ -140,6 +140,30 @@ def _seed_lines(session: Session, prefixes: tuple[str, ...]) -> int:
     return added
 
 
+def _repair_clashes(session: Session, prefixes: tuple[str, ...]) -> int:
+    """Give a new number to each demo line (extension from 20001) that an earlier seed put on another
+    department's directory number, so that a database seeded before the rule keeps it too. Returns how many."""
+    clashing = {line_id for line_id, _number, _reason in clashes(session)}
+    if not clashing:
+        return 0
+    lines = [line for line in session.scalars(select(Line).where(Line.id.in_(clashing)).order_by(Line.id))
+             if (line.extension or "").isdigit() and int(line.extension) > 20000]
+    taken = set(session.scalars(select(Line.number)))
+    directory = Directory.load(session)
+    hall, centres = (_Pool(numbers, taken, prefixes, directory)
+                     for numbers in _number_pool(random.Random(20260106)))
+    fixed = 0
+    for line in lines:
+        dept = line.department
+        is_local = dept is not None and (("동" in dept.name and "센터" in dept.name) or dept.parent.endswith("구"))
+        number = (centres if is_local else hall).take(line.department_id or 0)
+        if number is not None:
+            line.number = number
+            fixed += 1
+    session.flush()
+    return fixed
+
+
 def _seed_campaign(session: Session, settings: dict[str, Any]) -> bool:
     if session.scalar(select(Campaign).where(Campaign.title == CAMPAIGN_TITLE)) is not None:
         return False
@@ -168,9 +192,11 @@ def _seed_template(session: Session) -> bool:
 
 
 def seed(session: Session, settings: dict[str, Any]) -> dict[str, Any]:
-    added = _seed_lines(session, line_prefixes(settings))
+    prefixes = line_prefixes(settings)
+    added = _seed_lines(session, prefixes)
+    repaired = _repair_clashes(session, prefixes)
     campaign = _seed_campaign(session, settings)
     template = _seed_template(session)
     session.flush()
-    return {"lines_added": added, "lines": session.scalar(select(func.count(Line.id))),
+    return {"lines_added": added, "lines_renumbered": repaired, "lines": session.scalar(select(func.count(Line.id))),
             "campaign_created": campaign, "template_created": template}
