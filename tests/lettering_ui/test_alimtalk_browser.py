@@ -9,7 +9,7 @@ from core.demo.lettering import TEMPLATE_BODY, TEMPLATE_BUTTONS
 from core.lettering.optout import CODE_TEMPLATE, CODE_TEMPLATE_BODY
 from core.models.lettering import AlimTalkTemplate
 from extensions import db
-from tests.conftest import axe_violations, browser_login, screenshot
+from tests.conftest import ARTIFACTS, axe_violations, browser_login, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -34,6 +34,8 @@ def test_an_admin_checks_previews_and_approves_a_template_on_a_phone(page, live_
     page.wait_for_function("document.querySelector('#template-check').innerText.includes('광고성 표현')")
     assert "#{고객명}" in check.inner_text()
     assert "[고양특례시] 겨울철 할인 안내" in page.locator(".kakao-text").inner_text()
+    assert axe_violations(page) == []
+    check.screenshot(path=str(ARTIFACTS / "alimtalk-template-problems.png"))
     body.fill("[#{기관명}] 겨울철 안전 안내\n#{부서명}에서 #{발신번호}로 전화드렸습니다.")
     page.wait_for_function("document.querySelector('#template-check').innerText.includes('문제가 없습니다')")
     assert page.locator(".kakao-text").inner_text() == ("[고양특례시] 겨울철 안전 안내\n"
