@@ -25,7 +25,7 @@ from core.i18n import N_
 from core.jobs import Defer, PermanentError, Record, TransientError
 from core.lettering import optout
 from core.lettering.alimtalk_templates import fallback_code, sendable_template
-from core.lettering.campaigns import active_campaign_for
+from core.lettering.campaigns import active_campaign_for, choose, running_campaigns
 from core.lettering.holdout import HOLDOUT_SKIPPED
 from core.lettering.optout import is_opted_out
 from core.lettering.policy import REASONS, Decision, Guards, Situation, decide
@@ -42,8 +42,6 @@ WAIT_FOR_DIAL_S = 0.2       # a state or fallback job waits this long for the di
 GIVE_UP_WAITING_S = 120     # ... but not forever (a PBX may report ``missed`` without ``dial``)
 EXPIRES_IN_S = 60
 BUTTON_URL_MAX = 500
-DEFAULT_BUTTONS = [{"name": "기관 확인", "kind": "verify"}, {"name": "안내 보기", "kind": "campaign"},
-                   {"name": "수신 거부", "kind": "optout"}]
 _VARIABLE = re.compile(r"#\{([^}]+)\}")
 CARRIER_STATUSES = ("accepted", "unsupported_device", "not_subscriber")
 
@@ -149,23 +147,15 @@ class Context:
         self.guards = Guards.from_settings(self.settings)
 
     def campaign_for(self, session: Session, line: Line, now: datetime) -> Campaign | None:
-        """``active_campaign_for`` over a list of active campaigns refreshed every few seconds."""
+        """``core.lettering.campaigns.choose`` over the active campaigns, reloaded every few seconds."""
         with self._lock:
             loaded_at, campaigns = self._campaigns
             if time.monotonic() - loaded_at > CAMPAIGN_CACHE_S:
-                campaigns = list(session.scalars(select(Campaign).where(Campaign.active)
-                                                 .order_by(Campaign.id.desc())))
+                campaigns = running_campaigns(session)
                 for campaign in campaigns:
                     session.expunge(campaign)  # kept (with its departments) after the session closes
                 self._campaigns = (time.monotonic(), campaigns)
-        for campaign in campaigns:
-            if campaign.starts_at and as_utc(campaign.starts_at) > now:
-                continue
-            if campaign.ends_at and as_utc(campaign.ends_at) <= now:
-                continue
-            if campaign.target_all or any(d.id == line.department_id for d in campaign.departments):
-                return campaign
-        return None
+        return choose(campaigns, line.department_id, now)
 
     @property
     def public_base(self) -> str:
@@ -397,7 +387,7 @@ def alimtalk_request(call: Call, line: Line, campaign: Campaign | None, template
              "campaign": f"{base}/p/{campaign.token}" if campaign else "",
              "optout": f"{base}/optout/{optout_token(call.peer_hash, settings['SECRET_KEY'])}"}
     buttons = []
-    for spec in (template.buttons or DEFAULT_BUTTONS)[:5]:
+    for spec in (template.buttons or [])[:5]:  # the approved template's buttons, no others
         kind = spec.get("kind", "")
         url = str(spec.get("url") or "") if kind == "link" else links.get(kind, "")
         if not url:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, Table, Text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base
@@ -55,11 +56,36 @@ class Campaign(Base):
     links: Mapped[list] = mapped_column(JSON, default=list)        # [{"title": ..., "url": ...}]
     starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    active: Mapped[bool] = mapped_column(default=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | paused | archived
     target_all: Mapped[bool] = mapped_column(default=True)         # else only ``departments``
+    # The schedule inside [starts_at, ends_at), in KST: weekdays 0 (Mon) .. 6 (Sun), empty for every day;
+    # hours [hour_from, hour_until), None for all day (core.lettering.campaigns.matches)
+    weekdays: Mapped[list] = mapped_column(JSON, default=list)
+    hour_from: Mapped[int | None] = mapped_column(Integer)
+    hour_until: Mapped[int | None] = mapped_column(Integer)
+    priority: Mapped[int] = mapped_column(Integer, default=0)      # the highest wins when several match
+    # The department that manages it (a dept_admin's own); None for the city's campaigns (admins only)
+    owner_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"))
+    # Uploaded card news: [{"key": content hash, "w": width, "h": height, "widths": [360, 720, 1080]}]
+    images: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     departments = relationship("Department", secondary=campaign_departments, lazy="selectin")
+
+    @hybrid_property
+    def active(self) -> bool:
+        """Running (neither paused nor archived); kept for the code that predates ``status``."""
+        return self.status == "active"
+
+    @active.inplace.setter
+    def _active_setter(self, value: bool) -> None:
+        self.status = "active" if value else "paused"
+
+    @active.inplace.expression
+    @classmethod
+    def _active_expression(cls):
+        return cls.status == "active"
 
 
 class CampaignEvent(Base):
