@@ -73,6 +73,17 @@ def test_a_web_link_button_goes_to_our_url(post_events, drain, sim, line, templa
                                                           ("민원 안내", f"{BASE}/verify")]
 
 
+def test_a_template_without_buttons_sends_none(post_events, drain, sim, line, template):
+    """The message carries the approved template's buttons and no others."""
+    template.buttons = []
+    db.session.commit()
+    peer = iphone_number()
+    post_events([event("c-a6", "dial", peer=peer), event("c-a6", "missed", peer=peer)])
+    drain()
+    [request] = sim.requests("kakao")
+    assert request["body"]["recipientList"][0]["buttons"] == []
+
+
 @pytest.mark.parametrize("status", [None, "rejected", "approved"])
 def test_the_optout_code_is_sent_only_with_its_template_approved(app, drain, sim, status):
     if status is not None:
