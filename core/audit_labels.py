@@ -96,6 +96,13 @@ ACTIONS: dict[str, str] = {
     "lettering.optout.undo": N_("수신 거부 취소"),
     "lettering.template.save": N_("알림톡 템플릿 저장"),
     "lettering.template.status": N_("알림톡 템플릿 검수 상태 기록"),
+    "lettering.campaign.create": N_("캠페인 만들기"),
+    "lettering.campaign.update": N_("캠페인 수정"),
+    "lettering.campaign.pause": N_("캠페인 중지"),
+    "lettering.campaign.resume": N_("캠페인 시작"),
+    "lettering.campaign.archive": N_("캠페인 보관"),
+    "lettering.campaign.image_add": N_("캠페인 카드뉴스 올리기"),
+    "lettering.campaign.image_remove": N_("캠페인 카드뉴스 빼기"),
     # directory
     "directory.import": N_("연락처 가져오기"),
     # groups
