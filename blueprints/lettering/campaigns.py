@@ -174,3 +174,7 @@ def campaign_detail(campaign_id: int):
                            public_url=public_url, live=is_live(item), form=CsrfForm(),
                            can_manage=edit.may_manage(item, department_scope()),
                            weekday_names=edit.WEEKDAY_NAMES)
+
+
+# The image and preview views share this module's helpers; imported last so that they find them defined.
+from blueprints.lettering import campaign_media  # noqa: E402, F401

@@ -9,4 +9,4 @@ from flask import Blueprint
 bp = Blueprint("public", __name__)
 
 
-from blueprints.public import routes  # noqa: F401
+from blueprints.public import campaign_media, routes  # noqa: F401

@@ -52,7 +52,8 @@ def campaign(token: str):
     if item is None:
         return _not_found(_("안내 페이지를 찾을 수 없습니다. 주소를 다시 확인해 주세요."))
     live = landing.is_live(item)
-    images = landing.image_sources(item, current_app.config["PUBLIC_BASE_URL"]) if live else []
+    shown = landing.cards(item, current_app.config["PUBLIC_BASE_URL"]) if live else []
+    images = [card["src"] for card in shown]
     video = item.youtube_id if live and landing.valid_youtube_id(item.youtube_id) else ""
     if live and request.method == "GET":
         landing.record_event(db.session, item, "visit")
@@ -60,7 +61,7 @@ def campaign(token: str):
     g.csp = _campaign_csp(images, bool(video))
     links = [(i, link.get("title") or link.get("url")) for i, link in enumerate(item.links or [])
              if isinstance(link, dict) and landing.policy_link(item, i)] if live else []
-    return render_template("public/campaign.html", campaign=item, live=live, images=images, video=video,
+    return render_template("public/campaign.html", campaign=item, live=live, images=shown, video=video,
                            links=links, embed_origin=landing.YOUTUBE_EMBED_ORIGIN)
 
 

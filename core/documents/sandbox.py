@@ -6,6 +6,8 @@ files), so a hostile file can exhaust only this process. Two modes:
 * ``convert``: one job as JSON on stdin: convert HTML/text/images to PDF, sanitise
   every PDF, write the result, answer JSON on stdout, exit. A refusal is answered as its
   message and parameters (``DocumentError.detail``), so that the parent can rebuild the error.
+* ``image``: one campaign card-news upload, decoded and re-encoded as WebP widths
+  (``core.lettering.card_images.decode_job``).
 * ``serve``: a long-lived renderer. Framed requests on stdin, framed answers on
   stdout (4-byte length + JSON header, then raw RGBX pixels or a watermarked JPEG).
 """
@@ -175,7 +177,7 @@ def _answer(stdout, header: dict, payload: bytes | memoryview = b"") -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="core.documents.sandbox")
-    parser.add_argument("mode", choices=("convert", "serve"))
+    parser.add_argument("mode", choices=("convert", "serve", "image"))
     parser.add_argument("--memory-mb", type=int, default=1024)
     parser.add_argument("--cpu-seconds", type=int, default=0)
     args = parser.parse_args(argv)
@@ -186,7 +188,12 @@ def main(argv: list[str] | None = None) -> None:
         keep_large_buffers()
         serve()
         return
-    result = convert(json.loads(sys.stdin.read()))
+    if args.mode == "image":  # a campaign's card-news upload (core.lettering.card_images)
+        from core.lettering.card_images import decode_job
+
+        result = decode_job(json.loads(sys.stdin.read()))
+    else:
+        result = convert(json.loads(sys.stdin.read()))
     sys.stdout.write(json.dumps(result, ensure_ascii=False))
     sys.stdout.flush()
     os._exit(0)   # skip interpreter teardown: the answer is out, nothing else matters

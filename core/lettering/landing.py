@@ -77,3 +77,21 @@ def external_origins(urls: list[str]) -> list[str]:
 
 def valid_youtube_id(value: str) -> bool:
     return 6 <= len(value or "") <= 32 and all(c.isalnum() or c in "-_" for c in value)
+
+
+def cards(campaign: Campaign, own_base_url: str) -> list[dict]:
+    """The card-news images as the landing page shows them: uploaded ones with every stored width in a
+    ``srcset`` (a phone loads the 360 or 720 one) and their true aspect ratio, older URL-only ones as they are."""
+    from core.lettering.card_images import DEFAULT_WIDTH, nearest_width, url_for_width
+
+    if campaign.images:
+        shown = []
+        for image in campaign.images:
+            widths = sorted(int(w) for w in image.get("widths") or [])
+            width = nearest_width(image, DEFAULT_WIDTH)
+            height = round(int(image.get("h") or width) * width / max(1, int(image.get("w") or width)))
+            shown.append({"src": url_for_width(image["key"], width), "width": width, "height": height,
+                          "srcset": ", ".join(f"{url_for_width(image['key'], w)} {w}w" for w in widths)})
+        return shown
+    return [{"src": src, "width": 720, "height": 720, "srcset": ""}
+            for src in image_sources(campaign, own_base_url)]
