@@ -177,4 +177,4 @@ def campaign_detail(campaign_id: int):
 
 
 # The image and preview views share this module's helpers; imported last so that they find them defined.
-from blueprints.lettering import campaign_media  # noqa: E402, F401
+from blueprints.lettering import campaign_media, campaign_preview  # noqa: E402, F401
