@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from blueprints.lettering import bp
 from blueprints.lettering.scope import department_scope
 from core.audit import record
+from core.i18n import N_
 from core.lettering import campaign_edit as edit
 from core.lettering.landing import is_live
 from core.models.lettering import AlimTalkTemplate, Campaign, CampaignEvent
@@ -22,7 +23,7 @@ from core.models.organization import Department
 from extensions import db
 from web.client import client_info
 
-STATUS_LABELS = {"active": "진행 중", "paused": "중지", "archived": "보관"}
+STATUS_LABELS = {"active": N_("진행 중"), "paused": N_("중지"), "archived": N_("보관")}
 
 
 class CsrfForm(FlaskForm):

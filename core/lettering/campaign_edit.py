@@ -169,11 +169,11 @@ def check(session: Session, data: CampaignInput, *, public_base: str,
     if len(weekdays) == 7:
         weekdays = []  # every day
     hours = []
-    for text, name in ((data.hour_from, N_("시작 시각")), (data.hour_until, N_("끝 시각"))):
+    for text, msgid in ((data.hour_from, N_("시작 시각은 0부터 24 사이의 시(時)로 입력해 주세요.")),
+                        (data.hour_until, N_("끝 시각은 0부터 24 사이의 시(時)로 입력해 주세요."))):
         value = _int(text) if text.strip() else None
         if text.strip() and (value is None or not 0 <= value <= 24):
-            problems.append(Problem("schedule", N_("%(name)s은 0부터 24 사이의 시(時)로 입력해 주세요."),
-                                    {"name": name}))
+            problems.append(Problem("schedule", msgid))
         hours.append(value)
     priority = _int(data.priority or "0")
     if priority is None or not PRIORITY_MIN <= priority <= PRIORITY_MAX:

@@ -103,7 +103,7 @@ def test_bad_input_gets_korean_reasons_not_500(client, login, users):
     html = answer.get_data(as_text=True)
     assert answer.status_code == 422
     for text in ("제목을 입력해 주세요", "유튜브 영상 주소나 11자리 영상 ID가 아닙니다", "1번째 링크에 이름을 붙여",
-                 "2번째 링크는 https://", "시작일은", "종료일은", "0부터 24 사이", "우선순위는",
+                 "2번째 링크는 https://", "시작일은", "종료일은", "시작 시각은 0부터 24 사이", "우선순위는",
                  "대상 부서를 하나 이상"):
         assert text in html, text
     assert db.session.scalar(select(Campaign)) is None
