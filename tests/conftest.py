@@ -211,6 +211,18 @@ def login(client):
     return do_login
 
 
+def wait_db(predicate, seconds: float = 20.0):
+    """``predicate()``'s first truthy value, reading the database afresh each time (a worker thread or process
+    commits meanwhile); an AssertionError after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        db.session.expire_all()
+        if value := predicate():
+            return value
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
 def statements_of(client, path: str, **kwargs) -> tuple[int, list[str]]:
     """GET ``path`` and the SQL statements the request ran (not transaction control): its status and them.
     Only this thread's count: the test client serves the request here, and a worker or loader thread left by

@@ -9,11 +9,9 @@ the page's service worker over CDP (``ServiceWorker.deliverPushMessage``) and wa
 from __future__ import annotations
 
 import json
-import time
 
 import httpx
 
-from extensions import db
 from tests.browser.conftest import wait_for_controlling_worker
 
 STAND_IN = """(made) => {
@@ -52,16 +50,6 @@ def registration_id_of(page, cdp, registrations: list[dict]) -> str:
             return live[0]["registrationId"]
         page.wait_for_timeout(100)
     raise AssertionError("no service worker registration reported over CDP")
-
-
-def wait_db(predicate, seconds: float = 20.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        db.session.expire_all()
-        if value := predicate():
-            return value
-        time.sleep(0.1)
-    raise AssertionError("timed out")
 
 
 def turn_push_on(page, base: str, push_service) -> bool:

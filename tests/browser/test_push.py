@@ -23,8 +23,8 @@ from core.models.push import PushMessage, PushSubscription
 from core.push import send
 from extensions import db
 from tests.browser.conftest import wait_for_controlling_worker
-from tests.browser.push_in_page import deliver, registration_id_of, turn_push_on, wait_db
-from tests.conftest import axe_violations, browser_login, screenshot
+from tests.browser.push_in_page import deliver, registration_id_of, turn_push_on
+from tests.conftest import axe_violations, browser_login, screenshot, wait_db
 from tests.push.conftest import push_service  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser

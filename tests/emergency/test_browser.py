@@ -12,8 +12,8 @@ from core.emergency import callouts
 from core.models.emergency import EmergencyTarget
 from extensions import db
 from tests.browser.conftest import persistent_page  # noqa: F401  (fixture)
-from tests.browser.push_in_page import deliver, turn_push_on, wait_db
-from tests.conftest import PHONE, axe_violations, browser_login, screenshot
+from tests.browser.push_in_page import deliver, turn_push_on
+from tests.conftest import PHONE, axe_violations, browser_login, screenshot, wait_db
 from tests.push.conftest import push_service  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser

@@ -4,8 +4,6 @@ delivery's receipt answers for the person the push went to (marked 알림), a ta
 and everything else is refused in the reader's language without changing anything."""
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
 from sqlalchemy import select
@@ -19,17 +17,8 @@ from core.push import send
 from core.push.actions import Button
 from core.push.sender import read_receipt, receipt_for
 from extensions import db
+from tests.conftest import wait_db
 from tests.push.conftest import browser_subscription, push_service, subscribed  # noqa: F401  (fixtures)
-
-
-def _wait(predicate, seconds: float = 20.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        db.session.expire_all()
-        if value := predicate():
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out")
 
 
 def _payloads(service, count: int) -> dict[str, dict]:
@@ -37,7 +26,7 @@ def _payloads(service, count: int) -> dict[str, dict]:
     def got():
         received = httpx.get(f"{service.base}/_sim/received").json()["received"]
         return {r["endpoint"]: r["payload"] for r in received} if len(received) >= count else None
-    return _wait(got)
+    return wait_db(got)
 
 
 def _target(callout, user) -> EmergencyTarget:

@@ -3,11 +3,9 @@ within the user's department, CSRF-protected and audited; and each line's live s
 lettering success rate, last error) from one grouped query for the page."""
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from core.lettering.line_status import line_statuses
@@ -16,7 +14,7 @@ from core.models.lettering import Line
 from core.models.organization import Department, Person
 from core.timeutil import utcnow
 from extensions import db
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, statements_of
 
 LIST = "/admin/lettering/lines"
 
@@ -122,22 +120,6 @@ def test_each_lines_live_status(app, lines, make_call):
     assert lines[1].id not in statuses
 
 
-def _statements(client, path: str) -> tuple[int, list[str]]:
-    seen: list[str] = []
-    me = threading.get_ident()
-
-    def count(conn, cursor, statement, *args):
-        if threading.get_ident() == me and not statement.lstrip().upper().startswith(
-                ("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT")):
-            seen.append(statement)
-    sa.event.listen(sa.engine.Engine, "before_cursor_execute", count)
-    try:
-        status = client.get(path).status_code
-    finally:
-        sa.event.remove(sa.engine.Engine, "before_cursor_execute", count)
-    return status, seen
-
-
 def test_the_list_shows_the_status_with_one_query_for_the_page(client, login, users, lines, make_call,
                                                               departments):
     now = utcnow()
@@ -145,7 +127,7 @@ def test_the_list_shows_the_status_with_one_query_for_the_page(client, login, us
         _calls(make_call, line, now)
     login("boss")
     client.get(LIST)  # the session's first-request writes (last seen) are not the page's
-    status, few = _statements(client, LIST)
+    status, few = statements_of(client, LIST)
     page = client.get(LIST).get_data(as_text=True)
     assert status == 200 and "33%" in page and "(1/3)" in page and "통신사 응답 시간 초과(2초)" in page
     for n in range(20):
@@ -154,7 +136,7 @@ def test_the_list_shows_the_status_with_one_query_for_the_page(client, login, us
         db.session.add(line)
         db.session.commit()
         _calls(make_call, line, now)
-    status, many = _statements(client, LIST)
+    status, many = statements_of(client, LIST)
     assert status == 200 and len(many) == len(few), many
     assert sum("calls" in s and "row_number" in s.lower() for s in many) == 1
     assert db.session.scalar(select(func.count(Department.id))) == 2
