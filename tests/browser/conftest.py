@@ -39,8 +39,9 @@ def staff_directory(app) -> dict[str, Person]:
 
 def wait_for_controlling_worker(page) -> None:
     """Wait until the service worker is active and controls the page (it claims clients)."""
+    # A first install fetches the whole shell; with two test lanes on two cores it has taken over 30 s.
     page.evaluate("async () => { await navigator.serviceWorker.ready; }")
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=90_000)
 
 
 def cache_keys(page) -> list[str]:
