@@ -186,7 +186,7 @@ def seed_history(session: Session, settings: dict, days: int, now: datetime | No
                 rows.append(_incoming(f"{PREFIX}{stamp}-i{n:05d}", rng.choice(lines), rng.choice(pool), at, settings,
                                       logs))
         _store(session, rows, logs)
-        report.days += 1
+        report.days += 1 if rows else 0   # a day too young for any call (today, at night) is not counted
         report.outgoing += sum(1 for r in rows if r["lettering_status"] != "incoming")
         report.incoming += sum(1 for r in rows if r["lettering_status"] == "incoming")
         report.holdout += sum(1 for r in rows if r["holdout"])

@@ -20,7 +20,9 @@ HX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def boss(make_user, login):
+def boss(make_user, login, clock):
+    # Signed in on another day than the entries' (the sign-in is audited too, at the session's clock).
+    clock.set_kst(2026, 3, 20, 12)
     user = make_user("boss", role="admin", display_name="관리자")
     login("boss")
     return user

@@ -37,7 +37,7 @@ def test_demo_history_is_complete_marked_and_shows_a_lift(app, lines, clock, run
     assert answered.enough and answered.difference.excludes_zero and answered.difference.estimate > 0.05
     assert {d.name for d in departments} == {"대중교통과", "세정과"}
     again = runner.invoke(args=["lettering", "demo-calls", "--days", "30"])
-    assert '"days": 0' in again.output                  # a day with history is left alone
+    assert '"days": 0, "outgoing": 0, "incoming": 0' in again.output   # a day with history is left alone
     assert seed_history(db.session, app.config, 31).days == 1
 
 
