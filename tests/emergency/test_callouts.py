@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from datetime import timedelta
 
 import pytest
@@ -15,6 +14,7 @@ from core.emergency import EmergencyError, callouts, home_context, report
 from core.models.accounts import AuditLog
 from core.models.push import InboxItem, PushMessage
 from extensions import db
+from tests.conftest import wait_db
 
 
 def _start(group, people, drill=False, minutes=5, message="태풍 북상, 1시간 내 상황실 집결"):
@@ -24,16 +24,6 @@ def _start(group, people, drill=False, minutes=5, message="태풍 북상, 1시�
     return callout
 
 
-def _wait(predicate, seconds: float = 20.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        db.session.expire_all()
-        if value := predicate():
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out")
-
-
 def test_every_member_with_an_account_gets_an_urgent_push_and_an_inbox_entry(app, job_worker, group, people):
     callout = _start(group, people)
     message = db.session.scalars(select(PushMessage).where(PushMessage.source == "emergency")).one()
@@ -41,7 +31,7 @@ def test_every_member_with_an_account_gets_an_urgent_push_and_an_inbox_entry(app
         "high", f"emergency-{callout.id}", f"/emergency/callouts/{callout.id}", callout.id)
     assert message.title == "비상소집 · 재난대응 1조" and message.body == "태풍 북상, 1시간 내 상황실 집결"
     u = people["users"]
-    inbox = _wait(lambda: set(db.session.scalars(select(InboxItem.user_id)
+    inbox = wait_db(lambda: set(db.session.scalars(select(InboxItem.user_id)
                                                  .where(InboxItem.message_id == message.id))) or None)
     assert inbox == {u["kim"].id, u["lee"].id, u["park"].id}
     # Every member is on the board, including one with no account (no push, but called and counted).

@@ -3,7 +3,6 @@ push-service simulator, which checks VAPID and decrypts; inbox entries for every
 on 404/410, Retry-After on 429, backoff on 5xx and timeouts, idempotent reruns, and the retention purge."""
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import httpx
@@ -21,16 +20,7 @@ from core.push import send
 from core.push.sender import read_receipt
 from core.timeutil import as_utc, utcnow
 from extensions import db
-
-
-def _wait(predicate, seconds: float = 20.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        db.session.expire_all()
-        if value := predicate():
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out")
+from tests.conftest import wait_db
 
 
 def _message(message_id: int) -> PushMessage:
@@ -62,7 +52,7 @@ def test_announcement_reaches_every_device_and_every_inbox(app, job_worker, push
                    body="18시부터 30분간 정전됩니다.", url="/board/7", urgency="high", topic="post-7",
                    source="board", source_id=7)
     db.session.commit()
-    done = _wait(lambda: _done(message.id))
+    done = wait_db(lambda: _done(message.id))
     assert (done.recipients, done.targeted, done.sent, done.failed, done.removed) == (3, 3, 3, 0, 0)
     inbox = set(db.session.scalars(select(InboxItem.user_id).where(InboxItem.message_id == message.id)))
     assert inbox == {staff["kim"].id, staff["lee"].id, staff["park"].id}
@@ -121,7 +111,7 @@ def test_gone_subscriptions_are_removed(app, job_worker, push_service, subscribe
         httpx.post(f"{push_service.base}/_sim/config", json={"subscription": sub["endpoint"], "answers": [code]})
     message = send(db.session, audience=Audience.everyone(), title="공지")
     db.session.commit()
-    done = _wait(lambda: _done(message.id))
+    done = wait_db(lambda: _done(message.id))
     assert (done.sent, done.removed, done.failed) == (1, 2, 0)
     assert set(db.session.scalars(select(PushSubscription.endpoint))) == {kept["endpoint"]}
     # The inbox still has it for everyone.
@@ -133,7 +123,7 @@ def test_413_is_a_permanent_failure(app, job_worker, push_service, subscribed, s
     httpx.post(f"{push_service.base}/_sim/config", json={"subscription": sub["endpoint"], "answers": [413, 413]})
     message = send(db.session, audience=Audience.everyone(), title="공지")
     db.session.commit()
-    done = _wait(lambda: _done(message.id))
+    done = wait_db(lambda: _done(message.id))
     assert (done.sent, done.failed) == (0, 1)
     delivery = db.session.scalar(select(PushDelivery))
     assert (delivery.state, delivery.status_code, delivery.attempts) == ("failed", 413, 1)
@@ -146,10 +136,10 @@ def test_429_waits_for_retry_after_then_sends(app, job_worker, push_service, sub
     httpx.post(f"{push_service.base}/_sim/config", json={"subscription": sub["endpoint"], "answers": [429]})
     message = send(db.session, audience=Audience.everyone(), title="공지")
     db.session.commit()
-    _wait(lambda: db.session.scalar(select(PushDelivery.status_code)) == 429)
+    wait_db(lambda: db.session.scalar(select(PushDelivery.status_code)) == 429)
     retry = db.session.scalar(select(Job).where(Job.kind == "push.deliver").order_by(Job.id.desc()).limit(1))
     assert 1.0 <= (as_utc(retry.run_at) - utcnow()).total_seconds() + 0.5 <= 2.6
-    done = _wait(lambda: _done(message.id))
+    done = wait_db(lambda: _done(message.id))
     delivery = db.session.scalar(select(PushDelivery))
     assert (done.sent, delivery.attempts, delivery.status_code) == (1, 2, 201)
 
@@ -163,7 +153,7 @@ def test_5xx_and_timeouts_retry_with_backoff(app, job_worker, push_service, subs
     httpx.post(f"{push_service.base}/_sim/config", json={"subscription": slow["endpoint"], "answers": ["timeout"]})
     message = send(db.session, audience=Audience.everyone(), title="공지")
     db.session.commit()
-    done = _wait(lambda: _done(message.id), 30)
+    done = wait_db(lambda: _done(message.id), 30)
     assert (done.sent, done.failed) == (2, 0)
     attempts = dict(db.session.execute(select(PushDelivery.subscription_id, PushDelivery.attempts)).all())
     assert sorted(attempts.values()) == [2, 3]
@@ -177,7 +167,7 @@ def test_transient_failures_give_up_after_max_attempts(app, job_worker, push_ser
     httpx.post(f"{push_service.base}/_sim/config", json={"answer": 503})
     message = send(db.session, audience=Audience.everyone(), title="공지")
     db.session.commit()
-    done = _wait(lambda: _done(message.id), 30)
+    done = wait_db(lambda: _done(message.id), 30)
     assert (done.sent, done.failed) == (0, 1)
     delivery = db.session.scalar(select(PushDelivery))
     assert (delivery.state, delivery.attempts, delivery.status_code) == ("failed", 3, 503)
