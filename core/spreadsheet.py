@@ -1,5 +1,5 @@
 """The one reader for the spreadsheets people upload: CSV (UTF-8, with or without a BOM, or CP949; comma or tab)
-and XLSX. The directory and the lines importers both read through it.
+and XLSX. Every importer (directory, duty rosters, menus, lettering lines) reads through it.
 
 Nothing in a file can make it run long or use much memory, and every problem is a :class:`SpreadsheetError`
 with a Korean message:
@@ -73,6 +73,8 @@ class Table:
 
 
 HeaderCheck = Callable[[list[str]], None]
+Record = tuple[int, dict[str, str]]   # (row number, {header: cell})
+EXTRA = "__extra__"                   # set in a record whose row has values beyond the header's columns
 
 
 def _is_xlsx(data: bytes, filename: str = "") -> bool:
@@ -95,6 +97,30 @@ def read(data: bytes, filename: str = "", limits: Limits | None = None, *,
     if collector.table is None:
         raise SpreadsheetError(N_("파일에 데이터가 없습니다."))
     return collector.table
+
+
+def read_records(data: bytes, filename: str, limits: Limits, *, error: type[MessageError],
+                 check_header: HeaderCheck | None = None, header_only: bool = False) -> list[Record]:
+    """An importer's rows as ``(row number, {header: cell})``, its problems raised as its own ``error``.
+
+    A cell under no header is kept out of the record, but a row that has any such value is marked with
+    :data:`EXTRA` (an unquoted comma in a CSV value), for the importer to reject or ignore. A file with a header
+    and no data row is an error; ``header_only`` returns no row."""
+    try:
+        table = read(data, filename, limits, check_header=check_header, header_only=header_only)
+    except SpreadsheetError as exc:
+        raise error.from_detail(exc.detail) from exc
+    if header_only:
+        return []
+    if not table.rows:
+        raise error(N_("머리글만 있고 데이터 행이 없습니다."))
+    header, out = table.header, []
+    for number, cells in table.rows:
+        record = {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header) if h}
+        if len(cells) > len(header) and any(cells[len(header):]):
+            record[EXTRA] = "1"
+        out.append((number, record))
+    return out
 
 
 class _Enough(Exception):

@@ -21,7 +21,7 @@ from core.duty import roster
 from core.i18n import N_, Message
 from core.models.duty import Duty
 from core.models.organization import Department, Person
-from core.spreadsheet import Limits, SpreadsheetError
+from core.spreadsheet import Limits
 from core.tasks import Progress, TaskInput, task
 from core.timeutil import as_utc
 
@@ -43,22 +43,8 @@ def _check_header(header: list[str]) -> None:
 def read_rows(data: bytes, filename: str = "", settings: Mapping[str, Any] | None = None, *,
               header_only: bool = False) -> list[Row]:
     """Parse the file into (row number, {header: value}); raises ImportFileError."""
-    try:
-        table = spreadsheet.read(data, filename, Limits.from_settings(settings or {}), check_header=_check_header,
-                                 header_only=header_only)
-    except SpreadsheetError as exc:
-        raise ImportFileError.from_detail(exc.detail) from exc
-    if header_only:
-        return []
-    if not table.rows:
-        raise ImportFileError(N_("머리글만 있고 데이터 행이 없습니다."))
-    out: list[Row] = []
-    for number, cells in table.rows:
-        record = {h: (cells[i] if i < len(cells) else "").strip() for i, h in enumerate(table.header) if h}
-        if len(cells) > len(table.header) and any(cells[len(table.header):]):
-            record["__extra__"] = "1"
-        out.append((number, record))
-    return out
+    return spreadsheet.read_records(data, filename, Limits.from_settings(settings or {}), error=ImportFileError,
+                                    check_header=_check_header, header_only=header_only)
 
 
 class _Lookup:
@@ -76,7 +62,7 @@ class _Lookup:
 
 
 def _parse(record: dict[str, str], lookup: _Lookup) -> tuple[dict[str, Any] | None, Message | None]:
-    if record.get("__extra__"):
+    if record.get(spreadsheet.EXTRA):
         return None, Message(N_("열이 머리글보다 많습니다. 값에 쉼표가 있으면 큰따옴표로 감싸 주세요."))
     try:
         day = date.fromisoformat(record.get("날짜", ""))

@@ -20,7 +20,7 @@ from core.directory.importer import ImportReport, Rejection
 from core.i18n import N_, Message, MessageError
 from core.menu import CALORIES_MAX, MEALS, SERVINGS_MAX, cafeteria_named, parse_dishes, set_meal
 from core.menu.allergens import DishError
-from core.spreadsheet import Limits, SpreadsheetError
+from core.spreadsheet import Limits
 from core.tasks import Progress, TaskInput, task
 
 HEADERS = ("식당", "날짜", "식사", "메뉴", "열량", "식수")
@@ -28,7 +28,7 @@ REQUIRED = ("식당", "날짜", "식사", "메뉴")
 NAME_MAX = 64
 ISO_DAY = re.compile(r"^(\d{4})[-./](\d{1,2})[-./](\d{1,2})\.?$")
 EXCEL_EPOCH = date(1899, 12, 30)      # an XLSX date cell is a day count from here (core.spreadsheet keeps it)
-Row = tuple[int, dict[str, str]]
+Row = spreadsheet.Record
 
 
 class MenuFileError(MessageError):
@@ -44,17 +44,8 @@ def _check_header(header: list[str]) -> None:
 def read_rows(data: bytes, filename: str = "", settings: Mapping[str, Any] | None = None, *,
               header_only: bool = False) -> list[Row]:
     """Parse the file into (row number, {header: value}); raises MenuFileError."""
-    try:
-        table = spreadsheet.read(data, filename, Limits.from_settings(settings or {}), check_header=_check_header,
-                                 header_only=header_only)
-    except SpreadsheetError as exc:
-        raise MenuFileError.from_detail(exc.detail) from exc
-    if header_only:
-        return []
-    if not table.rows:
-        raise MenuFileError(N_("머리글만 있고 데이터 행이 없습니다."))
-    return [(number, {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(table.header) if h})
-            for number, cells in table.rows]
+    return spreadsheet.read_records(data, filename, Limits.from_settings(settings or {}), error=MenuFileError,
+                                    check_header=_check_header, header_only=header_only)
 
 
 def parse_day(text: str) -> date | None:
