@@ -6,10 +6,11 @@ from typing import Any
 from flask_babel import gettext
 from flask_login import current_user
 
-from core import tasks
+from core import audit, tasks
 from core.i18n import N_
 from core.models.tasks import TaskRun
 from extensions import db
+from web.client import client_info
 
 # The progress box's heading per kind; the task's stored label is only its subject (a file name or a title),
 # so that every admin reads the heading in their own language.
@@ -30,6 +31,20 @@ def submit(kind: str, subject: str = "", *, payload: dict[str, Any] | None = Non
     run = tasks.submit(db.session, kind, label=subject, user_id=user_id, payload=payload, upload=upload)
     db.session.commit()
     return run
+
+
+def submit_import(kind: str, audit_action: str, filename: str, data: bytes,
+                  payload: dict[str, Any] | None = None) -> TaskRun:
+    """Queue an uploaded file whose header the page has checked: audited with its name and size, then submitted
+    with the file as the task's upload."""
+    audit.record(db.session, audit_action, user=current_user, target=filename, size=len(data), **client_info())
+    return submit(kind, filename, payload={"filename": filename, **(payload or {})}, upload=data)
+
+
+def recent(kind: str, limit: int = 5) -> list[TaskRun]:
+    """The latest tasks of ``kind``, newest first, for an import page's 최근 가져오기
+    (``admin/_recent_imports.html``)."""
+    return list(db.session.scalars(db.select(TaskRun).filter_by(kind=kind).order_by(TaskRun.id.desc()).limit(limit)))
 
 
 def title(task: TaskRun) -> str:

@@ -7,17 +7,14 @@ from flask_login import current_user, login_required
 
 from blueprints.directory import bp
 from blueprints.directory.forms import ImportForm, VoiceForm
-from core import audit
 from core.directory import personal
 from core.directory.importer import ImportFileError, read_rows
 from core.directory.index import get_index
 from core.directory.search import MAX_QUERY, search_page
 from core.directory.voice import match
-from core.models.tasks import TaskRun
 from core.pagination import parse_offset
 from extensions import db
 from web import tasks
-from web.client import client_info
 from web.i18n import translated
 from web.sessions import roles_required
 
@@ -122,15 +119,12 @@ def import_page():
             form.file.errors.append(translated(exc.detail))
             status = 400
         else:
-            audit.record(db.session, "directory.import", user=current_user, target=filename,
-                         size=len(data), **client_info())
-            task = tasks.submit("directory_import", filename, payload={"filename": filename}, upload=data)
+            task = tasks.submit_import("directory_import", "directory.import", filename, data)
             if request.htmx:
                 return render_template("admin/_task_progress.html", task=task)
     elif request.method == "POST":
         status = 400
     if status == 400 and request.htmx:
         return render_template("directory/_import_errors.html", form=form), 400
-    recent = db.session.scalars(db.select(TaskRun).filter_by(kind="directory_import")
-                                .order_by(TaskRun.id.desc()).limit(5)).all()
-    return render_template("directory/import.html", form=form, task=task, recent_tasks=recent), status
+    return render_template("directory/import.html", form=form, task=task,
+                           recent_tasks=tasks.recent("directory_import")), status

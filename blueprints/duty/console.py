@@ -18,7 +18,6 @@ from core.duty.roster import DutyError
 from core.i18n import N_
 from core.models.duty import Duty, DutySwap
 from core.models.organization import Department, Person
-from core.models.tasks import TaskRun
 from core.timeutil import KST, utcnow
 from extensions import db
 from web import tasks
@@ -178,15 +177,10 @@ def import_page():
         except ImportFileError as exc:
             error, status = translated(exc.detail), 400
         else:
-            audit.record(db.session, "duty.import", user=current_user, target=filename, size=len(data),
-                         **client_info())
             only = None if current_user.role == "admin" else current_user.department_id or -1
-            task = tasks.submit("duty_import", filename, payload={"filename": filename, "only_department": only},
-                                upload=data)
+            task = tasks.submit_import("duty_import", "duty.import", filename, data, {"only_department": only})
             if request.htmx:
                 return render_template("admin/_task_progress.html", task=task)
         if status == 400 and request.htmx:
             return render_template("duty/_import_error.html", error=error), 400
-    recent = db.session.scalars(db.select(TaskRun).filter_by(kind="duty_import")
-                                .order_by(TaskRun.id.desc()).limit(5)).all()
-    return render_template("duty/import.html", task=task, error=error, recent_tasks=recent), status
+    return render_template("duty/import.html", task=task, error=error, recent_tasks=tasks.recent("duty_import")), status

@@ -15,7 +15,6 @@ from core import audit, menu
 from core.menu import CALORIES_MAX, SERVINGS_MAX
 from core.menu.allergens import DishError
 from core.menu.importer import MenuFileError, read_rows
-from core.models.tasks import TaskRun
 from extensions import db
 from web import tasks
 from web.client import client_info
@@ -45,18 +44,15 @@ def import_page():
             form.file.errors.append(translated(exc.detail))
             status = 400
         else:
-            audit.record(db.session, "menu.import", user=current_user, target=filename, size=len(data),
-                         **client_info())
-            task = tasks.submit("menu_import", filename, payload={"filename": filename}, upload=data)
+            task = tasks.submit_import("menu_import", "menu.import", filename, data)
             if request.htmx:
                 return render_template("admin/_task_progress.html", task=task)
     elif request.method == "POST":
         status = 400
     if status == 400 and request.htmx:
         return render_template("directory/_import_errors.html", form=form), 400
-    recent = db.session.scalars(db.select(TaskRun).filter_by(kind="menu_import")
-                                .order_by(TaskRun.id.desc()).limit(5)).all()
-    return render_template("menu/console/import.html", form=form, task=task, recent_tasks=recent), status
+    return render_template("menu/console/import.html", form=form, task=task,
+                           recent_tasks=tasks.recent("menu_import")), status
 
 
 def _number(text: str, limit: float, whole: bool) -> float | int | None:

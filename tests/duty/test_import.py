@@ -113,3 +113,5 @@ def test_console_import_with_progress(app, directory, job_worker, client, login,
     assert "완료" in progress and "거부" in progress
     db.session.expire_all()
     assert {d.department_id for d in db.session.scalars(select(Duty))} == {mine}
+    recent = client.get("/admin/duty/import").get_data(as_text=True)
+    assert "최근 가져오기" in recent and "duty.csv · 완료 (추가 " in " ".join(recent.split())

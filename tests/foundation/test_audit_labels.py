@@ -14,7 +14,7 @@ from core.accounts import SignIn
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("core", "blueprints", "web", "lettering_worker", "app.py", "extensions.py")
-RECORDERS = {"record": 1, "_audit": 0}     # function name → index of the action argument
+RECORDERS = {"record": 1, "_audit": 0, "submit_import": 1}   # function name → index of the action argument
 # f-strings that build codes, and what they can build.
 EXPANSIONS = {"login_": [f"login_{r.value}" for r in SignIn if r not in (SignIn.OK, SignIn.THROTTLED)]}
 
@@ -86,7 +86,7 @@ def test_the_scan_finds_the_codes_we_know():
     codes = recorded_codes()
     for code in ("lettering.call.view", "emergency.answered", "emergency.group_created", "emergency.group_updated",
                  "admin.user.create", "login", "login_bad_credentials", "logout", "duty.add", "cards.show_mobile",
-                 "board.post.create", "push.send", "document.upload", "audit.export"):
+                 "board.post.create", "push.send", "document.upload", "audit.export", "menu.import"):
         assert code in codes, code
 
 
