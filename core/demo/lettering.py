@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.demo.organization import LATER_UNITS
 from core.lettering.line_rules import Directory, clashes, directory_check, line_number_problem, line_prefixes
 from core.lettering.lines_import import department_search_key
 from core.models.lettering import MESSAGE_MAX, AlimTalkTemplate, Campaign, Line
@@ -45,6 +46,7 @@ MESSAGES = [
     ("대중교통", "버스·택시 민원 안내 전화입니다"), ("주차", "주정차 민원 관련 연락드립니다"),
     ("교통", "교통 정책 관련 안내 전화입니다"), ("민원", "민원 처리 결과 안내 전화입니다"),
     ("여권", "여권 발급 안내 전화입니다"), ("복지", "복지 서비스 안내 전화입니다"),
+    ("안전총괄", "재난·안전 정책 안내 전화입니다"),
     ("재난", "재난 안전 안내 전화입니다"), ("안전", "안전 점검 안내 전화입니다"),
     ("보건", "보건·건강 안내 전화입니다"), ("환경", "환경 민원 안내 전화입니다"),
     ("건축", "건축 인허가 안내 전화입니다"), ("도로", "도로 관리 안내 전화입니다"),
@@ -106,12 +108,19 @@ class _Pool:
         return own.pop() if own else None
 
 
+def _is_local(dept: Department) -> bool:
+    """A district or neighbourhood office: its lines are 031-9xx numbers, city hall's 031-8075."""
+    return ("동" in dept.name and "센터" in dept.name) or dept.parent.endswith("구")
+
+
 def _seed_lines(session: Session, prefixes: tuple[str, ...]) -> int:
     existing = session.scalar(select(func.count(Line.id))) or 0
     if existing >= TARGET_LINES * 0.95:
         return 0
     rng = random.Random(20260105)  # the same lines on every machine
-    departments = _departments(session)
+    later = {name for _parent, name, _size in LATER_UNITS}
+    # The later departments get theirs in _seed_missing, so these lines stay the ones an earlier seed made.
+    departments = [dept for dept in _departments(session) if dept.name not in later]
     weights = [rng.uniform(0.5, 1.5) for _ in departments]
     scale = TARGET_LINES / sum(weights)
     taken_numbers = set(session.scalars(select(Line.number)))
@@ -121,8 +130,7 @@ def _seed_lines(session: Session, prefixes: tuple[str, ...]) -> int:
     extension = 20000
     added = 0
     for dept, weight in zip(departments, weights, strict=True):
-        is_local = ("동" in dept.name and "센터" in dept.name) or dept.parent.endswith("구")
-        pool = centres if is_local else hall
+        pool = centres if _is_local(dept) else hall
         message = guidance_for(dept.name)
         for _ in range(max(1, round(weight * scale))):
             number = pool.take(dept.id)
@@ -135,6 +143,36 @@ def _seed_lines(session: Session, prefixes: tuple[str, ...]) -> int:
                              institution=dept.organization or "고양특례시", department_name=dept.name,
                              message=message, logo_url=""))
             taken_numbers.add(number)
+            added += 1
+    session.flush()
+    return added
+
+
+def _seed_missing(session: Session, prefixes: tuple[str, ...]) -> int:
+    """Lines for each department that has none (the later departments, on a fresh or an earlier seeded
+    database alike): about a department's share of the demo's lines each, from the numbers still free."""
+    with_lines = set(session.scalars(select(Line.department_id).where(Line.department_id.is_not(None))
+                                     .distinct()))
+    departments = [dept for dept in _departments(session) if dept.id not in with_lines]
+    if not departments:
+        return 0
+    share = max(1, TARGET_LINES // len(_departments(session)))
+    taken = set(session.scalars(select(Line.number)))
+    extensions = {int(e) for e in session.scalars(select(Line.extension)) if (e or "").isdigit()}
+    directory = Directory.load(session)
+    hall, centres = (_Pool(numbers, taken, prefixes, directory)
+                     for numbers in _number_pool(random.Random(20261202)))
+    extension = max(extensions | {20000})
+    added = 0
+    for dept in departments:
+        for _ in range(share):
+            number = (centres if _is_local(dept) else hall).take(dept.id)
+            if number is None:
+                break
+            extension += 1
+            session.add(Line(number=number, extension=str(extension), department_id=dept.id,
+                             institution=dept.organization or "고양특례시", department_name=dept.name,
+                             message=guidance_for(dept.name), logo_url=""))
             added += 1
     session.flush()
     return added
@@ -155,8 +193,7 @@ def _repair_clashes(session: Session, prefixes: tuple[str, ...]) -> int:
     fixed = 0
     for line in lines:
         dept = line.department
-        is_local = dept is not None and (("동" in dept.name and "센터" in dept.name) or dept.parent.endswith("구"))
-        number = (centres if is_local else hall).take(line.department_id or 0)
+        number = (centres if dept is not None and _is_local(dept) else hall).take(line.department_id or 0)
         if number is not None:
             line.number = number
             fixed += 1
@@ -193,7 +230,7 @@ def _seed_template(session: Session) -> bool:
 
 def seed(session: Session, settings: dict[str, Any]) -> dict[str, Any]:
     prefixes = line_prefixes(settings)
-    added = _seed_lines(session, prefixes)
+    added = _seed_lines(session, prefixes) + _seed_missing(session, prefixes)
     repaired = _repair_clashes(session, prefixes)
     campaign = _seed_campaign(session, settings)
     template = _seed_template(session)

@@ -1,5 +1,6 @@
 """A Goyang-like organisation: the city hall's bureaus, 3 district offices, 44 neighbourhood
-centres and related organisations, with 5,000 staff, 300 contact lines and two logins.
+centres and related organisations, with 5,000 staff, 300 contact lines and two logins, then the later
+departments (``LATER_UNITS``: 안전총괄과 and its 18 staff).
 
 Rows are generated with a fixed random seed and loaded through the directory importer,
 so a rerun finds every row unchanged, and the benchmark can import the very same rows.
@@ -83,6 +84,12 @@ GIVEN_NAMES = str.split(
     "옥순 정숙 영희 숙자 경숙 은주 선영 미숙 주희 혜숙 상민 준호 진호 재훈 형준 민호 세영 가영 소연 하린"
 )
 CONTACT_LINES = ["대표전화", "민원 상담", "서무 담당", "야간 당직", "팩스 문의"]
+# Departments added after the first demo, each with its staff count. They come after every other row, from a
+# generator of their own, with numbers from 031-8075-0100..0999 that nothing above uses, so that each earlier
+# row, and every demo line already stored, stays as it was: a seeded database only gains these rows.
+LATER_UNITS: list[tuple[str, str, int]] = [("안전건설국", "안전총괄과", 18)]
+DUTIES["안전총괄과"] = ["안전정책 총괄", "겨울철 자연재난 대책", "안전점검의 날 운영", "안전문화 홍보",
+                     "중대재해 예방", "재난안전 예산", "안전신문고 처리", "재난안전상황실 운영"]
 
 
 def _departments() -> list[tuple[str, str, str, str]]:
@@ -126,7 +133,8 @@ def _title(position: int, dept: str, org: str) -> tuple[str, str]:
 
 
 def directory_rows(seed: int = 20260101) -> list[dict[str, str]]:
-    """The demo directory as import rows (header → value): 5,000 staff then 300 contacts.
+    """The demo directory as import rows (header → value): 5,000 staff, 300 contacts, then the staff of
+    ``LATER_UNITS``.
 
     Deterministic: the same seed always gives the same rows, so seeding twice changes nothing.
     """
@@ -182,6 +190,34 @@ def directory_rows(seed: int = 20260101) -> list[dict[str, str]]:
         rows.append({"성명": f"{dept} {line}", "소속기관": org, "상위부서": parent, "부서": dept, "직위": "",
                      "직급": "", "담당업무": f"{dept} {line}", "내선": str(extension), "직통전화": phone,
                      "휴대전화": "", "이메일": "", "구분": "연락처"})
+    return rows + _later_rows(rows, extension)
+
+
+def _later_rows(earlier: list[dict[str, str]], extension: int) -> list[dict[str, str]]:
+    """The staff of ``LATER_UNITS``: a head (과장), three team leaders, then officers, like the others."""
+    rng = random.Random(20261202)
+    taken_mobiles = {row["휴대전화"] for row in earlier}
+    rows: list[dict[str, str]] = []
+    for parent, dept, size in LATER_UNITS:
+        numbers = sorted(rng.sample(range(100, 1000), size))
+        for position in range(size):
+            title, grade = _title(position, dept, CITY)
+            while True:
+                mobile = f"{rng.randrange(20_000_000, 99_999_999):08d}"
+                formatted = f"010-{mobile[:4]}-{mobile[4:]}"
+                if formatted not in taken_mobiles and try_normalize("010" + mobile):
+                    taken_mobiles.add(formatted)
+                    break
+            surname = rng.choice(SURNAMES)
+            given = rng.choice(GIVEN_NAMES)
+            extension += 1
+            rows.append({"성명": surname + given if (surname, given) != ("김", "민준") else "김" + "서준",
+                         "소속기관": CITY, "상위부서": parent, "부서": dept, "직위": title,
+                         "직급": grade or rng.choice(GRADES_STAFF),
+                         "담당업무": "부서 총괄" if position == 0 else rng.choice(DUTIES[dept]),
+                         "내선": str(extension), "직통전화": f"031-8075-{numbers[position]:04d}",
+                         "휴대전화": formatted, "이메일": f"staff{len(earlier) + len(rows) + 1:04d}@example.go.kr",
+                         "구분": "직원"})
     return rows
 
 

@@ -98,14 +98,14 @@ def test_cli_import_reports_rejections_and_bad_files(runner, tmp_path: Path):
 def test_demo_rows_round_trip_through_csv():
     rows = organization.directory_rows()
     parsed = read_rows(rows_to_csv(rows).encode(), "demo.csv")
-    assert len(parsed) == 5300 and parsed[0][0] == 2 and parsed[0][1]["성명"] == rows[0]["성명"]
+    assert len(parsed) == 5318 and parsed[0][0] == 2 and parsed[0][1]["성명"] == rows[0]["성명"]
     assert organization.directory_rows() == rows  # deterministic
 
 
 def test_seed_demo_organisation(app):
     summary = organization.seed(db.session, app.config)
     db.session.commit()
-    assert summary["rejected"] == 0 and summary["added"] == 5300
+    assert summary["rejected"] == 0 and summary["added"] == 5318
     assert set(summary["logins_created"]) == {"admin", "staff"}
     staff = db.session.scalar(select(func.count(Person.id)).filter_by(kind="staff"))
     contacts = db.session.scalar(select(func.count(Person.id)).filter_by(kind="contact"))
@@ -125,8 +125,8 @@ def test_seed_demo_organisation(app):
 
     again = organization.seed(db.session, app.config)
     db.session.commit()
-    assert again["added"] == 0 and again["updated"] == 0 and again["unchanged"] == 5300
-    assert again["logins_created"] == [] and people() == 5300
+    assert again["added"] == 0 and again["updated"] == 0 and again["unchanged"] == 5318
+    assert again["logins_created"] == [] and people() == 5318
 
 
 def test_seed_makes_voice_demo_work(app):

@@ -14,7 +14,7 @@ from core.demo import organization as demo_organization
 from core.lettering.line_rules import Directory, clashes, directory_check
 from core.lettering.lines_import import LineError, import_file, save_line
 from core.models.lettering import Line
-from core.models.organization import Person
+from core.models.organization import Department, Person
 from extensions import db
 from tests.conftest import csrf_token_from
 
@@ -133,4 +133,25 @@ def test_the_seeded_demo_has_no_clashes(app):
     again = demo_lettering.seed(db.session, app.config)
     db.session.commit()
     assert again["lines_renumbered"] == 1 and again["lines_added"] == 0
+    assert clashes(db.session) == []
+
+
+def test_the_demo_has_a_safety_department_with_staff_and_lines(app):
+    demo_organization.seed(db.session, app.config)
+    demo_lettering.seed(db.session, app.config)
+    db.session.commit()
+    dept = db.session.scalar(select(Department).where(Department.name == "안전총괄과"))
+    assert dept is not None and dept.parent == "안전건설국"
+    staff = db.session.scalars(select(Person).where(Person.department_id == dept.id).order_by(Person.id)).all()
+    assert len(staff) == 18 and staff[0].title == "과장" and {p.title for p in staff[1:4]} == {"팀장"}
+    assert all(p.phone.startswith("+82318075") and p.mobile.startswith("+8210") for p in staff)
+    own = db.session.scalars(select(Line).where(Line.department_id == dept.id)).all()
+    assert len(own) >= 10 and all(line.message == "재난·안전 정책 안내 전화입니다" for line in own)
+    # A database whose lines were seeded before the department existed gets its lines on the next seed.
+    for line in own:
+        db.session.delete(line)
+    db.session.commit()
+    again = demo_lettering.seed(db.session, app.config)
+    db.session.commit()
+    assert again["lines_added"] == len(own)
     assert clashes(db.session) == []
