@@ -45,6 +45,8 @@ DEFAULTS: dict[str, Any] = {
     "QUIET_HOURS_END": 8,                     # KST hour, exclusive
     "ALIMTALK_STALE_HOURS": 12,               # held messages older than this are dropped
     "RETENTION_DAYS": 30,
+    "CAMPAIGN_MEDIA_DIR": "",                 # card-news files; blank: campaign_media in the instance folder
+    "CAMPAIGN_MEDIA_RETENTION_DAYS": 90,      # an archived campaign's card-news files go after this
     "LETTERING_HOLDOUT_PERCENT": 0,           # outgoing calls left unlettered on purpose (core.lettering.holdout)
     "WORKER_CONCURRENCY": 4,
     "LETTERING_MAX_BACKLOG": 50000,           # queued jobs above which the PBX webhook answers 429

@@ -1,5 +1,5 @@
-"""Smart Lettering's place in the job runtime: the dispatch handlers with their provider clients, and the
-hourly retention purge of citizens' data."""
+"""Smart Lettering's place in the job runtime: the dispatch handlers with their provider clients, the
+hourly retention purge of citizens' data, and the daily purge of card-news files no campaign needs."""
 from __future__ import annotations
 
 import logging
@@ -8,7 +8,7 @@ from typing import Any
 
 from core.jobs import Outcome
 from core.jobs.registry import Env, registry
-from core.lettering import dispatch, retention
+from core.lettering import campaign_media, dispatch, retention
 from core.lettering.dispatch import Context
 from core.lettering.providers.carrier import CarrierClient
 from core.lettering.providers.kakao import KakaoClient
@@ -48,3 +48,16 @@ def purge(env: Env, payload: dict) -> None:
 
 
 registry.every(3600, "lettering.purge")
+
+
+@registry.handler("lettering.campaign_media_purge")
+def purge_campaign_media(env: Env, payload: dict) -> None:
+    days = int(env.settings.get("CAMPAIGN_MEDIA_RETENTION_DAYS", campaign_media.DEFAULT_RETENTION_DAYS))
+    with env.factory() as session:
+        counts = campaign_media.purge(session, campaign_media.media_dir(env.settings), days)
+        session.commit()
+    if any(counts.values()):
+        log.info("campaign media purge: %s", counts)
+
+
+registry.daily("04:50", "lettering.campaign_media_purge")

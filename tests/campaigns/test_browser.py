@@ -56,6 +56,22 @@ def test_a_pr_officer_creates_previews_and_starts_a_campaign(page, app, live_ser
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert axe_violations(page) == []
 
+    # Reorder from the keyboard: htmx swaps the images' section only, the focus stays on the button pressed.
+    first_src = page.locator(".card-images img").first.get_attribute("src")
+    page.evaluate("window.notReloaded = true")
+    down = page.get_by_role("button", name="아래로 카드뉴스 1")
+    down.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"document.querySelectorAll('.card-images img')[1].getAttribute('src') === '{first_src}'")
+    assert page.evaluate("window.notReloaded === true")
+    assert page.evaluate("document.activeElement.id").startswith("move-down-")
+    page.wait_for_function("document.querySelector('#card-images-status').textContent.includes('2번째로')")
+    assert axe_violations(page) == []
+    page.locator("#card-images-section").screenshot(path=str(ARTIFACTS / "campaign-images-phone.png"))
+    page.keyboard.press("Shift+Tab")          # to 위로 of the same image, now the second
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"document.querySelector('.card-images img').getAttribute('src') === '{first_src}'")
+
     page.get_by_role("link", name="미리 보기(안내 페이지와 통화 후 화면)").click()
     screen = page.locator("#after-call")
     shown = [t for t in screen.inner_text().split("\n") if t.strip()]
