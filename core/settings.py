@@ -38,6 +38,7 @@ DEFAULTS: dict[str, Any] = {
     # Smart Lettering: providers (PROTOCOLS.md §2, §3) and the fallback policy
     "CARRIER_BASE_URL": "http://127.0.0.1:5081",
     "KAKAO_BASE_URL": "http://127.0.0.1:5082",
+    "KAKAO_SIM_TEMPLATES_FILE": "",           # development only: the console's templates for the Kakao simulator
     "FALLBACK_POLICY": "missed_only",          # missed_only | always | never
     "ALIMTALK_TEMPLATE_CODE": "GY_MISSED_CALL",
     "ALIMTALK_CAP_PER_DAY": 1,                # per citizen per department per 24 h

@@ -10,6 +10,7 @@ import logging
 import signal
 import sys
 
+from core.lettering import kakao_sim_file
 from core.settings import load_settings
 from lettering_worker.worker import Worker
 
@@ -26,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # request lines add nothing to our own log
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     worker = Worker(load_settings(), concurrency=args.concurrency, lease_seconds=args.lease_seconds)
+    with worker.factory() as session:   # a development stack's Kakao simulator learns the console's templates
+        kakao_sim_file.write(session, worker.env.settings)
 
     def stop(signum, _frame) -> None:
         logging.getLogger("worker").info("signal %d: finishing the jobs in flight", signum)

@@ -58,7 +58,9 @@ DEMO_SETTINGS = {"LETTERING_HOLDOUT_PERCENT": "10"}
 def demo_settings(instance: Path) -> dict[str, str]:
     config = instance / "config.py"
     text = config.read_text() if config.exists() else ""
-    return {key: value for key, value in DEMO_SETTINGS.items()
+    # The console's AlimTalk templates reach the Kakao simulator through this file (core.lettering.kakao_sim_file).
+    wanted = {**DEMO_SETTINGS, "KAKAO_SIM_TEMPLATES_FILE": str(instance / "kakao-sim-templates.json")}
+    return {key: value for key, value in wanted.items()
             if key not in os.environ and not any(line.lstrip().startswith(key) for line in text.splitlines())}
 
 
@@ -70,7 +72,7 @@ def default_table() -> list[Child]:
                "PROMETHEUS_MULTIPROC_DIR": os.environ.get("PROMETHEUS_MULTIPROC_DIR") or str(instance / "prometheus"),
                **demo}
     return [Child("web", [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py")], web_env),
-            Child("simulators", [sys.executable, "-m", "lettering_worker.simulators"]),
+            Child("simulators", [sys.executable, "-m", "lettering_worker.simulators"], dict(demo)),
             Child("worker", [sys.executable, "-m", "lettering_worker"], dict(demo))]
 
 

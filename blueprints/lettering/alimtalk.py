@@ -18,6 +18,7 @@ from wtforms.validators import Length, Optional
 from blueprints.lettering import bp
 from core.audit import record
 from core.lettering import alimtalk_templates as templates
+from core.lettering import kakao_sim_file
 from core.lettering.alimtalk_check import BODY_MAX, BUTTONS_MAX, EXTRA_MAX, MESSAGES, Problem
 from core.models.lettering import AlimTalkTemplate
 from extensions import db
@@ -148,6 +149,7 @@ def _save(template: AlimTalkTemplate | None):
                        status=saved.status, problems=[p.code for p in result.problems], created=template is None,
                        **client_info())
                 db.session.commit()
+                kakao_sim_file.write(db.session, current_app.config)
                 if result.reset:
                     flash(_("내용이 바뀌어 검수를 다시 받아야 하므로 등록 상태로 되돌렸습니다."), "error")
                 if result.problems:
@@ -216,6 +218,7 @@ def alimtalk_status(template_id: int):
         record(db.session, "lettering.template.status", user=current_user, target=template.code,
                before=before, after=template.status, comment=template.review_comment, **client_info())
         db.session.commit()
+        kakao_sim_file.write(db.session, current_app.config)
         flash(_("%(code)s의 검수 상태를 %(status)s(으)로 기록했습니다.", code=template.code,
                 status=_(templates.STATUSES[template.status])), "success")
     return redirect(url_for("lettering.alimtalk_edit", template_id=template.id))

@@ -34,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rate-timeout", type=float, default=0.0)
     p.add_argument("--fail-first", type=int, default=0, help="answer the first N requests of every key with 503")
     p.add_argument("--report-delay-ms", type=float, default=200.0)
+    p.add_argument("--templates", default=str(settings.get("KAKAO_SIM_TEMPLATES_FILE") or ""),
+                   help="JSON file of the registered AlimTalk templates, followed as it changes "
+                        "(KAKAO_SIM_TEMPLATES_FILE; blank: the demo's two)")
     p.add_argument("--report-to", default=settings["PUBLIC_BASE_URL"],
                    help="the project's base URL for delivery reports ('' to send none)")
     args = p.parse_args(argv)
@@ -47,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
                        unsupported=args.unsupported, not_subscriber=args.not_subscriber,
                        kakao_nonuser=args.kakao_nonuser, latency_ms=args.latency_ms, rate_429=args.rate_429,
                        rate_5xx=args.rate_5xx, rate_timeout=args.rate_timeout,
-                       report_delay_ms=args.report_delay_ms, fail_first=args.fail_first)
+                       report_delay_ms=args.report_delay_ms, fail_first=args.fail_first,
+                       templates_file=args.templates)
     carrier, kakao = serve(Simulator(config), args.host, args.carrier_port, args.kakao_port)
     logging.getLogger("lettering.simulators").info(
         "carrier on http://%s:%d, kakao on http://%s:%d, reports to %s", args.host, carrier.server_port,

@@ -6,7 +6,8 @@ follows from a hash of the number, so a number behaves the same in every run (``
 ``uses_kakao``). Inspection endpoints on both ports, for tests and the benchmark:
 ``GET /_sim/requests[?since=N]`` (every request that arrived, with its Idempotency-Key and body; ``since`` skips
 the first N of the log), ``GET /_sim/stats`` (counts), ``GET /_sim/reports``
-(the reports sent back), ``POST /_sim/config`` (change rates at run time) and ``POST /_sim/reset``.
+(the reports sent back), ``POST /_sim/config`` (change rates at run time) and ``POST /_sim/reset``; on the
+Kakao port ``GET``/``PUT /_sim/templates``, the registered templates (``kakao_templates``).
 Nothing here logs a phone number.
 """
 from __future__ import annotations
@@ -21,7 +22,7 @@ import random
 import re
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -29,13 +30,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from lettering_worker.simulators.kakao_templates import TemplateBook
+
 log = logging.getLogger("lettering.simulators")
 
 E164 = re.compile(r"^\+\d{8,15}$")
 DOMESTIC = re.compile(r"^0\d{8,10}$")
 STATES = ("answered", "missed", "ended")
 KAKAO_DEDUP_S = 600
-TEMPLATES = {"GY_MISSED_CALL": ("기관명", "부서명", "발신번호", "안내문구"), "GY_OPTOUT_CODE": ("인증번호",)}
 
 
 @dataclass
@@ -57,7 +59,7 @@ class SimConfig:
     timeout_s: float = 2.5          # how long a "timeout" answer takes (the project gives up at 2 s)
     fail_first: int = 0             # answer the first N requests of every key with a 503 (deterministic)
     report_delay_ms: float = 200.0
-    templates: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(TEMPLATES))
+    templates_file: str = ""        # registered templates (kakao_templates); blank: the demo's two
 
 
 def _fraction(salt: str, value: str) -> float:
@@ -133,6 +135,7 @@ class Simulator:
         self.failures: dict[str, int] = {}
         self.requests: list[dict[str, Any]] = []
         self.reporter = Reporter()
+        self.templates = TemplateBook(config.templates_file)
         self._request_seq = itertools.count(1)
 
     def record(self, entry: dict[str, Any]) -> None:
@@ -217,8 +220,23 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(200, {"reports": list(self.sim.reporter.sent)})
         elif self.path.startswith("/_sim/config"):
             self._send(200, asdict(self.sim.config))
+        elif self.path == "/_sim/templates" and self.service == "kakao":
+            self._send(200, {"templates": self.sim.templates.all()})
         else:
             self._send(404, {"code": "NOT_FOUND"})
+
+    def do_PUT(self) -> None:
+        raw = self._body()
+        if raw is None or self.path != "/_sim/templates" or self.service != "kakao":
+            self._send(404, {"code": "NOT_FOUND"})
+            return
+        data = _json(raw)
+        try:
+            count = self.sim.templates.replace(data.get("templates") if isinstance(data, dict) else None)
+        except ValueError as exc:
+            self._send(400, {"code": "INVALID_REQUEST", "message": str(exc)})
+            return
+        self._send(200, {"templates": count})
 
     def do_POST(self) -> None:
         raw = self._body()
@@ -442,11 +460,12 @@ class KakaoHandler(_Handler):
         self._result(200, 0, "SUCCESS", results, request_id)
 
     def _validate(self, body: Any) -> str:
+        """'' or the problem; one starting with "template" is Kakao's -2001 (PROTOCOLS.md §3)."""
         c = self.sim.config
         if not isinstance(body, dict) or body.get("senderKey") != c.kakao_sender_key:
             return "invalid senderKey"
-        required = c.templates.get(body.get("templateCode"))
-        if required is None:
+        template = self.sim.templates.get(body.get("templateCode"))
+        if template is None:
             return "template: unknown templateCode"
         recipients = body.get("recipientList")
         if not isinstance(recipients, list) or not 1 <= len(recipients) <= 1000:
@@ -455,14 +474,17 @@ class KakaoHandler(_Handler):
             if not isinstance(recipient, dict) or not DOMESTIC.fullmatch(str(recipient.get("recipientNo", ""))):
                 return "recipientNo must be domestic digits"
             params = recipient.get("templateParameter") or {}
-            if any(not isinstance(params.get(name), str) for name in required):
-                return "template: a template parameter is missing"
             buttons = recipient.get("buttons") or []
+            if not isinstance(params, dict) or not isinstance(buttons, list) or \
+                    any(not isinstance(b, dict) for b in buttons):
+                return "templateParameter must be an object and buttons a list of objects"
             if len(buttons) > 5:
                 return "at most 5 buttons"
             for button in buttons:
                 if any(len(str(button.get(k, ""))) > 500 for k in ("linkMo", "linkPc")):
                     return "button URL longer than 500 characters"
+            if problem := template.problem(params, buttons):
+                return problem
         return ""
 
 
