@@ -108,8 +108,9 @@ def call_events(call_id: str, line: Line, peer: str, rng: random.Random, answer_
 @click.option("--seed", default=None, type=int, help="같은 통화를 다시 만들 난수 시드")
 @click.option("--days", default=None, type=click.IntRange(1, 400),
               help="지난 N일의 끝난 통화를 데이터베이스에 바로 기록합니다 (홀드아웃 포함, 통계용)")
+@click.option("--department", default=None, help="이 부서의 회선에서만 겁니다 (예: 안전총괄과)")
 def demo_calls_command(count: int, base_url: str, interval: float, answer_share: float, seed: int | None,
-                       days: int | None) -> None:
+                       days: int | None, department: str | None) -> None:
     """서명된 데모 PBX 이벤트를 실행 중인 앱에 보냅니다 (Send signed demo PBX events over HTTP).
     --days N: N일 동안의 끝난 통화를 바로 기록합니다 (Write N days of finished calls for the statistics)."""
     if days is not None:
@@ -120,7 +121,12 @@ def demo_calls_command(count: int, base_url: str, interval: float, answer_share:
         click.echo(json.dumps({"days": report.days, "outgoing": report.outgoing, "incoming": report.incoming,
                                "holdout": report.holdout}, ensure_ascii=False))
         return
-    lines = list(db.session.scalars(select(Line).where(Line.active).order_by(Line.id)))
+    query = select(Line).where(Line.active).order_by(Line.id)
+    if department:
+        query = query.where(Line.department_name == department)
+    lines = list(db.session.scalars(query))
+    if not lines and department:
+        raise click.ClickException(f"{department}의 사용 중인 회선이 없습니다.")
     if not lines:
         raise click.ClickException("회선이 없습니다. 먼저 `flask --app app seed-demo` 또는 "
                                    "`flask --app app lines import FILE` 을 실행해 주세요.")
