@@ -62,6 +62,11 @@ def test_edit_after_a_search_that_is_still_loading_saves(app, page, live_server,
     # Back on the list (the saved line's search): its live status columns and the bulk actions.
     page.wait_for_selector("#line-bulk")
     assert axe_violations(page) == []
+    # A number never wraps in the table on a phone (without nowrap its cell was four lines high).
+    lines_of_text = page.evaluate("[...document.querySelectorAll('td.line-number')].map(td => { "
+                                  "const r = document.createRange(); r.selectNodeContents(td); "
+                                  "return r.getClientRects().length; })")
+    assert lines_of_text and set(lines_of_text) == {1}
     page.get_by_label("선택 031-8075-9571").check()
     page.get_by_text("일괄 작업").click()
     page.get_by_label("작업").select_option("disable")
