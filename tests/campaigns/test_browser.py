@@ -68,6 +68,7 @@ def test_a_pr_officer_creates_previews_and_starts_a_campaign(page, app, live_ser
     page.wait_for_function("document.querySelector('#card-images-status').textContent.includes('2번째로')")
     assert axe_violations(page) == []
     page.locator("#card-images-section").screenshot(path=str(ARTIFACTS / "campaign-images-phone.png"))
+    page.screenshot(path=str(ARTIFACTS / "campaign-page-phone.png"), full_page=True)
     page.keyboard.press("Shift+Tab")          # to 위로 of the same image, now the second
     page.keyboard.press("Enter")
     page.wait_for_function(f"document.querySelector('.card-images img').getAttribute('src') === '{first_src}'")
