@@ -1,9 +1,9 @@
 """The carrier lettering gateway (PROTOCOLS.md §2) and the Kakao AlimTalk provider (§3) as real HTTP
 servers on loopback, with the providers' idempotency rules, fault injection and signed delivery reports.
 
-Which phones are unsupported (iPhone-like) or not on a lettering carrier, and who does not use KakaoTalk,
-follows from a hash of the number, so a number behaves the same in every run (``device_status``,
-``uses_kakao``). Inspection endpoints on both ports, for tests and the benchmark:
+The carrier's handler is here, Kakao's in ``kakao.py``; which phones are unsupported (iPhone-like) or not on a
+lettering carrier, and who does not use KakaoTalk, is in ``common.py`` (``device_status``, ``uses_kakao``) with
+the handlers' shared plumbing. Inspection endpoints on both ports, for tests and the benchmark:
 ``GET /_sim/requests[?since=N]`` (every request that arrived, with its Idempotency-Key and body; ``since`` skips
 the first N of the log), ``GET /_sim/stats`` (counts), ``GET /_sim/reports``
 (the reports sent back), ``POST /_sim/config`` (change rates at run time) and ``POST /_sim/reset``; on the
@@ -22,22 +22,25 @@ import random
 import re
 import threading
 import time
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from lettering_worker.simulators.common import (
+    SimHandler,
+    SimServer,
+    device_status,
+    now_iso,
+    read_json,
+)
+from lettering_worker.simulators.kakao import KakaoHandler
 from lettering_worker.simulators.kakao_templates import TemplateBook
 
 log = logging.getLogger("lettering.simulators")
 
 E164 = re.compile(r"^\+\d{8,15}$")
-DOMESTIC = re.compile(r"^0\d{8,10}$")
 STATES = ("answered", "missed", "ended")
-KAKAO_DEDUP_S = 600
 
 
 @dataclass
@@ -60,29 +63,6 @@ class SimConfig:
     fail_first: int = 0             # answer the first N requests of every key with a 503 (deterministic)
     report_delay_ms: float = 200.0
     templates_file: str = ""        # registered templates (kakao_templates); blank: the demo's two
-
-
-def _fraction(salt: str, value: str) -> float:
-    digest = hashlib.sha256(f"{salt}:{value}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") / 2 ** 64
-
-
-def device_status(e164: str, unsupported: float = 0.3, not_subscriber: float = 0.05) -> str:
-    """accepted | unsupported_device | not_subscriber, stable for a number."""
-    share = _fraction("device", e164)
-    if share < unsupported:
-        return "unsupported_device"
-    if share < unsupported + not_subscriber:
-        return "not_subscriber"
-    return "accepted"
-
-
-def uses_kakao(domestic: str, nonuser: float = 0.1) -> bool:
-    return _fraction("kakao", domestic) >= nonuser
-
-
-def _now_iso() -> str:
-    return datetime.now(UTC).isoformat()
 
 
 class Reporter:
@@ -173,100 +153,7 @@ class Simulator:
         return self.config.report_to.rstrip("/") + path if self.config.report_to else ""
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out in two writes: don't wait for a delayed ACK
-    server_version = "LetteringSim/1.0"
-    sim: Simulator
-    service: str
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # the access log would hold nothing useful and must never hold a number
-
-    def _body(self) -> bytes | None:
-        """The body, or None when the connection broke before all of it arrived (the client died)."""
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        return body if len(body) == length else None
-
-    def _send(self, status: int, payload: dict | None = None, headers: dict[str, str] | None = None) -> None:
-        raw = json.dumps(payload, ensure_ascii=False).encode() if payload is not None else b""
-        self.send_response(status)
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        if payload is not None:
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        if raw:
-            self.wfile.write(raw)
-
-    def _latency(self) -> None:
-        if self.sim.config.latency_ms > 0:
-            time.sleep(self.sim.config.latency_ms / 1000)
-
-    def do_GET(self) -> None:
-        if self.path.startswith("/_sim/requests"):
-            since = int(parse_qs(urlsplit(self.path).query).get("since", ["0"])[0] or 0)
-            with self.sim.lock:
-                items = [r for r in self.sim.requests[since:] if r["service"] == self.service]
-            self._send(200, {"requests": items})
-        elif self.path.startswith("/_sim/stats"):
-            with self.sim.lock:
-                mine = [r for r in self.sim.requests if r["service"] == self.service]
-                self._send(200, {"requests": len(mine), "keys": len({r["key"] for r in mine})})
-        elif self.path.startswith("/_sim/reports"):
-            with self.sim.reporter._lock:
-                self._send(200, {"reports": list(self.sim.reporter.sent)})
-        elif self.path.startswith("/_sim/config"):
-            self._send(200, asdict(self.sim.config))
-        elif self.path == "/_sim/templates" and self.service == "kakao":
-            self._send(200, {"templates": self.sim.templates.all()})
-        else:
-            self._send(404, {"code": "NOT_FOUND"})
-
-    def do_PUT(self) -> None:
-        raw = self._body()
-        if raw is None or self.path != "/_sim/templates" or self.service != "kakao":
-            self._send(404, {"code": "NOT_FOUND"})
-            return
-        data = _json(raw)
-        try:
-            count = self.sim.templates.replace(data.get("templates") if isinstance(data, dict) else None)
-        except ValueError as exc:
-            self._send(400, {"code": "INVALID_REQUEST", "message": str(exc)})
-            return
-        self._send(200, {"templates": count})
-
-    def do_POST(self) -> None:
-        raw = self._body()
-        if raw is None:
-            self.close_connection = True  # half a request never reached the provider
-            return
-        if self.path == "/_sim/reset":
-            self.sim.reset()
-            self._send(204)
-        elif self.path == "/_sim/config":
-            changes = json.loads(raw or b"{}")
-            for key, value in changes.items():
-                if hasattr(self.sim.config, key):
-                    setattr(self.sim.config, key, value)
-            self._send(200, asdict(self.sim.config))
-        else:
-            self.handle_api(raw)
-
-    def handle_api(self, raw: bytes) -> None:
-        self._send(404, {"code": "NOT_FOUND"})
-
-
-def _json(raw: bytes) -> Any:
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return None
-
-
-class CarrierHandler(_Handler):
+class CarrierHandler(SimHandler):
     service = "carrier"
 
     def handle_api(self, raw: bytes) -> None:
@@ -288,7 +175,7 @@ class CarrierHandler(_Handler):
     def _lettering(self, raw: bytes) -> None:
         c = self.sim.config
         key = self.headers.get("Idempotency-Key", "")
-        body = _json(raw)
+        body = read_json(raw)
         entry = {"service": "carrier", "kind": "lettering", "key": key, "body": body,
                  "body_sha": hashlib.sha256(raw).hexdigest()}
         fault = self.sim.fault(f"carrier:{key}")
@@ -325,7 +212,7 @@ class CarrierHandler(_Handler):
                 "/api/providers/carrier/receipts")):
             self.sim.reporter.schedule(c.report_delay_ms / 1000, url,
                                        {"callId": body["callId"], "requestId": answer["requestId"],
-                                        "status": "displayed", "at": _now_iso()},
+                                        "status": "displayed", "at": now_iso()},
                                        "X-Carrier-Signature", c.carrier_receipt_secret)
         if fault == "timeout":
             time.sleep(c.timeout_s)  # registered, but the answer comes too late
@@ -358,7 +245,7 @@ class CarrierHandler(_Handler):
 
     def _state(self, call_id: str, raw: bytes) -> None:
         c = self.sim.config
-        body = _json(raw)
+        body = read_json(raw)
         entry = {"service": "carrier", "kind": "state", "key": call_id, "body": body}
         fault = self.sim.fault()
         if fault in ("429", "5xx"):
@@ -382,123 +269,18 @@ class CarrierHandler(_Handler):
                 url := self.sim.report_url("/api/providers/carrier/receipts")):
             self.sim.reporter.schedule(c.report_delay_ms / 1000, url,
                                        {"callId": call_id, "requestId": answer["requestId"],
-                                        "status": "after_call_displayed", "at": _now_iso()},
+                                        "status": "after_call_displayed", "at": now_iso()},
                                        "X-Carrier-Signature", c.carrier_receipt_secret)
         self._latency()
         self._send(204)
 
 
-class KakaoHandler(_Handler):
-    service = "kakao"
-
-    def _result(self, status: int, code: int, message: str, results: list | None = None,
-                request_id: str | None = None) -> None:
-        self._send(status, {"header": {"resultCode": code, "resultMessage": message, "isSuccessful": code == 0},
-                            "message": {"requestId": request_id, "senderGroupingKey": None,
-                                        "sendResults": results or []}})
-
-    def handle_api(self, raw: bytes) -> None:
-        c = self.sim.config
-        match = re.fullmatch(r"/alimtalk/v2\.3/appkeys/([^/]+)/messages", self.path)
-        if not match:
-            self._send(404, {"code": "NOT_FOUND"})
-            return
-        key = self.headers.get("X-NC-API-IDEMPOTENCY-KEY", "")
-        body = _json(raw)
-        entry = {"service": "kakao", "kind": "alimtalk", "key": key, "body": body,
-                 "body_sha": hashlib.sha256(raw).hexdigest()}
-        if match.group(1) != c.kakao_app_key or self.headers.get("X-Secret-Key") != c.kakao_secret_key:
-            self.sim.record({**entry, "answer": "401"})
-            self._result(401, -1000, "Unauthorized")
-            return
-        fault = self.sim.fault(f"kakao:{key}")
-        if fault in ("429", "5xx"):
-            self.sim.record({**entry, "answer": fault})
-            self._latency()
-            if fault == "429":
-                self._send(429, {"header": {"resultCode": -429, "resultMessage": "Too many requests",
-                                            "isSuccessful": False}}, {"Retry-After": "1"})
-            else:
-                self._result(500, -9000, "Internal error")
-            return
-        problem = self._validate(body)
-        if problem:
-            self.sim.record({**entry, "answer": "-2001" if problem.startswith("template") else "400"})
-            self._result(200 if problem.startswith("template") else 400,
-                         -2001 if problem.startswith("template") else -1001, problem)
-            return
-        now = time.monotonic()
-        with self.sim.lock:
-            first = self.sim.kakao_keys.get(key) if key else None
-            duplicate = first is not None and now - first[0] < KAKAO_DEDUP_S
-            if not duplicate and key:
-                self.sim.kakao_keys[key] = (now, {})
-        if duplicate:
-            self.sim.record({**entry, "answer": "-1005", "replay": True})
-            self._latency()
-            self._result(200, -1005, "Duplicated idempotency key")
-            return
-        request_id = datetime.now(UTC).strftime("%Y%m%d%H%M%S") + hashlib.sha256(
-            (key or str(now)).encode()).hexdigest()[:8]
-        results = []
-        for seq, recipient in enumerate(body["recipientList"], start=1):
-            code = 0 if uses_kakao(recipient["recipientNo"], c.kakao_nonuser) else -3001
-            results.append({"recipientSeq": seq, "recipientNo": recipient["recipientNo"], "resultCode": code,
-                            "resultMessage": "SUCCESS" if code == 0 else "Not a KakaoTalk user",
-                            "recipientGroupingKey": recipient.get("recipientGroupingKey")})
-            if code == 0 and (url := self.sim.report_url("/api/providers/kakao/reports")):
-                self.sim.reporter.schedule(c.report_delay_ms / 1000, url,
-                                           {"requestId": request_id, "recipientSeq": seq,
-                                            "recipientGroupingKey": recipient.get("recipientGroupingKey"),
-                                            "status": "DELIVERED", "resultCode": 0, "reportedAt": _now_iso()},
-                                           "X-Provider-Signature", c.kakao_report_secret)
-        self.sim.record({**entry, "answer": str(results[0]["resultCode"]) if len(results) == 1 else "0",
-                         "replay": False})
-        if fault == "timeout":
-            time.sleep(c.timeout_s)
-        self._latency()
-        self._result(200, 0, "SUCCESS", results, request_id)
-
-    def _validate(self, body: Any) -> str:
-        """'' or the problem; one starting with "template" is Kakao's -2001 (PROTOCOLS.md §3)."""
-        c = self.sim.config
-        if not isinstance(body, dict) or body.get("senderKey") != c.kakao_sender_key:
-            return "invalid senderKey"
-        template = self.sim.templates.get(body.get("templateCode"))
-        if template is None:
-            return "template: unknown templateCode"
-        recipients = body.get("recipientList")
-        if not isinstance(recipients, list) or not 1 <= len(recipients) <= 1000:
-            return "recipientList must hold 1 to 1000 entries"
-        for recipient in recipients:
-            if not isinstance(recipient, dict) or not DOMESTIC.fullmatch(str(recipient.get("recipientNo", ""))):
-                return "recipientNo must be domestic digits"
-            params = recipient.get("templateParameter") or {}
-            buttons = recipient.get("buttons") or []
-            if not isinstance(params, dict) or not isinstance(buttons, list) or \
-                    any(not isinstance(b, dict) for b in buttons):
-                return "templateParameter must be an object and buttons a list of objects"
-            if len(buttons) > 5:
-                return "at most 5 buttons"
-            for button in buttons:
-                if any(len(str(button.get(k, ""))) > 500 for k in ("linkMo", "linkPc")):
-                    return "button URL longer than 500 characters"
-            if problem := template.problem(params, buttons):
-                return problem
-        return ""
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256
-
-
-def serve(sim: Simulator, host: str, carrier_port: int, kakao_port: int) -> tuple[_Server, _Server]:
+def serve(sim: Simulator, host: str, carrier_port: int, kakao_port: int) -> tuple[SimServer, SimServer]:
     """Start both servers in background threads; returns them (``server_port`` has the bound port)."""
     servers = []
     for base, port in ((CarrierHandler, carrier_port), (KakaoHandler, kakao_port)):
         handler = type(base.__name__, (base,), {"sim": sim})
-        server = _Server((host, port), handler)
+        server = SimServer((host, port), handler)
         threading.Thread(target=server.serve_forever, daemon=True, name=f"sim-{base.service}").start()
         servers.append(server)
     return servers[0], servers[1]
