@@ -225,8 +225,10 @@ def seed(session: Session, settings: dict[str, Any]) -> dict[str, Any]:
     rows = directory_rows()
     report = import_rows(session, enumerate(rows, 2))
     password = settings["DEMO_PASSWORD"]
-    # admin is the head of 정보통신과 (who runs the portal); staff is the demo's 김민준.
-    accounts = {"admin": ("admin", "정보통신과", None), "staff": ("staff", "교통정책과", "김민준")}
+    # admin is the head of 정보통신과 (who runs the portal); staff is the demo's 김민준; safety is the head of
+    # 안전총괄과, a department admin who runs that department's lettering campaigns (README's walk-through).
+    accounts = {"admin": ("admin", "정보통신과", None), "staff": ("staff", "교통정책과", "김민준"),
+                "safety": ("dept_admin", "안전총괄과", None)}
     created = []
     for username, (role, department, name) in accounts.items():
         if session.scalar(select(User).filter_by(username=username)):

@@ -106,7 +106,9 @@ def test_seed_demo_organisation(app):
     summary = organization.seed(db.session, app.config)
     db.session.commit()
     assert summary["rejected"] == 0 and summary["added"] == 5318
-    assert set(summary["logins_created"]) == {"admin", "staff"}
+    assert set(summary["logins_created"]) == {"admin", "staff", "safety"}
+    safety = db.session.scalar(select(User).filter_by(username="safety"))
+    assert safety.role == "dept_admin" and db.session.get(Department, safety.department_id).name == "안전총괄과"
     staff = db.session.scalar(select(func.count(Person.id)).filter_by(kind="staff"))
     contacts = db.session.scalar(select(func.count(Person.id)).filter_by(kind="contact"))
     assert staff >= 5000 and contacts == 300
