@@ -30,6 +30,13 @@ class CsrfForm(FlaskForm):
     """Only the CSRF token: the campaign form's fields are lists read from ``request.form``."""
 
 
+@bp.app_template_global("campaign_period")
+def _period(campaign: Campaign) -> str:
+    """``2026-12-01 ~ 2027-02-28``: the days as the editor entered them (the end is inclusive)."""
+    first, last = edit.period_days(campaign)
+    return f"{first} ~ {last}" if first or last else ""
+
+
 @bp.app_template_global("campaign_status_label")
 def _status_label(status: str) -> str:
     return _(STATUS_LABELS.get(status, status))

@@ -232,16 +232,23 @@ def transition(campaign: Campaign, action: str) -> bool:
     return True
 
 
-def input_from(campaign: Campaign) -> CampaignInput:
-    """The editor's form filled from a stored campaign (KST dates, inclusive end)."""
+def period_days(campaign: Campaign) -> tuple[str, str]:
+    """The campaign's first and last day in KST as the editor wrote them (``YYYY-MM-DD``, the last one inclusive:
+    ``ends_at`` is the next day's midnight), ``""`` for an open end."""
     def day(value: datetime | None, shift: int = 0) -> str:
         return (as_utc(value).astimezone(KST) - timedelta(days=shift)).date().isoformat() if value else ""
 
+    return day(campaign.starts_at), day(campaign.ends_at, 1)
+
+
+def input_from(campaign: Campaign) -> CampaignInput:
+    """The editor's form filled from a stored campaign (KST dates, inclusive end)."""
+    starts_on, ends_on = period_days(campaign)
     return CampaignInput(
         title=campaign.title, summary=campaign.summary or "", youtube=campaign.youtube_id or "",
         link_labels=[str(link.get("title", "")) for link in campaign.links or []],
         link_urls=[str(link.get("url", "")) for link in campaign.links or []],
-        starts_on=day(campaign.starts_at), ends_on=day(campaign.ends_at, 1),
+        starts_on=starts_on, ends_on=ends_on,
         weekdays=[str(d) for d in campaign.weekdays or []],
         hour_from="" if campaign.hour_from is None else str(campaign.hour_from),
         hour_until="" if campaign.hour_until is None else str(campaign.hour_until),

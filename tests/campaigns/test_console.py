@@ -74,6 +74,8 @@ def test_admin_creates_schedules_and_the_rule_picks_it(client, login, users, lin
     assert active_campaign_for(db.session, lines[0], utcnow()) is None   # paused until started
     detail = client.get(answer.headers["Location"]).get_data(as_text=True)
     assert "월, 화, 수, 목, 금" in detail and "09:00 ~ 18:00" in detail
+    assert "2026-12-01 ~ 2027-02-28" in detail   # the last day as entered, not the exclusive end's midnight
+    assert "2026-12-01 ~ 2027-02-28" in client.get("/admin/lettering/campaigns").get_data(as_text=True)
     assert client.post(f"/admin/lettering/campaigns/{item.id}/status",
                        data={"csrf_token": csrf, "action": "resume"}).status_code == 303
     db.session.expire_all()
