@@ -1,0 +1,142 @@
+"""200 signed-in staff using the portal at once, with think time, against gunicorn as production runs it.
+
+gunicorn starts with gunicorn.conf.py (docs/operations.md) on a fresh PostgreSQL database (``bench_load``) when
+one is reachable (``BENCH_PG_URL``), else on SQLite, with the demo data (``flask seed-demo``). Each simulated
+person signs in through the form before the measured window (own account, own session cookie), then for
+``--seconds`` repeats: think 1-5 s (3 s on average), then one action drawn from a day's mix: the home page,
+a search typed name by name through the directory's HTMX results fragment (one request per keystroke,
+0.15-0.4 s apart), a voice request (``/api/voice-dial``), a document viewer page (``/documents``) or the
+board. A probe asks for ``/healthz`` twice a second meanwhile: ``ratio`` is the actions' p95 against its p95
+under the same load. One asyncio loop and httpx (keep-alive connections, one client per person).
+
+Prints one JSON object; exits 1 when a target is missed: any error, or p95 over ``P95_TARGET_MS`` (2 cores).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.support import stack
+from core.demo.organization import directory_rows
+
+USERS = 200
+P95_TARGET_MS = 200.0
+MIX = (("home", 0.25), ("search", 0.35), ("voice", 0.1), ("viewer", 0.15), ("board", 0.15))
+SIGN_IN_AT_ONCE = 4   # Argon2 is 0.15 s of CPU: more at once only queues them
+
+
+class Person:
+    def __init__(self, base_url: str, username: str, rng: random.Random, names: list[str]) -> None:
+        self.client = httpx.AsyncClient(base_url=base_url, timeout=30, follow_redirects=False)
+        self.username, self.rng, self.names, self.csrf = username, rng, names, ""
+
+    async def act(self, kind: str, timings: list[float], errors: list[str]) -> None:
+        if kind == "search":   # typing a name: 김, 김민, 김민준
+            name = self.rng.choice(self.names)
+            for n in range(1, len(name) + 1):
+                await self._timed("GET", f"/directory?q={quote(name[:n])}", timings, errors,
+                                  headers={"HX-Request": "true", "HX-Target": "results"})
+                await asyncio.sleep(self.rng.uniform(0.15, 0.4))
+            return
+        if kind == "voice":
+            name = self.rng.choice(self.names)
+            await self._timed("POST", "/api/voice-dial", timings, errors,
+                              json={"transcript": f"{name}한테 전화해줘"}, headers={"X-CSRFToken": self.csrf})
+            return
+        path = {"home": "/", "viewer": "/documents", "board": "/board"}[kind]
+        await self._timed("GET", path, timings, errors)
+
+    async def _timed(self, method: str, path: str, timings: list[float], errors: list[str], **kwargs) -> None:
+        t0 = time.perf_counter()
+        try:
+            answer = await self.client.request(method, path, **kwargs)
+            if answer.status_code != 200:
+                errors.append(f"{method} {path.split('?')[0]}: HTTP {answer.status_code}")
+        except httpx.HTTPError as exc:
+            errors.append(f"{method} {path.split('?')[0]}: {exc.__class__.__name__}")
+        timings.append(1000 * (time.perf_counter() - t0))
+
+
+async def run(base_url: str, usernames: list[str], seconds: float) -> dict:
+    names = [row["성명"] for row in directory_rows() if row["구분"] == "직원"]
+    people = [Person(base_url, name, random.Random(n), names) for n, name in enumerate(usernames)]
+    gate = asyncio.Semaphore(SIGN_IN_AT_ONCE)
+
+    async def sign_in(person: Person) -> None:
+        async with gate:
+            person.csrf = await stack.sign_in(person.client, person.username)
+
+    started = time.monotonic()
+    await asyncio.gather(*(sign_in(p) for p in people))
+    signed_in_s = time.monotonic() - started
+    timings: list[float] = []
+    probe: list[float] = []
+    errors: list[str] = []
+    deadline = time.monotonic() + seconds
+
+    async def live(person: Person) -> None:
+        await asyncio.sleep(person.rng.uniform(0, 3))   # not all at the first second
+        while time.monotonic() < deadline:
+            kinds, weights = zip(*MIX, strict=True)
+            await person.act(person.rng.choices(kinds, weights)[0], timings, errors)
+            await asyncio.sleep(person.rng.uniform(1, 5))
+
+    async def health() -> None:
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+            while time.monotonic() < deadline:
+                t0 = time.perf_counter()
+                answer = await client.get("/healthz")
+                probe.append(1000 * (time.perf_counter() - t0))
+                if answer.status_code != 200:
+                    errors.append(f"GET /healthz: HTTP {answer.status_code}")
+                await asyncio.sleep(0.5)
+
+    await asyncio.gather(health(), *(live(p) for p in people))
+    for person in people:
+        await person.client.aclose()
+    return {"timings": timings, "probe": probe, "errors": errors, "signed_in_s": signed_in_s}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--seconds", type=float, default=60, help="the measured window (default 60)")
+    parser.add_argument("--users", type=int, default=USERS)
+    args = parser.parse_args()
+    kind = "postgresql" if stack.pg_reachable() else "sqlite"
+    if kind == "sqlite":
+        print(f"PostgreSQL is not reachable at {stack.PG_ADMIN_URL} (BENCH_PG_URL): measuring on SQLite",
+              file=sys.stderr)
+    st = stack.prepare(kind, args.users, "bench_load")
+    load_before = stack.load_average()
+    with stack.serve(st) as server, stack.heartbeats([st]):
+        seen = asyncio.run(run(server.base_url, st.usernames, args.seconds))
+    timings, probe, errors = seen["timings"], seen["probe"], seen["errors"]
+    p95, healthz_p95 = stack.percentile(timings, 95), stack.percentile(probe, 95)
+    result = {"users": args.users, "requests": len(timings), "errors": len(errors),
+              "p50_ms": round(stack.percentile(timings, 50), 1), "p95_ms": round(p95, 1),
+              "p99_ms": round(stack.percentile(timings, 99), 1), "healthz_p95_ms": round(healthz_p95, 1),
+              "ratio": round(p95 / healthz_p95, 2) if healthz_p95 else None, "database": kind,
+              "seconds": args.seconds, "sign_in_s": round(seen["signed_in_s"], 1),
+              "load_before": load_before, "load_after": stack.load_average()}
+    print(json.dumps(result))
+    if errors:
+        print("errors (first 5):", errors[:5], file=sys.stderr)
+    if errors or p95 > P95_TARGET_MS:
+        print(f"missed: {len(errors)} errors, p95 {p95:.0f} ms (target 0 and ≤ {P95_TARGET_MS:.0f} ms)",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
