@@ -135,7 +135,7 @@ def test_offline_page_is_public_and_korean(client):
 
 # What a page shows needs these; the apple-touch-icon is read only when the page is added to the home screen.
 ASSET = re.compile(r'<(?:script[^>]*\ssrc|link rel="(?:stylesheet|icon)"[^>]*\shref|img[^>]*\ssrc|use[^>]*\shref)'
-                   r'="(/static/[^"?#]+)')
+                   r'="(/static/[^"#]+)')   # a query string kept: the worker must cache the very URL pages load
 
 
 def _home_cards_for(user) -> None:

@@ -14,7 +14,7 @@ from web import static_files
 from web.static_files import IMMUTABLE, build, current, hashed_name
 
 ROOT = Path(__file__).resolve().parents[2]
-STATIC_URL = re.compile(r'(?:href|src)="(/static/[^"?#]+)')
+STATIC_URL = re.compile(r'(?:href|src)="(/static/[^"#]+)')   # with any query: the hashed name alone is the URL
 
 
 def test_hashed_names_put_the_digest_before_the_last_suffix():
