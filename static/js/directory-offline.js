@@ -571,7 +571,18 @@
       if (wanted && !input().value) input().value = wanted;
       renderOffline(input().value);
     }
-    sync(false);
+    syncWhenIdle();
+  }
+
+  // The copy (about 200 KB) is fetched once the page is usable: after its load event, when the browser is idle
+  // (at most 3 s later), so it never competes with the first page's own styles, scripts and images.
+  function syncWhenIdle() {
+    function later() {
+      if (window.requestIdleCallback) window.requestIdleCallback(function () { sync(false); }, { timeout: 3000 });
+      else window.setTimeout(function () { sync(false); }, 500);
+    }
+    if (document.readyState === "complete") later();
+    else window.addEventListener("load", later, { once: true });
   }
 
   window.addEventListener("online", function () { hideInfo(); sync(false); });

@@ -90,3 +90,14 @@ def test_offline_search_reads_typed_requests_with_the_shipped_rules(synced_page)
     assert names(synced_page, "교통정책과 김민준") == ["김민준"]
     whole = synced_page.evaluate("async () => await window.directoryOffline.find('교통정책과 김민준')")
     assert whole["partial"] is False
+
+
+def test_the_copy_is_fetched_after_the_page_has_loaded(page, live_server, make_user, staff_directory):
+    """The snapshot never competes with the first page's own files: its request starts after the load event."""
+    make_user("kim")
+    browser_login(page, live_server.url, "kim")   # the first signed-in page fetches the copy
+    page.wait_for_function("() => performance.getEntriesByType('resource')"
+                           ".some(e => e.name.includes('/api/directory/snapshot'))", timeout=15_000)
+    loaded, started = page.evaluate("""() => [performance.getEntriesByType('navigation')[0].loadEventEnd,
+        performance.getEntriesByType('resource').find(e => e.name.includes('/api/directory/snapshot')).startTime]""")
+    assert loaded > 0 and started >= loaded
