@@ -23,7 +23,7 @@ from core.directory.index import mark_changed
 from core.i18n import N_, Message, MessageError
 from core.models.organization import Department, Person
 from core.phone import try_normalize
-from core.spreadsheet import Limits, SpreadsheetError
+from core.spreadsheet import Limits
 from core.tasks import Progress, TaskInput, task
 from core.timeutil import utcnow
 
@@ -75,7 +75,7 @@ class ImportReport:
         return self.added + self.updated + self.unchanged + len(self.rejected)
 
 
-Row = tuple[int, dict[str, str]]
+Row = spreadsheet.Record
 
 
 # --- Reading files (core.spreadsheet) ---------------------------------------------------------
@@ -98,23 +98,8 @@ def read_rows(data: bytes, filename: str = "", settings: Mapping[str, Any] | Non
     The limits are the settings' (``IMPORT_MAX_ROWS`` and the others of ``core.spreadsheet.Limits``).
     ``header_only`` checks the file up to its header row (what the console does before it queues the import for
     the worker) and returns no row."""
-    try:
-        table = spreadsheet.read(data, filename, Limits.from_settings(settings or {}), check_header=_check_header,
-                                 header_only=header_only)
-    except SpreadsheetError as exc:
-        raise ImportFileError.from_detail(exc.detail) from exc
-    if header_only:
-        return []
-    if not table.rows:
-        raise ImportFileError(N_("머리글만 있고 데이터 행이 없습니다."))
-    header = table.header
-    out: list[Row] = []
-    for number, cells in table.rows:
-        record = {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header) if h}
-        if len(cells) > len(header) and any(cells[len(header):]):
-            record["__extra__"] = "1"
-        out.append((number, record))
-    return out
+    return spreadsheet.read_records(data, filename, Limits.from_settings(settings or {}), error=ImportFileError,
+                                    check_header=_check_header, header_only=header_only)
 
 
 # --- Applying rows ------------------------------------------------------------------------
@@ -129,7 +114,7 @@ def _normalize_phone_cell(value: str) -> str | None:
 
 def _parse(record: dict[str, str]) -> tuple[dict[str, Any] | None, Message | None]:
     """A row's Person fields plus its department, or (None, reason) when it must be rejected."""
-    if record.get("__extra__"):
+    if record.get(spreadsheet.EXTRA):
         return None, Message(N_("열이 머리글보다 많습니다. 값에 쉼표가 있으면 큰따옴표로 감싸 주세요."))
     name = hangul.normalize_spacing(record.get("성명", ""))
     if not name:
