@@ -103,6 +103,7 @@ ACTIONS: dict[str, str] = {
     "lettering.campaign.archive": N_("캠페인 보관"),
     "lettering.campaign.image_add": N_("캠페인 카드뉴스 올리기"),
     "lettering.campaign.image_remove": N_("캠페인 카드뉴스 빼기"),
+    "lettering.campaign.image_move": N_("캠페인 카드뉴스 순서 바꾸기"),
     # directory
     "directory.import": N_("연락처 가져오기"),
     # groups
