@@ -128,6 +128,7 @@ def _fuzz(operation, mode, caller: str, headers: dict, seen: Counter, failures: 
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)   # a run that hangs fails; how long it takes is not this test's business (bench/)
 def test_schemathesis_finds_no_server_error_and_no_answer_outside_the_document(fuzz_app, make_user):
     user = make_user("fuzzer")
     token = issue_token(db.session, user, label="fuzz")
@@ -162,7 +163,6 @@ def test_schemathesis_finds_no_server_error_and_no_answer_outside_the_document(f
     # of the two the generated batches reach depends on what other tests left in the schema's example data.
     assert seen[("POST /api/pbx/events", "anonymous", 202)] + seen[("POST /api/pbx/events", "anonymous", 400)] > 0
     assert seen[("POST /api/providers/kakao/reports", "anonymous", 204)] > 0
-    assert elapsed < 90
 
 
 # --- JSON no parser should choke on ---------------------------------------------------------------
