@@ -248,14 +248,14 @@ def test_the_console_answers_at_once_and_the_worker_refuses_the_rows(app, admin_
     importer = IMPORTERS["directory"]
     token = csrf_token_from(admin_client.get("/admin/directory/import").get_data(as_text=True))
     data = _csv(importer[2], importer[3], 100_001)
-    started = time.monotonic()
     answer = admin_client.post("/admin/directory/import", headers={"HX-Request": "true"},
                                data={"csrf_token": token, "file": (io.BytesIO(data), "big.csv")},
                                content_type="multipart/form-data")
-    elapsed = time.monotonic() - started
     assert answer.status_code == 200 and 'class="task"' in answer.get_data(as_text=True)
-    assert elapsed < 2, f"the upload request took {elapsed:.2f} s"
-    task_id = db.session.scalar(select(TaskRun.id).filter_by(kind="directory_import"))
+    # The request only checked the header and queued the file: its rows are the worker's (no timing asserted).
+    queued = db.session.scalar(select(TaskRun).filter_by(kind="directory_import"))
+    assert queued.status == "queued" and not queued.result
+    task_id = queued.id
     task = run_now(sessionmaker(bind=db.engine), task_id, app.config)
     assert task.status == "failed" and "60,000행까지" in task.error
     assert _stored() == (0, 0)
