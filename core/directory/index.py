@@ -14,13 +14,13 @@ memory. Freshness:
 """
 from __future__ import annotations
 
-import gc
+import ctypes
 import threading
 import time
 import weakref
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,8 @@ from sqlalchemy.orm import Session
 
 from core import hangul
 from core.directory import published
+from core.directory.columns import Groups
+from core.directory.people import EntriesById, Entry, People
 from core.directory.scanner import Scanner
 from core.models.organization import Department, Person
 from core.phone import format_korean, to_domestic_digits
@@ -45,36 +47,6 @@ W_NAME, W_GIVEN, W_EXTENSION, W_DEPT, W_TITLE, W_PHONE, W_DUTY, W_ORG, W_GRADE, 
 
 
 @dataclass(slots=True)
-class Entry:
-    """One person with everything search shows and every key it matches on."""
-
-    id: int
-    kind: str
-    name: str
-    organization: str
-    parent: str
-    department: str
-    department_id: int | None
-    title: str
-    grade: str
-    duty: str
-    extension: str
-    phone: str    # formatted for Korea, 031-8075-1234
-    mobile: str
-    email: str
-    text_fields: tuple[tuple[str, int], ...] = ()     # (compact key, weight)
-    initial_fields: tuple[tuple[str, int], ...] = ()  # (initial consonants, weight)
-    digit_fields: tuple[tuple[str, int], ...] = ()    # (digits, weight)
-    order: tuple = ()
-
-    def as_result(self, score: float) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "organization": self.organization,
-                "department": self.department, "title": self.title, "duty": self.duty,
-                "extension": self.extension, "phone": self.phone, "mobile": self.mobile,
-                "email": self.email, "score": round(score, 1)}
-
-
-@dataclass(slots=True)
 class DepartmentKey:
     key: str
     department_ids: list[int]
@@ -83,27 +55,30 @@ class DepartmentKey:
 
 @dataclass
 class DirectoryIndex:
-    entries: list[Entry] = field(default_factory=list)
-    by_id: dict[int, Entry] = field(default_factory=dict)
-    by_name: dict[str, list[Entry]] = field(default_factory=dict)
-    by_given: dict[str, list[Entry]] = field(default_factory=dict)
-    by_department: dict[int, list[Entry]] = field(default_factory=dict)
+    """Everything search needs, by entry position: a few large arrays and strings, no object per entry."""
+
+    people: People = field(default_factory=People)
+    by_name: Groups = field(default_factory=Groups)        # name → positions (people and contacts)
+    by_given: Groups = field(default_factory=Groups)       # staff given name → positions
+    by_department: Groups = field(default_factory=Groups)  # department id → positions
     names: list[str] = field(default_factory=list)          # distinct staff names
     name_jamo: list[str] = field(default_factory=list)      # decomposed, aligned with ``names``
     department_keys: list[DepartmentKey] = field(default_factory=list)  # longest key first
     department_names: dict[int, str] = field(default_factory=dict)
-    places: dict[int, int] = field(default_factory=dict)  # person id → place in the default order
     text: Scanner = field(default_factory=Scanner)
     initials: Scanner = field(default_factory=Scanner)
     digits: Scanner = field(default_factory=lambda: Scanner(n=3))  # only ten digits: pairs are too common
+    longest_name: int = 0   # the longest name (people and contacts), for the voice matcher's look-ups
 
     def __len__(self) -> int:
-        return len(self.entries)
+        return len(self.people)
 
-    @cached_property
-    def longest_name(self) -> int:
-        """The length of the longest name (people and contacts), for the voice matcher's look-ups."""
-        return max(map(len, self.by_name), default=0)
+    def entry(self, position: int) -> Entry:
+        return self.people.entry(position)
+
+    @property
+    def by_id(self) -> EntriesById:
+        return EntriesById(self.people)
 
 
 def format_phone(e164: str) -> str:
@@ -119,16 +94,10 @@ def format_phone(e164: str) -> str:
     return format_korean(e164)
 
 
-def _entry(row: Any, dept_keys_cache: dict[tuple[str, str], list[str]], shared: dict[Any, Any]) -> Entry:
-    """``shared`` makes equal strings and (key, weight) pairs one object across entries: thousands of people
-    share a department, a title and a grade, so the index (and its published file) holds each once."""
-    def one(value: Any) -> Any:
-        return shared.setdefault(value, value)
-
+def _keys(row: Any, dept_keys_cache: dict[tuple[str, str], list[str]]) -> tuple[list, list, list]:
+    """The (key, weight) pairs one person is found by: text, initials and digits."""
     name = row.name or ""
     dept = row.department or ""
-    phone_digits = to_domestic_digits(row.phone) if row.phone else ""
-    mobile_digits = to_domestic_digits(row.mobile) if row.mobile else ""
     email = row.email or ""
     text: list[tuple[str, int]] = [(hangul.compact(name), W_NAME)]
     if row.kind == "staff" and len(name) >= 2:
@@ -144,19 +113,19 @@ def _entry(row: Any, dept_keys_cache: dict[tuple[str, str], list[str]], shared: 
     initial: list[tuple[str, int]] = [(hangul.initials(name), W_NAME)]
     if dept_keys:
         initial.append((hangul.initials(hangul.strip_department_suffix(dept)), W_DEPT))
+    phone_digits = to_domestic_digits(row.phone) if row.phone else ""
+    mobile_digits = to_domestic_digits(row.mobile) if row.mobile else ""
     digits = [(d, w) for d, w in ((row.extension or "", W_EXTENSION), (phone_digits, W_PHONE),
                                   (mobile_digits, W_PHONE)) if d]
-    return Entry(
-        id=row.id, kind=one(row.kind), name=one(name), organization=one(row.organization or ""),
-        parent=one(row.parent or ""), department=one(dept), department_id=row.department_id,
-        title=one(row.title or ""), grade=one(row.grade or ""), duty=one(row.duty or ""),
-        extension=row.extension or "", phone=format_phone(row.phone or ""), mobile=format_phone(row.mobile or ""),
-        email=email,
-        text_fields=one(tuple(one((one(k), w)) for k, w in text)),
-        initial_fields=one(tuple(one((one(k), w)) for k, w in initial)),
-        digit_fields=tuple(digits),
-        order=(0 if row.kind == "staff" else 1, name, dept, row.id),
-    )
+    return text, initial, digits
+
+
+def _shown(row: Any) -> dict[str, Any]:
+    return {"id": row.id, "kind": row.kind, "name": row.name or "", "organization": row.organization or "",
+            "parent": row.parent or "", "department": row.department or "", "department_id": row.department_id,
+            "title": row.title or "", "grade": row.grade or "", "duty": row.duty or "",
+            "extension": row.extension or "", "phone": format_phone(row.phone or ""),
+            "mobile": format_phone(row.mobile or ""), "email": row.email or ""}
 
 
 def build_index(session: Session) -> DirectoryIndex:
@@ -164,7 +133,7 @@ def build_index(session: Session) -> DirectoryIndex:
     people = (select(Person.id, Person.kind, Person.name, Person.department_id, Person.title, Person.grade,
                      Person.duty, Person.extension, Person.phone, Person.mobile, Person.email,
                      Department.name.label("department"), Department.organization, Department.parent)
-              .outerjoin(Department, Department.id == Person.department_id))
+              .outerjoin(Department, Department.id == Person.department_id).order_by(Person.id))
     departments = select(Department.id, Department.name, Department.organization)
     return assemble(session.execute(people), session.execute(departments))
 
@@ -173,26 +142,32 @@ def assemble(people: Iterable[Any], departments: Iterable[Any]) -> DirectoryInde
     """An index from rows shaped like :func:`build_index`'s queries (tests pass plain records)."""
     index = DirectoryIndex()
     dept_keys_cache: dict[tuple[str, str], list[str]] = {}
-    shared: dict[Any, Any] = {}
-    for row in people:
-        entry = _entry(row, dept_keys_cache, shared)
-        position = len(index.entries)
-        index.text.add(position, entry.text_fields)
-        index.initials.add(position, entry.initial_fields)
-        index.digits.add(position, entry.digit_fields)
-        index.entries.append(entry)
-        index.by_id[entry.id] = entry
-        index.by_name.setdefault(entry.name, []).append(entry)
-        if entry.kind == "staff":
-            index.by_given.setdefault(hangul.given_name(entry.name), []).append(entry)
-        if entry.department_id is not None:
-            index.by_department.setdefault(entry.department_id, []).append(entry)
-    index.places = {e.id: place for place, e in enumerate(sorted(index.entries, key=lambda e: e.order))}
-    places = [index.places[e.id] for e in index.entries]
+    # Positions follow the ids, so that an id's position is found by bisection (People.position_of).
+    for position, row in enumerate(sorted(people, key=lambda row: row.id)):
+        text, initial, digits = _keys(row, dept_keys_cache)
+        shown = _shown(row)
+        index.people.append(shown)
+        index.text.add(position, text)
+        index.initials.add(position, initial)
+        index.digits.add(position, digits)
+        index.by_name.add(shown["name"])
+        index.by_given.add(hangul.given_name(shown["name"]) if row.kind == "staff" else None)
+        index.by_department.add(row.department_id)
+    everyone = index.people
+    order = sorted(range(len(everyone)), key=lambda p: (everyone.kind[p] != "staff", everyone.name[p],
+                                                       everyone.department[p], everyone.id[p]))
+    places = array("I", bytes(4 * len(order)))
+    for place, position in enumerate(order):
+        places[position] = place
+    everyone.freeze(places)
     for scanner in (index.text, index.initials, index.digits):
         scanner.freeze(places)
-    index.names = [n for n, people in index.by_name.items() if any(p.kind == "staff" for p in people)]
+    for groups in (index.by_name, index.by_given, index.by_department):
+        groups.freeze()
+    index.names = [n for n, first in index.by_name.first.items()
+                   if any(everyone.kind[p] == "staff" for p in index.by_name[n])]
     index.name_jamo = [hangul.decompose(n) for n in index.names]
+    index.longest_name = max(map(len, index.by_name), default=0)
     keys: dict[str, DepartmentKey] = {}
     for dept in departments:
         index.department_names[dept.id] = dept.name
@@ -277,9 +252,6 @@ def _install(holder: _Holder, stamp: tuple, new_index: DirectoryIndex, *, loaded
         holder.loads += 1
     else:
         holder.builds += 1
-    # Millions of long-lived objects: out of the cyclic collector's reach, or every full collection would
-    # stop all threads for a second or more at 50,000 entries.
-    gc.freeze()
 
 
 def _refresh(session: Session, holder: _Holder, stamp: tuple) -> None:
@@ -304,14 +276,39 @@ def _refresh(session: Session, holder: _Holder, stamp: tuple) -> None:
 
 
 def _load_aside(holder: _Holder, path: Path) -> None:
-    """Load a published index while the previous one serves, then swap them (the loader thread)."""
+    """Load a published index while the previous one serves, swap them, and once the searches still using the
+    previous one are done, give its memory back to the system (the loader thread)."""
     try:
         loaded = published.load(path)
         if loaded is not None:
             with holder.lock:
+                previous = weakref.ref(holder.index) if holder.index is not None else None
                 _install(holder, *loaded, loaded=True)
+            del loaded
+            if previous is not None:
+                _give_back_when_freed(previous)
     finally:
         holder.loader = None
+
+
+RELEASE_WAIT_SECONDS = 30.0
+
+
+def _give_back_when_freed(previous: weakref.ref) -> None:
+    """Once the previous index is gone, return its pages to the system with glibc's ``malloc_trim``.
+
+    glibc keeps freed heap memory for reuse, and web processes raise its thresholds so that the viewer's page
+    bitmaps stay in the heap (core.documents.allocator): without this, each swap left a process most of an
+    index larger (90 MB at 50,000). Nothing to do on another C library."""
+    deadline = time.monotonic() + RELEASE_WAIT_SECONDS
+    while previous() is not None and time.monotonic() < deadline:
+        time.sleep(0.05)   # a search that started on it is finishing
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim.argtypes, trim.restype = (ctypes.c_size_t,), ctypes.c_int
+    trim(0)
 
 
 def wait_for_loader(engine: Engine, timeout: float = 30.0) -> None:

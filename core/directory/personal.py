@@ -40,7 +40,7 @@ def favourites(session: Session, user_id: int) -> list[Entry]:
     ids = session.scalars(select(Favourite.person_id).where(Favourite.user_id == user_id)
                           .order_by(Favourite.created_at))
     entries = [index.by_id[pid] for pid in ids if pid in index.by_id]
-    return sorted(entries, key=lambda e: e.order)
+    return sorted(entries, key=lambda e: e.place)
 
 
 def record_recent(session: Session, user_id: int, person_id: int, action: str = "view") -> None:

@@ -5,7 +5,7 @@ Building the index reads every person and computes their keys: about 0.15 ms an 
 (``core.directory.index.get_index``): the worker's ``directory.index`` job builds it whenever the
 directory's stamp changes (every ``EVERY_SECONDS``, and at once after an import) and writes it here, under
 ``instance/directory-index/``, named by the stamp; a web process that sees a new stamp loads the file for it
-(0.7 s at 50,000, while its other threads go on serving the previous index) or, until it exists, keeps the
+(0.1 s at 50,000, while its other threads go on serving the previous index) or, until it exists, keeps the
 index it has.
 
 The files are pickles. That is safe only because nobody but this project's worker writes into the instance
@@ -13,7 +13,6 @@ folder, which also holds the secrets; never point ``folder`` anywhere else.
 """
 from __future__ import annotations
 
-import gc
 import hashlib
 import logging
 import os
@@ -21,91 +20,53 @@ import pickle
 import secrets
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from core.directory.scanner import Scanner
 from core.jobs.registry import Env, registry
 
 log = logging.getLogger("directory.index")
 EVERY_SECONDS = 10
 KEEP_FILES = 2          # the newest and the one before, which a web process may still be loading
 KIND = "directory.index"
-SCANNERS = ("text", "initials", "digits")
 
 
 def folder_for(settings: dict[str, Any]) -> Path:
     return Path(settings["INSTANCE_PATH"]) / "directory-index"
 
 
+FORMAT = 2   # of the records: a file of another format gets another name, so the worker writes this one anew
+
+
 def _name(stamp: tuple) -> str:
-    return "index-" + hashlib.sha256(repr(stamp).encode()).hexdigest()[:24] + ".pickle"
+    return "index-" + hashlib.sha256(repr((FORMAT, stamp)).encode()).hexdigest()[:24] + ".pickle"
 
 
 def path_for(folder: Path, stamp: tuple) -> Path:
     return folder / _name(stamp)
 
 
-CHUNK = 2000           # items per record of the file: what a load does between two chances for searches
-
-
-def _chunked(name: str, items: list) -> Iterator[tuple[str, list]]:
-    for start in range(0, len(items), CHUNK):
-        yield name, items[start:start + CHUNK]
-
-
 def _records(stamp: tuple, index: Any) -> Iterator[tuple[str, Any]]:
-    """The index as a stream of small records. The references between its tables become entry positions."""
+    """The index as a stream of records, one per field: a few large arrays and strings each
+    (core.directory.columns), which pickle as bytes."""
     yield "stamp", stamp
-    yield from _chunked("entries", index.entries)
-    position = {entry.id: i for i, entry in enumerate(index.entries)}
-    for name in ("by_name", "by_given", "by_department"):
-        table = getattr(index, name)
-        yield from _chunked(name, [(key, [position[e.id] for e in people]) for key, people in table.items()])
-    for name in ("names", "name_jamo", "department_keys"):
-        yield from _chunked(name, getattr(index, name))
-    for name in ("department_names", "places"):
-        yield from _chunked(name, list(getattr(index, name).items()))
-    for scanner_name in SCANNERS:
-        scanner = getattr(index, scanner_name)
-        yield f"{scanner_name}.shape", (scanner.n, scanner.text, scanner.weights, scanner.owners)
-        yield from _chunked(f"{scanner_name}.keys", scanner.keys)
-        for table in ("grams", "exact", "prefix"):
-            yield from _chunked(f"{scanner_name}.{table}", list(getattr(scanner, table).items()))
-
-
-def _assemble(parts: dict[str, Any]) -> Any:
-    from core.directory.index import DirectoryIndex  # the index module imports this one
-
-    entries = parts["entries"]
-    index = DirectoryIndex(entries=entries, by_id={entry.id: entry for entry in entries},
-                           names=parts["names"], name_jamo=parts["name_jamo"],
-                           department_keys=parts["department_keys"],
-                           department_names=dict(parts["department_names"]), places=dict(parts["places"]))
-    for name in ("by_name", "by_given", "by_department"):
-        setattr(index, name, {key: [entries[i] for i in positions] for key, positions in parts[name]})
-    for scanner_name in SCANNERS:
-        scanner = Scanner()
-        scanner.n, scanner.text, scanner.weights, scanner.owners = parts[f"{scanner_name}.shape"]
-        scanner.keys = parts[f"{scanner_name}.keys"]
-        for table in ("grams", "exact", "prefix"):
-            setattr(scanner, table, dict(parts[f"{scanner_name}.{table}"]))
-        setattr(index, scanner_name, scanner)
-    return index
+    for item in fields(index):
+        yield item.name, getattr(index, item.name)
 
 
 def load(path: Path) -> tuple[tuple, Any] | None:
     """(stamp, DirectoryIndex) from a published file, or None when there is none (or it is unreadable).
 
-    Record by record, yielding the interpreter between them: unpickling holds the GIL, and one pickle of the
-    whole index would stop this process's searches for the whole load (0.5–2 s at 50,000).
+    Record by record, yielding the interpreter between them: unpickling holds the GIL, and this process's
+    other threads go on searching the previous index meanwhile.
     """
-    parts: dict[str, Any] = defaultdict(list)
-    gc.disable()  # the index is millions of small objects: collecting while they arrive triples the time
+    from core.directory.index import DirectoryIndex  # the index module imports this one
+
+    parts: dict[str, Any] = {}
     try:
         with path.open("rb") as file:
             # One unpickler, so its memo shares strings across records; only our worker writes this folder.
@@ -115,19 +76,15 @@ def load(path: Path) -> tuple[tuple, Any] | None:
                     name, value = unpickler.load()
                 except EOFError:
                     break
-                if name == "stamp" or name.endswith(".shape"):
-                    parts[name] = value
-                else:
-                    parts[name].extend(value)
+                parts[name] = value
                 time.sleep(0)
-        return parts["stamp"], _assemble(parts)
+        stamp = parts.pop("stamp")
+        return stamp, DirectoryIndex(**parts)
     except FileNotFoundError:
         return None
     except Exception:  # noqa: BLE001 - a torn or foreign file is no index; the worker writes a new one
         log.warning("directory index file %s is unreadable", path.name)
         return None
-    finally:
-        gc.enable()
 
 
 def newest(folder: Path) -> Path | None:
@@ -149,17 +106,22 @@ def publish(session: Session, folder: Path) -> Path | None:
     if path.exists():
         return None
     index = build_index(session)
-    folder.mkdir(parents=True, exist_ok=True)
-    scratch = folder / f".{path.name}.{secrets.token_hex(4)}"
+    write(path, stamp, index)
+    for old in sorted(folder.glob("index-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)[KEEP_FILES:]:
+        old.unlink(missing_ok=True)
+    log.info("directory index published: %d entries, %s", len(index), path.name)
+    return path
+
+
+def write(path: Path, stamp: tuple, index: Any) -> None:
+    """The file ``load`` reads: written aside, then renamed into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    scratch = path.parent / f".{path.name}.{secrets.token_hex(4)}"
     with scratch.open("wb") as file:
         pickler = pickle.Pickler(file, protocol=pickle.HIGHEST_PROTOCOL)  # one memo: shared strings once
         for record in _records(stamp, index):
             pickler.dump(record)
     os.replace(scratch, path)
-    for old in sorted(folder.glob("index-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)[KEEP_FILES:]:
-        old.unlink(missing_ok=True)
-    log.info("directory index published: %d entries, %s", len(index), path.name)
-    return path
 
 
 _building = threading.Lock()   # one build per worker process: a 50,000 build outlasts the 10 s schedule

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
+
+from core.directory.columns import KeyTable
 
 
 class Scanner:
@@ -28,27 +30,32 @@ class Scanner:
     def __init__(self, n: int = 2) -> None:
         self.n = n
         self._parts: list[str] = []
-        # Three parallel columns rather than a tuple per key: 650,000 fewer objects at 50,000 entries, which
-        # is memory, and time for every process that loads the published index.
-        self.keys: list[str] = []
+        self._length = 0
+        # Columns rather than an object per key: the keys themselves are read out of ``text``.
+        self.starts = array("I")       # where each key's value starts in ``text`` (plus one past the last key)
         self.weights = array("B")
-        self.owners = array("I")                     # entry position of each key
-        self.grams: dict[str, Any] = {}             # n-gram → indexes into ``keys`` (an array once frozen)
-        # key → {entry position: best weight} while adding; once frozen, position * 16 + weight, best first
-        self.exact: dict[str, Any] = {}
-        self.prefix: dict[str, Any] = {}
+        self.owners = array("I")       # entry position of each key
+        self.first = array("I")        # each entry's first key (its keys are consecutive), plus the key count
+        self.grams: dict[str, Any] = {}             # n-gram → indexes of keys (an array once frozen)
+        # key → {entry position: best weight} while adding; once frozen a KeyTable of position * 16 + weight,
+        # best first
+        self.exact: Any = {}
+        self.prefix: Any = {}
         self.text = ""
 
-    def add(self, position: int, fields: tuple[tuple[str, int], ...]) -> None:
+    def add(self, position: int, fields: Iterable[tuple[str, int]]) -> None:
+        """The keys of the entry at ``position``: called for every entry, in position order."""
         high, low = divmod(position, self.OWNER_SPAN)
         owner = chr(self.OWNER_BASE + high) + chr(self.OWNER_BASE + low)
         n, grams = self.n, self.grams
+        self.first.append(len(self.weights))
         for value, weight in fields:
             if not value:
                 continue
+            key_id = len(self.weights)
             self._parts.append("\x01" + chr(weight) + owner + value)
-            key_id = len(self.keys)
-            self.keys.append(value)
+            self.starts.append(self._length + 4)
+            self._length += 4 + len(value)
             self.weights.append(weight)
             self.owners.append(position)
             for gram in {value[i:i + n] for i in range(len(value) - n + 1)}:
@@ -71,18 +78,47 @@ class Scanner:
         elif weight > best.get(position, 0):
             best[position] = weight
 
-    def freeze(self, places: list[int]) -> None:
+    def freeze(self, places: Sequence[int]) -> None:
         """Join the keys; order each exact/prefix table best first (weight, then directory order)."""
         self.text = "".join(self._parts) + "\x01"
         self._parts = []
-        # Packed arrays hold the ~400,000 postings in a tenth of the memory of lists of ints.
+        self.starts.append(len(self.text) + 3)   # the last key ends at the closing \x01, like the others
+        self.first.append(len(self.weights))
+        # Packed arrays hold the ~2,300,000 postings in a tenth of the memory of lists of ints.
         self.grams = {gram: array("I", postings) for gram, postings in self.grams.items()}
-        # Each (position, weight) pair packs into one unsigned int, best first: 50,000 small lists
-        # of tuples would take several times the memory.
-        for table in (self.exact, self.prefix):
-            for key, owners in table.items():
-                ordered = sorted(owners.items(), key=lambda item: (-item[1], places[item[0]]))
-                table[key] = array("I", [position * 16 + weight for position, weight in ordered])
+        # Each (position, weight) pair packs into one unsigned int, best first.
+        for name in ("exact", "prefix"):
+            table = getattr(self, name)
+            setattr(self, name, KeyTable({
+                key: [position * 16 + weight for position, weight in
+                      sorted(owners.items(), key=lambda item: (-item[1], places[item[0]]))]
+                for key, owners in table.items()}))
+
+    def key(self, key_id: int) -> str:
+        return self.text[self.starts[key_id]:self.starts[key_id + 1] - 4]
+
+    def fields(self, position: int) -> list[tuple[str, int]]:
+        """The (key, weight) pairs of one entry."""
+        return [(self.key(k), self.weights[k]) for k in range(self.first[position], self.first[position + 1])]
+
+    def first_key(self, position: int, weight: int) -> str:
+        """The entry's first key if it has this weight (its name's, for the initials), else ""."""
+        key_id = self.first[position]
+        if key_id < self.first[position + 1] and self.weights[key_id] == weight:
+            return self.key(key_id)
+        return ""
+
+    def best(self, position: int, query: str) -> float:
+        """The best ``tier * 100 + weight * 10`` among one entry's keys containing ``query``, else 0."""
+        text, starts, weights, n = self.text, self.starts, self.weights, len(query)
+        best = 0.0
+        for key_id in range(self.first[position], self.first[position + 1]):
+            start, end = starts[key_id], starts[key_id + 1] - 4
+            at = text.find(query, start, end)
+            if at != -1:
+                score = ((4 if end - start == n else 3) if at == start else 2) * 100 + weights[key_id] * 10
+                best = max(best, score)
+        return best
 
     def _postings(self, query: str) -> Sequence[int] | None:
         """Keys holding the query's rarest n-gram (a superset of the hits), or None if too short."""
@@ -101,7 +137,7 @@ class Scanner:
     def estimate(self, query: str) -> int:
         """Roughly how many keys a scan for ``query`` visits (to pick the word to scan first)."""
         postings = self._postings(query)
-        return len(self.keys) if postings is None else len(postings)
+        return len(self.weights) if postings is None else len(postings)
 
     def scan(self, query: str) -> dict[int, float]:
         """Entry position → best ``tier * 100 + weight * 10`` among the keys containing ``query``."""
@@ -109,13 +145,14 @@ class Scanner:
         if postings is None:
             return self._scan_text(query)
         out: dict[int, float] = {}
-        keys, weights, owners, n = self.keys, self.weights, self.owners, len(query)
+        text, starts, weights, owners, n = self.text, self.starts, self.weights, self.owners, len(query)
+        find = text.find
         for key_id in postings:
-            value = keys[key_id]
-            at = value.find(query)
+            start, end = starts[key_id], starts[key_id + 1] - 4
+            at = find(query, start, end)
             if at == -1:
                 continue
-            score = ((4 if len(value) == n else 3) if at == 0 else 2) * 100 + weights[key_id] * 10
+            score = ((4 if end - start == n else 3) if at == start else 2) * 100 + weights[key_id] * 10
             owner = owners[key_id]
             if score > out.get(owner, 0):
                 out[owner] = score

@@ -28,15 +28,6 @@ MAIN_LINE = "대표전화"
 _PHONE_PUNCT = re.compile(r"[\s\-().+]")
 
 
-def _field_score(fields: tuple[tuple[str, int], ...], query: str) -> float:
-    best = 0.0
-    for value, weight in fields:
-        if query in value:
-            tier = EXACT if value == query else PREFIX if value.startswith(query) else CONTAINS
-            best = max(best, tier * 100 + weight * 10)
-    return best
-
-
 def _mixed_tier(name: str, name_initials: str, query: str, query_initials: str) -> int:
     """``김ㅁㅈ`` against ``김민준``: a lone consonant matches a syllable's initial, a syllable itself."""
     start = name_initials.find(query_initials)
@@ -62,11 +53,6 @@ def _fuzzy_names(index: DirectoryIndex, query: str) -> dict[str, float]:
             if distance > 0 and abs(len(index.names[i]) - len(query)) <= 1}
 
 
-def _by_id(index: DirectoryIndex, scores: dict[int, float]) -> dict[int, float]:
-    entries = index.entries
-    return {entries[position].id: score for position, score in scores.items()}
-
-
 def _scan(scanner: Scanner, query: str, limit: int | None) -> dict[int, float]:
     """The page straight from the exact/prefix tables when they fill it ("김", "주무관"), else a scan."""
     if limit is not None:
@@ -78,7 +64,7 @@ def _scan(scanner: Scanner, query: str, limit: int | None) -> dict[int, float]:
 
 def score_entries(index: DirectoryIndex, query: str, limit: int | None = None,
                   complete: bool = False) -> dict[int, float]:
-    """Matching person ids with their scores: every match, or enough to fill ``limit`` in rank order.
+    """Matching entry positions with their scores: every match, or enough to fill ``limit`` in rank order.
 
     ``complete`` asks for every real match (to count them) while ``limit`` still says how many a page
     shows, which decides whether "did you mean" neighbours are worth adding.
@@ -90,22 +76,21 @@ def score_entries(index: DirectoryIndex, query: str, limit: int | None = None,
 
     digits = _PHONE_PUNCT.sub("", text)
     if digits.isdigit():
-        return _by_id(index, _scan(index.digits, digits, None if complete else limit))
+        return _scan(index.digits, digits, None if complete else limit)
 
     if hangul.is_initials_query(q):
-        return _by_id(index, _scan(index.initials, q, None if complete else limit))
+        return _scan(index.initials, q, None if complete else limit)
 
     if hangul.has_consonant(q):
         qi = hangul.initials(q)
         scores = {}
         for position in index.initials.scan(qi):
-            e = index.entries[position]
-            tier = _mixed_tier(e.name, e.initial_fields[0][0], q, qi)
+            tier = _mixed_tier(index.people.name[position], index.initials.first_key(position, W_NAME), q, qi)
             if tier:
-                scores[e.id] = tier * 100 + W_NAME * 10
+                scores[position] = tier * 100 + W_NAME * 10
         return scores
 
-    scores = _by_id(index, _scan(index.text, q, None if complete else limit))
+    scores = _scan(index.text, q, None if complete else limit)
     tokens = list(dict.fromkeys(t for t in (hangul.compact(w) for w in text.split(" ")) if t))
     # Letters spaced out one by one ("주 교 동 행 정") are the whole string written oddly: matching each letter
     # would visit thousands of entries for nothing.
@@ -119,53 +104,56 @@ def score_entries(index: DirectoryIndex, query: str, limit: int | None = None,
         first = min(tied, key=index.text.estimate) if len(tied) > 1 else tied[0]
         tokens = [first, *(t for t in tokens if t != first)]
         for position, lead in index.text.scan(tokens[0]).items():
-            e = index.entries[position]
-            rest = [_field_score(e.text_fields, t) for t in tokens[1:]]
+            rest = [index.text.best(position, t) for t in tokens[1:]]
             if all(rest):
                 combined = min(lead, *rest) + len(tokens)
-                if combined > scores.get(e.id, 0):
-                    scores[e.id] = combined
+                if combined > scores.get(position, 0):
+                    scores[position] = combined
     if limit is not None and len(scores) >= limit and min(heapq.nlargest(limit, scores.values())) >= 200:
         return scores  # a full page of real matches: fuzzy ones could never be shown
     if any(score >= EXACT * 100 + W_NAME * 10 for score in scores.values()):
         return scores  # the name exists as typed: no "did you mean" neighbours
     for name, distance in _fuzzy_names(index, q).items():
-        for e in index.by_name.get(name, ()):
-            if e.id not in scores:
-                scores[e.id] = FUZZY * 100 + W_NAME * 10 - distance * 10
+        for position in index.by_name.get(name, ()):
+            if position not in scores:
+                scores[position] = FUZZY * 100 + W_NAME * 10 - distance * 10
     if not scores and len(q) >= 2:
         # A given name with one slip ("민중" for 민준) only when nothing better exists.
-        for given, entries in index.by_given.items():
+        for given in index.by_given:
             if len(given) == len(q) and Levenshtein.distance(hangul.decompose(given), hangul.decompose(q)) == 1:
-                for e in entries:
-                    scores[e.id] = FUZZY * 100 + W_GIVEN * 10 - 10
+                for position in index.by_given[given]:
+                    scores[position] = FUZZY * 100 + W_GIVEN * 10 - 10
     return scores
 
 
+def top(index: DirectoryIndex, scores: dict[int, float], limit: int) -> list[tuple[int, float]]:
+    """The best ``limit`` (position, score) pairs: score first, then the directory's own order."""
+    places = index.people.place
+    # One number per hit keeps this cheap for 5,000 hits.
+    return heapq.nlargest(limit, scores.items(), key=lambda item: item[1] * 1_000_000 - places[item[0]])
+
+
 def rank(index: DirectoryIndex, scores: dict[int, float], limit: int) -> list[tuple[Entry, float]]:
-    by_id, places = index.by_id, index.places
-    # One number per hit (score first, then the directory's own order) keeps this cheap for 5,000 hits.
-    top = heapq.nlargest(limit, scores.items(), key=lambda item: item[1] * 1_000_000 - places[item[0]])
-    return [(by_id[pid], score) for pid, score in top]
+    """The best ``limit`` hits as (Entry, score), made from the columns only for these."""
+    return [(index.entry(position), score) for position, score in top(index, scores, limit)]
 
 
-def _word_score(entry: Entry, word: str) -> float:
-    """How well one word matches anywhere in ``entry``: digits, initials, a mixed name or text."""
+def _word_score(index: DirectoryIndex, position: int, word: str) -> float:
+    """How well one word matches anywhere in an entry: digits, initials, a mixed name or text."""
     if word.isdigit():
-        fields = entry.digit_fields
-    elif hangul.is_initials_query(word):
-        fields = entry.initial_fields
-    elif hangul.has_consonant(word):
-        tier = _mixed_tier(entry.name, entry.initial_fields[0][0], word, hangul.initials(word))
+        return index.digits.best(position, word)
+    if hangul.is_initials_query(word):
+        return index.initials.best(position, word)
+    if hangul.has_consonant(word):
+        tier = _mixed_tier(index.people.name[position], index.initials.first_key(position, W_NAME), word,
+                           hangul.initials(word))
         return tier * 100 + W_NAME * 10 if tier else 0.0
-    else:
-        fields = entry.text_fields
-    return _field_score(fields, word)
+    return index.text.best(position, word)
 
 
-def _all_words(entry: Entry, words: list[str]) -> float:
+def _all_words(index: DirectoryIndex, position: int, words: list[str]) -> float:
     """The weakest word's score (plus one a word), or 0 when any word matches nothing."""
-    scores = [_word_score(entry, w) for w in words]
+    scores = [_word_score(index, position, w) for w in words]
     return min(scores) + len(words) if scores and all(scores) else 0.0
 
 
@@ -179,10 +167,10 @@ def _every_word(index: DirectoryIndex, words: list[str], limit: int) -> dict[int
     lead = min((w for w in text_words if len(w) == longest), key=index.text.estimate)
     rest = [w for w in words if w != lead]
     out = {}
-    for pid, lead_score in score_entries(index, lead, None, complete=True).items():
-        others = _all_words(index.by_id[pid], rest)
+    for position, lead_score in score_entries(index, lead, None, complete=True).items():
+        others = _all_words(index, position, rest)
         if others:
-            out[pid] = min(lead_score, others - len(rest)) + len(words)
+            out[position] = min(lead_score, others - len(rest)) + len(words)
     return out
 
 
@@ -191,19 +179,19 @@ def _most_words(index: DirectoryIndex, words: list[str], members: set[int]) -> d
     count: dict[int, int] = {}
     total: dict[int, float] = {}
     for word in words:
-        for pid, score in score_entries(index, word, None, complete=True).items():
-            count[pid] = count.get(pid, 0) + 1
-            total[pid] = total.get(pid, 0.0) + score
+        for position, score in score_entries(index, word, None, complete=True).items():
+            count[position] = count.get(position, 0) + 1
+            total[position] = total.get(position, 0.0) + score
     if not count:
         return {}
     best = max(count.values())
-    return {pid: total[pid] / len(words) + (20 if pid in members else 0)
-            for pid, n in count.items() if n == best}
+    return {position: total[position] / len(words) + (20 if position in members else 0)
+            for position, n in count.items() if n == best}
 
 
 @dataclass
 class Found:
-    """Every match of a typed query with its score, and how the query was read."""
+    """Every match of a typed query with its score (by entry position), and how the query was read."""
 
     scores: dict[int, float]
     parsed: Parsed
@@ -225,15 +213,15 @@ def find(index: DirectoryIndex, query: str, limit: int = 20) -> Found:
         found = Found(score_entries(index, plain, limit, complete=True), parsed)
         if found.scores or len(words) < 2:
             return found
-    members = {e.id for d in parsed.department_ids for e in index.by_department.get(d, ())}
+    members = {p for d in parsed.department_ids for p in index.by_department.get(d, ())}
     if members and not words:
         # "스마트도시과 연락처": the department's people, its main line first.
-        return Found({pid: (EXACT * 100 + (W_NAME if _main_line(index.by_id[pid]) else W_DEPT) * 10)
-                      for pid in members}, parsed)
+        return Found({p: (EXACT * 100 + (W_NAME if _main_line(index, p) else W_DEPT) * 10) for p in members},
+                     parsed)
     if not words:
         return Found({}, parsed)
     if members:
-        inside = {pid: score for pid in members if (score := _all_words(index.by_id[pid], words))}
+        inside = {p: score for p in members if (score := _all_words(index, p, words))}
         if inside:
             return Found(inside, parsed)
     scores = _every_word(index, words, limit)
@@ -244,16 +232,17 @@ def find(index: DirectoryIndex, query: str, limit: int = 20) -> Found:
     return Found({}, parsed)
 
 
-def _main_line(entry: Entry) -> bool:
-    return entry.kind == "contact" and entry.name.endswith(MAIN_LINE)
+def _main_line(index: DirectoryIndex, position: int) -> bool:
+    return index.people.kind[position] == "contact" and index.people.name[position].endswith(MAIN_LINE)
 
 
-def scoped(index: DirectoryIndex, phrase: str, department_ids: list[int], limit: int) -> list[tuple[Entry, float]]:
-    """The best matches of ``phrase`` inside the named departments only (voice: "교통정책과 서무")."""
-    members = [e for d in department_ids for e in index.by_department.get(d, ())]
+def scoped(index: DirectoryIndex, phrase: str, department_ids: list[int], limit: int) -> dict[int, float]:
+    """The best ``limit`` matches of ``phrase`` inside the named departments only (voice: "교통정책과 서무"),
+    position → score."""
+    members = [p for d in department_ids for p in index.by_department.get(d, ())]
     words = [w for w in (hangul.compact(w) for w in phrase.split(" ")) if w]
-    scores = {e.id: score for e in members if words and (score := _all_words(e, words))}
-    return rank(index, scores, limit)
+    scores = {p: score for p in members if words and (score := _all_words(index, p, words))}
+    return dict(top(index, scores, limit))
 
 
 @dataclass(frozen=True)
@@ -296,6 +285,11 @@ def search_page(index: DirectoryIndex, query: str, offset: int = 0, limit: int =
 
 def search(index: DirectoryIndex, query: str, limit: int = 20) -> list[tuple[Entry, float]]:
     return search_page(index, query, 0, limit).hits
+
+
+def scored(index: DirectoryIndex, query: str, limit: int = 20) -> dict[int, float]:
+    """:func:`search`'s best ``limit`` as position → score, best first (voice builds on them)."""
+    return dict(top(index, _found(index, query, limit).scores, limit))
 
 
 def search_directory(session: Session, query: str, limit: int = 20) -> list[dict[str, Any]]:

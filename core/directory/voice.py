@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from core import hangul
 from core.directory.index import DirectoryIndex, Entry, get_index
 from core.directory.query import MAX_TRANSCRIPT, Parsed, parse_spoken
-from core.directory.search import MAIN_LINE, scoped, search
+from core.directory.search import MAIN_LINE, scoped, scored
 
 __all__ = ["MAX_TRANSCRIPT", "Parsed", "decide", "match", "parse", "voice_dial"]
 
@@ -62,58 +62,61 @@ def _candidates(index: DirectoryIndex, parsed: Parsed) -> list[tuple[Entry, floa
     scores: dict[int, float] = {}
     in_dept = set(parsed.department_ids)
 
-    def add(entry: Entry, score: float) -> None:
+    people = index.people
+
+    def add(position: int, score: float) -> None:
         if in_dept:
-            score += 20 if entry.department_id in in_dept else -30
-        if parsed.title and entry.title:
-            score += 5 if entry.title == parsed.title else -5
-        scores[entry.id] = max(scores.get(entry.id, -1e9), score)
+            score += 20 if people.department_id[position] in in_dept else -30
+        title = people.title[position]
+        if parsed.title and title:
+            score += 5 if title == parsed.title else -5
+        scores[position] = max(scores.get(position, -1e9), score)
 
     if parsed.extension:
         hits = index.digits.scan(parsed.extension) if len(parsed.extension) >= 7 else {}
         hits.update(index.digits.exact_scores(parsed.extension))
         for position in hits:
-            entry = index.entries[position]
-            add(entry, 100 if entry.extension == parsed.extension else 90)
+            add(position, 100 if people.extension[position] == parsed.extension else 90)
 
     if parsed.query:
         word, names = _names_in(index, parsed.query)
         if names and names[0][1] == 0:
             parsed.name = names[0][0]
-            for entry in index.by_name[parsed.name]:
-                add(entry, 100)
+            for position in index.by_name[parsed.name]:
+                add(position, 100)
         elif word in index.by_given:
             parsed.name = word  # a given name alone: "민준 씨한테"
-            for entry in index.by_given[word]:
-                add(entry, 70)
+            for position in index.by_given[word]:
+                add(position, 70)
         elif names:
             parsed.name, parsed.fuzzy = names[0][0], True
             for name, distance in names:
-                for entry in index.by_name[name]:
-                    add(entry, 100 - 12 * distance)
+                for position in index.by_name[name]:
+                    add(position, 100 - 12 * distance)
 
     if not scores and in_dept and not parsed.query:
         # Only a department: "마두1동 동장님" → the person with that title; "교통정책과" → its main line.
         for dept_id in parsed.department_ids:
-            for entry in index.by_department.get(dept_id, ()):
+            for position in index.by_department.get(dept_id, ()):
                 if parsed.title:
-                    add(entry, 75 if entry.title == parsed.title else 30)
+                    add(position, 75 if people.title[position] == parsed.title else 30)
                 else:
-                    add(entry, 60 if entry.kind == "contact" and entry.name.endswith(MAIN_LINE) else 40)
+                    main_line = people.kind[position] == "contact" and people.name[position].endswith(MAIN_LINE)
+                    add(position, 60 if main_line else 40)
 
     if not scores and in_dept and parsed.query:
         # The named department limits the candidates: "스마트도시과 대표전화", "교통정책과 서무 담당".
         inside = scoped(index, parsed.query, parsed.department_ids, CANDIDATES)
-        for entry, score in inside:
+        for position, score in inside.items():
             # One match there ("교통정책과 대표전화") is sure enough to dial.
-            add(entry, max(min(score / 6, 75), CALL_MIN_SCORE - 20 if len(inside) == 1 else 0))
+            add(position, max(min(score / 6, 75), CALL_MIN_SCORE - 20 if len(inside) == 1 else 0))
     if not scores:
         # Duties and titles said in words: "주정차 단속 담당" → the ordinary search.
-        for entry, score in search(index, parsed.query or parsed.normalized, CANDIDATES):
-            add(entry, min(score / 6, 75))
+        for position, score in scored(index, parsed.query or parsed.normalized, CANDIDATES).items():
+            add(position, min(score / 6, 75))
 
-    ordered = sorted(scores.items(), key=lambda item: (-item[1], index.by_id[item[0]].order))
-    return [(index.by_id[pid], score) for pid, score in ordered[:CANDIDATES]]
+    ordered = sorted(scores.items(), key=lambda item: (-item[1], people.place[item[0]]))
+    return [(index.entry(position), score) for position, score in ordered[:CANDIDATES]]
 
 
 def decide(candidates: list[tuple[Entry, float]]) -> str:

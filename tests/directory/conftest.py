@@ -64,6 +64,11 @@ def admin_client(client, make_user, login):
 def memory_index(more: str = "") -> DirectoryIndex:
     """The same people as ``directory`` (and the rows of ``more``), indexed straight from the parsed files
     with no database: the matcher's unit tests run in microseconds."""
+    return assemble(*memory_rows(more))
+
+
+def memory_rows(more: str = "") -> tuple[list, list]:
+    """``memory_index``'s rows: people and departments shaped like ``build_index``'s queries."""
     people, departments = [], {}
     rows = read_rows(SAMPLE.read_bytes(), SAMPLE.name) + read_rows(EXTRA.encode(), "extra.csv")
     if more:
@@ -75,7 +80,7 @@ def memory_index(more: str = "") -> DirectoryIndex:
         dept_id = departments.setdefault((organization, department), len(departments) + 1)
         people.append(SimpleNamespace(id=number, department_id=dept_id, department=department,
                                       organization=organization, parent=parent, **values))
-    return assemble(people, [SimpleNamespace(id=i, name=d, organization=o) for (o, d), i in departments.items()])
+    return people, [SimpleNamespace(id=i, name=d, organization=o) for (o, d), i in departments.items()]
 
 
 # Issue 12: a department of 53 (52 staff and its main line) to page through, other departments' main lines,
