@@ -36,6 +36,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings["PUBLIC_BASE_URL"].startswith("https"),
         PERMANENT_SESSION_LIFETIME=timedelta(hours=int(settings["SESSION_MAX_HOURS"])),
+        # The cookie's expiry is the session's absolute limit, set at sign-in; the idle limit is kept in
+        # ``user_sessions``. Re-signing the cookie on every answer would only cost CPU and a Set-Cookie.
+        SESSION_REFRESH_EACH_REQUEST=False,
     )
     configure_hashing(time_cost=int(settings["ARGON2_TIME_COST"]), memory_kib=int(settings["ARGON2_MEMORY_KIB"]),
                       parallelism=int(settings["ARGON2_PARALLELISM"]), production=settings["APP_ENV"] == "production")

@@ -34,6 +34,10 @@ worker_class = "gthread"
 # visitor would get a 502. At 75 s the proxy always closes first. gthread parks idle connections in its
 # poller, so they hold no thread.
 keepalive = _int("GUNICORN_KEEPALIVE", 75)
+# Each worker tells the master it is alive by touching a file, between requests too: in RAM, not on disk
+# (gunicorn's own advice; /dev/shm is a tmpfs on Linux). gunicorn makes the file with mkstemp and unlinks it.
+SHM = "/dev/shm"  # noqa: S108 - see above: a private, unlinked mkstemp file
+worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR") or (SHM if os.path.isdir(SHM) else None)
 # A worker silent this long is killed and replaced (gthread's main loop reports in while requests run).
 timeout = _int("GUNICORN_TIMEOUT", 60)
 # On SIGTERM or a restart, requests in flight get this long to finish before their worker is killed.
