@@ -11,7 +11,7 @@ import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -77,7 +77,9 @@ def snapshot(session: Session, now: datetime | None = None,
                    func.count().filter(WorkerHeartbeat.seen_at >= now - timedelta(seconds=LIVE_WITHIN_S))).subquery()
     queued = select(func.min(Job.run_at), func.count()).where(Job.status == "queued", Job.run_at <= now).subquery()
     dead = select(func.count()).select_from(Job).where(Job.status == "dead").scalar_subquery()
-    last, live, oldest, due, dead = session.execute(select(*beats.c, *queued.c, dead)).one()
+    # Both subqueries are one row each: joined on true, a product of one row.
+    last, live, oldest, due, dead = session.execute(
+        select(*beats.c, *queued.c, dead).select_from(beats.join(queued, true()))).one()
     last = as_utc(last) if last is not None else None
     return HealthSnapshot(
         last_heartbeat=last,
