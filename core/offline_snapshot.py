@@ -6,13 +6,27 @@ Hangul initials so the phone need not decompose 5,000 names on every start, and 
 reading rules as data (``rules``: the word lists of core.directory.query, every
 department's keys, the voice dialling thresholds) so that the phone's matcher does not
 keep a second copy of them.
+
+A phone that holds a copy asks for what changed since its version (``delta_since``): the entries added or
+changed and the ids removed, instead of the whole copy. The server knows what a version held from its
+manifest, written the first time the version is served (``remember``): every entry's id and a digest of the
+entry's JSON, in a file under ``instance/offline-snapshot/`` named by the version. A delta is therefore
+computed from content, never from timestamps: an edit made by any path (the console, an import, a renamed
+department, a bulk SQL update) changes a digest, and a merged copy equals the full copy of the new
+version. When the manifest is missing (an unknown or pruned version, another host's instance folder), the
+mobile setting changed, or most of the copy changed, the answer is the full copy.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+import os
+import re
+import secrets
+import struct
+from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -49,6 +63,13 @@ def display_phone(e164: str) -> str:
     return f"{national[:area]}-{rest[:-4]}-{rest[-4:]}"
 
 
+# A delta is worth it while it is well below the full copy: past this share of entries changed, send the copy.
+DELTA_MAX_SHARE = 0.5
+KEEP_MANIFESTS = 32      # versions a phone may still hold; older ones get the full copy
+DIGEST_BYTES = 8         # per entry: 2**-64 for two different entries to look alike
+_VERSION = re.compile(r"[0-9a-f]{32}")
+
+
 @dataclass(frozen=True)
 class Snapshot:
     entries: list[dict]
@@ -56,12 +77,40 @@ class Snapshot:
     etag: str
     entries_json: bytes  # serialised once: it is both hashed for the ETag and sent
     rules: dict | None = None
+    # Each entry's JSON (entries_json is them joined) and its digest: what a delta compares and sends.
+    parts: list[bytes] = field(default_factory=list, repr=False)
+    digests: list[bytes] = field(default_factory=list, repr=False)
+    rules_digest: str = ""
+
+    @property
+    def version(self) -> str:
+        return self.etag
+
+    def _head(self, generated_at: datetime, mode: str, **extra) -> bytes:
+        head = json.dumps({"mode": mode, "generated_at": generated_at.isoformat(timespec="seconds"),
+                           "version": self.etag, "include_mobile": self.include_mobile,
+                           "count": len(self.entries), **extra}, ensure_ascii=False, separators=(",", ":"))
+        return head[:-1].encode()
 
     def to_json(self, generated_at: datetime) -> bytes:
-        head = json.dumps({"generated_at": generated_at.isoformat(timespec="seconds"), "version": self.etag,
-                           "include_mobile": self.include_mobile, "count": len(self.entries),
-                           "rules": self.rules}, ensure_ascii=False, separators=(",", ":"))
-        return head[:-1].encode() + b',"entries":' + self.entries_json + b"}"
+        """The full copy: ``mode`` "full", the client replaces what it holds."""
+        return self._head(generated_at, "full", rules=self.rules) + b',"entries":' + self.entries_json + b"}"
+
+    def delta_json(self, delta: Delta, generated_at: datetime) -> bytes:
+        """``mode`` "delta": merge ``changed`` (whole entries, by id) and drop ``removed`` into the copy of
+        version ``since``. ``rules`` is there only when they changed; otherwise the copy's stand."""
+        extra: dict = {"since": delta.since, "removed": delta.removed}
+        if delta.rules_changed:
+            extra["rules"] = self.rules
+        return self._head(generated_at, "delta", **extra) + b',"changed":[' + b",".join(delta.changed) + b"]}"
+
+
+@dataclass(frozen=True)
+class Delta:
+    since: str
+    changed: list[bytes]   # the entries' JSON, as in the full copy
+    removed: list[int]
+    rules_changed: bool
 
 
 def build(session: Session) -> Snapshot:
@@ -73,7 +122,7 @@ def build(session: Session) -> Snapshot:
         .outerjoin(Department, Person.department_id == Department.id)
         .order_by(Person.name, Person.id)
     ).all()
-    entries = []
+    entries, parts = [], []
     for (pid, kind, name, title, duty, extension, phone, mobile, email,
          organization, department, dept_key) in rows:
         entry = {"id": pid, "kind": kind, "name": name, "initials": initials(name),
@@ -84,13 +133,17 @@ def build(session: Session) -> Snapshot:
         if include_mobile:
             entry["mobile"] = display_phone(mobile)
         entries.append(entry)
-    entries_json = json.dumps(entries, ensure_ascii=False, separators=(",", ":")).encode()
+        parts.append(json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode())
+    # The same bytes as dumping the list whole (separators ",").
+    entries_json = b"[" + b",".join(parts) + b"]"
     rules = reading_rules(session)
+    rules_json = json.dumps(rules, ensure_ascii=False, sort_keys=True).encode()
     # The ETag depends on the content only, so an unchanged directory (and unchanged rules) answers 304.
-    digest = hashlib.sha256(b"%d:" % include_mobile + entries_json +
-                            json.dumps(rules, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+    digest = hashlib.sha256(b"%d:" % include_mobile + entries_json + rules_json).hexdigest()
     return Snapshot(entries=entries, include_mobile=include_mobile, etag=digest[:32], entries_json=entries_json,
-                    rules=rules)
+                    rules=rules, parts=parts,
+                    digests=[hashlib.blake2b(part, digest_size=DIGEST_BYTES).digest() for part in parts],
+                    rules_digest=hashlib.sha256(rules_json).hexdigest()[:32])
 
 
 def reading_rules(session: Session) -> dict:
@@ -100,3 +153,86 @@ def reading_rules(session: Session) -> dict:
                                                     .order_by(Department.id))]
     return {"words": word_lists(), "departments": departments,
             "voice": {"call_min_score": CALL_MIN_SCORE, "call_margin": CALL_MARGIN, "candidates": CANDIDATES}}
+
+
+# --- Deltas: what a version held, kept as a manifest file per version --------------------------------------
+
+def folder_for(instance_path: str | os.PathLike) -> Path:
+    return Path(instance_path) / "offline-snapshot"
+
+
+def _path(folder: Path, version: str) -> Path:
+    return folder / f"{version}.manifest"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    include_mobile: bool
+    rules_digest: str
+    digests: dict[int, bytes]   # entry id -> digest of its JSON
+
+
+def remember(snapshot: Snapshot, folder: Path) -> None:
+    """Write the manifest of ``snapshot``'s version unless it is there, and keep the newest ``KEEP_MANIFESTS``.
+
+    The file is named by the version, a hash of the content, so two processes writing it at once write the
+    same bytes; it is written aside and renamed into place, so a reader never sees half of one.
+    """
+    path = _path(folder, snapshot.etag)
+    if path.exists():
+        return
+    header = json.dumps({"include_mobile": snapshot.include_mobile, "rules": snapshot.rules_digest,
+                         "count": len(snapshot.entries)}).encode() + b"\n"
+    ids = struct.pack(f"<{len(snapshot.entries)}q", *(e["id"] for e in snapshot.entries))
+    folder.mkdir(parents=True, exist_ok=True)
+    scratch = folder / f".{path.name}.{secrets.token_hex(4)}"
+    scratch.write_bytes(header + ids + b"".join(snapshot.digests))
+    os.replace(scratch, path)
+    manifests = sorted(folder.glob("*.manifest"), key=_mtime, reverse=True)
+    for old in manifests[KEEP_MANIFESTS:]:
+        old.unlink(missing_ok=True)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:   # pruned by another process meanwhile
+        return 0.0
+
+
+def manifest(folder: Path, version: str) -> Manifest | None:
+    """What version ``version`` held, or None when it is not a version this host has served (or kept)."""
+    if not _VERSION.fullmatch(version):
+        return None   # also keeps anything but a hex name out of the path
+    try:
+        data = _path(folder, version).read_bytes()
+        line, rest = data.split(b"\n", 1)
+        header = json.loads(line)
+        count = int(header["count"])
+        ids = struct.unpack(f"<{count}q", rest[:8 * count])
+        blob = rest[8 * count:]
+        if len(blob) != count * DIGEST_BYTES:
+            return None
+    except (OSError, ValueError, KeyError, struct.error):
+        return None   # missing, pruned or torn: the full copy is always right
+    return Manifest(include_mobile=bool(header["include_mobile"]), rules_digest=str(header["rules"]),
+                    digests={pid: blob[n * DIGEST_BYTES:(n + 1) * DIGEST_BYTES] for n, pid in enumerate(ids)})
+
+
+def delta_since(snapshot: Snapshot, since: str, folder: Path) -> Delta | None:
+    """What turns the copy of version ``since`` into ``snapshot``; None when the full copy must go instead:
+    an unknown version, another mobile setting, or more than ``DELTA_MAX_SHARE`` of the entries changed."""
+    if since == snapshot.etag:
+        return Delta(since=since, changed=[], removed=[], rules_changed=False)
+    old = manifest(folder, since)
+    if old is None or old.include_mobile != snapshot.include_mobile:
+        return None
+    changed, current = [], set()
+    for entry, part, digest in zip(snapshot.entries, snapshot.parts, snapshot.digests, strict=True):
+        current.add(entry["id"])
+        if old.digests.get(entry["id"]) != digest:
+            changed.append(part)
+    removed = sorted(pid for pid in old.digests if pid not in current)
+    if len(changed) + len(removed) > DELTA_MAX_SHARE * max(len(snapshot.entries), 1):
+        return None
+    return Delta(since=since, changed=changed, removed=removed, rules_changed=old.rules_digest != snapshot.rules_digest)

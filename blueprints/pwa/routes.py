@@ -101,11 +101,24 @@ def _bodies_for(snapshot: offline_snapshot.Snapshot) -> tuple[bytes, bytes]:
 @bp.get("/api/directory/snapshot")
 @login_required
 def directory_snapshot():
+    """The full copy, or with ``?since=<version>`` what changed since that version (core.offline_snapshot).
+
+    The ETag is the current version either way: a 304 says the copy the client holds is current, and a
+    stored answer for a ``since`` URL is still right as long as the version has not moved.
+    """
     snapshot = offline_snapshot.build(db.session)
+    folder = offline_snapshot.folder_for(current_app.config["INSTANCE_PATH"])
+    offline_snapshot.remember(snapshot, folder)
     headers = {"ETag": f'"{snapshot.etag}"', "Cache-Control": "private, no-cache", "Vary": "Accept-Encoding"}
     if snapshot.etag in request.if_none_match:
         return Response(status=304, headers=headers)
-    plain, zipped = _bodies_for(snapshot)
+    since = request.args.get("since", "")
+    delta = offline_snapshot.delta_since(snapshot, since, folder) if since else None
+    if delta is not None:
+        plain = snapshot.delta_json(delta, utcnow())
+        zipped = gzip.compress(plain, compresslevel=6) if len(plain) >= GZIP_MIN_BYTES else plain
+    else:
+        plain, zipped = _bodies_for(snapshot)
     body = plain
     if len(plain) >= GZIP_MIN_BYTES and request.accept_encodings["gzip"]:
         body = zipped

@@ -50,16 +50,49 @@
     }).catch(function () { return null; });
   }
 
-  function saveMeta(record) {
-    var meta = { generated_at: record.generated_at, count: record.count, include_mobile: record.include_mobile,
-                 etag: record.etag, checked_at: record.checked_at, rules: record.rules || null };
-    return dbRequest("readwrite", function (s) { return s.put(meta, "meta"); });
+  function metaOf(record) {
+    return { generated_at: record.generated_at, count: record.count, include_mobile: record.include_mobile,
+             etag: record.etag, version: record.version || null, checked_at: record.checked_at,
+             rules: record.rules || null };
   }
 
+  function saveMeta(record) {
+    return dbRequest("readwrite", function (s) { return s.put(metaOf(record), "meta"); });
+  }
+
+  // Entries and meta in one transaction: a delta is asked for by the meta's version, so the stored
+  // entries must never be of another version than the meta says.
   function save(record) {
-    return dbRequest("readwrite", function (s) { return s.put(record.entries, "entries"); })
-      .then(function () { return saveMeta(record); })
+    return dbRequest("readwrite", function (s) { s.put(record.entries, "entries"); return s.put(metaOf(record), "meta"); })
       .catch(function () { /* storage refused (private mode, quota): the copy lives in memory only */ });
+  }
+
+  // The version the copy is of: the body's, or for a copy stored before deltas, its ETag unquoted.
+  function versionOf(record) {
+    if (!record) return "";
+    if (record.version) return record.version;
+    return String(record.etag || "").replace(/^W\//, "").replace(/"/g, "");
+  }
+
+  // The entries as the server sent them: the search index fields (_name, …) are not stored.
+  function plain(entry) {
+    var out = {};
+    Object.keys(entry).forEach(function (key) { if (key.charAt(0) !== "_") out[key] = entry[key]; });
+    return out;
+  }
+
+  // A delta (core/offline_snapshot.py): whole entries for those added or changed, ids for those removed.
+  // Null when it does not fit the copy held, and then the full copy is fetched.
+  function merge(current, body) {
+    if (!current || body.since !== versionOf(current) || body.include_mobile !== current.include_mobile) return null;
+    var gone = {};
+    (body.removed || []).forEach(function (id) { gone[id] = true; });
+    (body.changed || []).forEach(function (e) { gone[e.id] = true; });
+    var entries = current.entries.filter(function (e) { return !gone[e.id]; }).map(plain).concat(body.changed || []);
+    if (entries.length !== body.count) return null;
+    // The server's order (name, then id); search results do not depend on it.
+    entries.sort(function (a, b) { return a.name < b.name ? -1 : a.name > b.name ? 1 : a.id - b.id; });
+    return { entries: entries, rules: "rules" in body ? body.rules : current.rules };
   }
 
   // --- Download ----------------------------------------------------------------------------
@@ -68,30 +101,46 @@
     if (!navigator.onLine) return loadStored();
     syncing = loadStored().then(function (current) {
       if (current && !force && Date.now() - current.checked_at < REFRESH_MS) return current;
-      var headers = { Accept: "application/json" };
-      if (current && current.etag) headers["If-None-Match"] = current.etag;
-      return fetch(SNAPSHOT_URL, { headers: headers, credentials: "same-origin" }).then(function (response) {
-        var checked = Date.now();
-        // The copy is as fresh as the server's answer, whatever time the body was built.
-        var date = Date.parse(response.headers.get("Date") || "");
-        var answeredAt = isNaN(date) ? null : new Date(date).toISOString();
-        if (response.status === 304 && current) {
-          current.generated_at = answeredAt || new Date(checked).toISOString();
-          current.checked_at = checked;
-          return saveMeta(current).catch(function () { /* see save() */ }).then(function () { return current; });
-        }
-        if (!response.ok) return current;
-        return response.json().then(function (body) {
-          var record = { entries: body.entries, generated_at: answeredAt || body.generated_at, count: body.count,
-                         include_mobile: body.include_mobile, etag: response.headers.get("ETag"), checked_at: checked,
-                         rules: body.rules || null };
-          // Saved before indexing, so the stored copy carries no index fields.
-          return save(record).then(function () { snapshot = index(record); return snapshot; });
-        });
-      }).catch(function () { return current; });
+      return fetchCopy(current, true);
     });
     syncing.then(function () { syncing = null; }, function () { syncing = null; });
     return syncing;
+  }
+
+  // With a copy, asks only for what changed since its version (?since=); the answer says whether it is
+  // a delta to merge or the full copy to replace it with (unknown version, another mobile setting, most
+  // entries changed).
+  function fetchCopy(current, deltaWanted) {
+    var headers = { Accept: "application/json" };
+    var version = deltaWanted ? versionOf(current) : "";
+    if (current && current.etag) headers["If-None-Match"] = current.etag;
+    var url = version ? SNAPSHOT_URL + "?since=" + encodeURIComponent(version) : SNAPSHOT_URL;
+    return fetch(url, { headers: headers, credentials: "same-origin" }).then(function (response) {
+      var checked = Date.now();
+      // The copy is as fresh as the server's answer, whatever time the body was built.
+      var date = Date.parse(response.headers.get("Date") || "");
+      var answeredAt = isNaN(date) ? null : new Date(date).toISOString();
+      if (response.status === 304 && current) {
+        current.generated_at = answeredAt || new Date(checked).toISOString();
+        current.checked_at = checked;
+        return saveMeta(current).catch(function () { /* see save() */ }).then(function () { return current; });
+      }
+      if (!response.ok) return current;
+      return response.json().then(function (body) {
+        var entries = body.entries, rules = body.rules || null;
+        if (body.mode === "delta") {
+          var merged = merge(current, body);
+          if (!merged) return deltaWanted ? fetchCopy(current, false) : current;
+          entries = merged.entries;
+          rules = merged.rules;
+        }
+        var record = { entries: entries, generated_at: answeredAt || body.generated_at, count: body.count,
+                       include_mobile: body.include_mobile, etag: response.headers.get("ETag"),
+                       version: body.version || null, checked_at: checked, rules: rules };
+        // Saved before indexing, so the stored copy carries no index fields.
+        return save(record).then(function () { snapshot = index(record); return snapshot; });
+      });
+    }).catch(function () { return current; });
   }
 
   // --- Search ------------------------------------------------------------------------------
@@ -574,7 +623,7 @@
     syncWhenIdle();
   }
 
-  // The copy (about 200 KB) is fetched once the page is usable: after its load event, when the browser is idle
+  // The copy (about 200 KB the first time, then only what changed) is fetched once the page is usable: after its load event, when the browser is idle
   // (at most 3 s later), so it never competes with the first page's own styles, scripts and images.
   function syncWhenIdle() {
     function later() {

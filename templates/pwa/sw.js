@@ -140,16 +140,19 @@ function staleWhileRevalidate(event) {
 }
 
 // The snapshot: the network first (the page sends If-None-Match, a 304 passes through),
-// the last good copy when offline.
+// the last good copy when offline. Only full copies are stored: a request with ?since= (a delta
+// for the copy the page holds) fails offline rather than get a stored copy older than the page's.
 function snapshot(event) {
   var request = event.request;
+  var delta = new URL(request.url).searchParams.has("since");
   return fetch(request).then(function (response) {
-    if (storable(response)) {
+    if (!delta && storable(response)) {
       var copy = response.clone();
       event.waitUntil(caches.open(DATA_CACHE).then(function (cache) { return cache.put(SNAPSHOT_URL, copy); }));
     }
     return response;
   }).catch(function () {
+    if (delta) return Response.error();
     return caches.match(SNAPSHOT_URL, { cacheName: DATA_CACHE, ignoreVary: true }).then(function (hit) {
       return hit || Response.error();
     });
