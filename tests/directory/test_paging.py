@@ -3,6 +3,7 @@ import re
 
 import pytest
 
+from blueprints.directory.routes import PAGE_RESULTS
 from tests.directory.conftest import BIG_DEPARTMENT, BIG_NAMES
 
 ALL_53 = {*BIG_NAMES, "스마트도시과 대표전화"}
@@ -42,17 +43,21 @@ def test_api_reads_typed_requests_and_says_when_partial(scoping_directory, staff
 def test_page_shows_the_total_and_loads_more(scoping_directory, staff_client):
     html = staff_client.get(f"/directory?q={BIG_DEPARTMENT}").get_data(as_text=True)
     assert "검색 결과 총 53건" in html
-    assert html.count('class="contact"') == 30
-    more = re.search(r'hx-get="([^"]+offset=30[^"]*)"', html)
-    assert more and 'hx-swap="outerHTML"' in html and "더 보기" in html
+    assert html.count('class="contact"') == PAGE_RESULTS == 20
+    more = re.search(r'hx-get="([^"]+offset=20[^"]*)"', html)
+    assert more and 'hx-swap="outerHTML"' in html and "더 보기" in html and "(20/53)" in html
     rows = staff_client.get(more.group(1).replace("&amp;", "&"), headers={"HX-Request": "true"})
     text = rows.get_data(as_text=True)
     assert rows.status_code == 200 and "HX-Request" in rows.headers.get("Vary", "")
-    assert text.count('class="contact"') == 23 and "<ul" not in text and "더 보기" not in text
+    assert text.count('class="contact"') == 20 and "<ul" not in text and "(40/53)" in text
     assert "data-first-more" in text
+    last = re.search(r'hx-get="([^"]+offset=40[^"]*)"', text)
+    rows = staff_client.get(last.group(1).replace("&amp;", "&"), headers={"HX-Request": "true"})
+    text = rows.get_data(as_text=True)
+    assert text.count('class="contact"') == 13 and "더 보기" not in text
     # Without htmx the link is a page of its own, from that offset.
-    plain = staff_client.get(more.group(1).replace("&amp;", "&")).get_data(as_text=True)
-    assert "<html" in plain and plain.count('class="contact"') == 23 and "총 53건" in plain
+    plain = staff_client.get(last.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert "<html" in plain and plain.count('class="contact"') == 13 and "총 53건" in plain
 
 
 def test_page_says_when_only_some_words_match(scoping_directory, staff_client):
@@ -66,4 +71,4 @@ def test_page_says_when_only_some_words_match(scoping_directory, staff_client):
 
 def test_mangled_page_offset_starts_from_the_top(scoping_directory, staff_client):
     html = staff_client.get(f"/directory?q={BIG_DEPARTMENT}&offset=x").get_data(as_text=True)
-    assert html.count('class="contact"') == 30
+    assert html.count('class="contact"') == PAGE_RESULTS
