@@ -15,7 +15,7 @@ from core.accounts import configure_hashing
 from core.db import engine_options
 from core.settings import load_settings
 from extensions import babel, csrf, db, htmx, login_manager, migrate
-from web import console, converters, i18n, metrics, security, sessions, static_files, templating, wire
+from web import console, converters, i18n, metrics, read_only, security, sessions, static_files, templating, wire
 
 __version__ = "0.1.0"
 
@@ -53,6 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.install_template_gettext(app)
     login_manager.init_app(app)
     security.init_app(app)
+    read_only.init_app(app)   # before the session check: its lookup is the first statement
     sessions.init_app(app)
     templating.init_app(app)
     static_files.init_app(app)

@@ -15,6 +15,7 @@ from core.models.board import BoardPost
 from core.timeutil import format_kst, utcnow
 from extensions import db
 from web.converters import page_arg
+from web.read_only import reads_only
 
 MAX_BOARD_ARG = 64
 HOME_POSTS = 3
@@ -32,6 +33,7 @@ def _list_args() -> tuple[str, str, int]:
 
 
 @bp.get("/board")
+@reads_only
 @login_required
 def index():
     q, board, number = _list_args()

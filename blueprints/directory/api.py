@@ -11,12 +11,14 @@ from core.directory.search import MAX_QUERY, search_page
 from core.directory.voice import MAX_TRANSCRIPT, match
 from core.pagination import MAX_OFFSET, parse_offset
 from extensions import db
+from web.read_only import reads_only
 from web.security import error_response
 
 MAX_LIMIT = 100
 
 
 @bp.get("/api/directory/search")
+@reads_only
 @login_required
 def api_search():
     q = request.args.get("q", "")

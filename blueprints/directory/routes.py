@@ -16,6 +16,7 @@ from core.pagination import parse_offset
 from extensions import db
 from web import tasks
 from web.i18n import translated
+from web.read_only import reads_only
 from web.sessions import roles_required
 
 # A phone shows about six results; 20 keep a keystroke's answer small (about 19 KB, not 28) and quick to
@@ -34,6 +35,7 @@ def _home_lists() -> dict:
 
 
 @bp.get("/directory")
+@reads_only
 @login_required
 def index():
     q = request.args.get("q", "").strip()[:MAX_QUERY]

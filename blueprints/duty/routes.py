@@ -14,6 +14,7 @@ from core.models.duty import Duty, DutySwap
 from core.models.organization import Person
 from extensions import db
 from web.i18n import translated
+from web.read_only import reads_only
 
 CITY_DUTY_ROOM = "시청 당직실"
 FEED_SESSION_KEY = "duty_feed_token"
@@ -39,6 +40,7 @@ def _colleagues() -> list[Person]:
 
 
 @bp.get("/duty")
+@reads_only
 @login_required
 def index():
     person_id = current_user.person_id

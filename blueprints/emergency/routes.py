@@ -14,6 +14,7 @@ from core.models.emergency import EmergencyCallout, EmergencyGroup
 from extensions import db
 from web.client import client_info
 from web.i18n import translated
+from web.read_only import reads_only
 
 
 def home_context() -> dict:
@@ -41,6 +42,7 @@ def _group_or_404(group_id: int) -> EmergencyGroup:
 
 
 @bp.get("/emergency")
+@reads_only
 @login_required
 def index():
     mine = groups.my_groups(db.session, current_user)

@@ -9,6 +9,7 @@ from blueprints.inbox import bp, unread_count
 from core import inbox
 from extensions import db
 from web.converters import page_arg
+from web.read_only import reads_only
 
 
 def _days() -> int:
@@ -30,6 +31,7 @@ def _safe_path(url: str) -> str:
 
 
 @bp.get("/inbox")
+@reads_only
 @login_required
 def index():
     page = inbox.page(db.session, current_user, page_arg(), days=_days())

@@ -7,9 +7,11 @@ from core import health
 from core.timeutil import utcnow
 from extensions import db
 from web.home import home_context as home_cards
+from web.read_only import reads_only
 
 
 @bp.get("/healthz")
+@reads_only
 def healthz():
     """Readiness of the whole service: the database, a worker that beat in the last minute and a queue
     that keeps up. ``?check=db`` checks only the database, for a web process's liveness probe (and
@@ -42,6 +44,7 @@ def healthz():
 
 
 @bp.get("/")
+@reads_only
 @login_required
 def home():
     """홈, the day at a glance: each registered card's context (one query each at most), then the page."""
@@ -50,6 +53,7 @@ def home():
 
 
 @bp.get("/more")
+@reads_only
 @login_required
 def more():
     return render_template("main/more.html")

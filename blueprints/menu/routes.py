@@ -14,6 +14,7 @@ from core import menu
 from core.menu.allergens import ALLERGENS
 from extensions import db
 from web.i18n import translated
+from web.read_only import reads_only
 
 HEADERS = {"Cache-Control": "private, no-cache", "Vary": "HX-Request, Cookie"}
 
@@ -30,6 +31,7 @@ def home_for_template() -> dict[str, Any]:
 
 
 @bp.get("/menu")
+@reads_only
 @login_required
 def week():
     day, problem = menu.today(), None

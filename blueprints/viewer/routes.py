@@ -26,6 +26,7 @@ from core.documents.signing import PageGrant, make_grant, sign, verify
 from core.models.documents import Document, DocumentView
 from extensions import db
 from web.client import client_info
+from web.read_only import reads_only
 from web.security import error_response
 from web.sessions import session_nonce
 
@@ -79,6 +80,7 @@ def _readable(doc_id: int):
 
 
 @bp.get("/documents")
+@reads_only
 @login_required
 def documents():
     rows = db.session.scalars(shared_documents(current_user)).all()

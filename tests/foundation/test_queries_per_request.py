@@ -3,11 +3,15 @@ PostgreSQL every statement is a round trip). A budget that a change exceeds fail
 listed; lower it when a page gets cheaper."""
 from __future__ import annotations
 
+import threading
+
 import pytest
+import sqlalchemy as sa
 
 from core.accounts import issue_token
 from extensions import db
 from tests.conftest import statements_of
+from web.read_only import is_read_only
 
 # Every signed-in page starts with the session's row (the user comes with it) and the bottom bar's unread
 # count; what follows is the page's own.
@@ -53,3 +57,42 @@ def test_healthz_and_token_searches_read_and_never_write(app, make_user):
     status, seen = statements_of(api, "/api/directory/search?q=김", headers=headers)
     assert status == 200 and len(seen) <= 1
     assert all(s.lstrip().upper().startswith("SELECT") for s in seen), seen
+
+
+def _view_of(app, path: str):
+    adapter = app.url_map.bind("localhost")
+    endpoint, _ = adapter.match(path.split("?")[0], method="GET")
+    return app.view_functions[endpoint]
+
+
+@pytest.mark.parametrize("path", sorted({*BUDGETS, "/healthz", "/api/directory/search?q=김"}))
+def test_main_pages_are_marked_read_only_and_only_read(signed_in, app, path):
+    """web.read_only runs these without a transaction on PostgreSQL, where a write would commit at once and
+    a SAVEPOINT fail: each must send SELECTs only (on either database)."""
+    assert is_read_only(_view_of(app, path))
+    signed_in.get(path)
+    status, seen = statements_of(signed_in, path)
+    assert status in (200, 503)
+    assert seen and all(s.lstrip().upper().startswith("SELECT") for s in seen), seen
+
+
+@pytest.mark.postgres_only
+def test_read_only_pages_run_in_autocommit_and_others_in_a_transaction(signed_in):
+    """No BEGIN and no ROLLBACK round trip for a marked page; a page that writes keeps its transaction."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("web.read_only acts on PostgreSQL only")
+    me, modes = threading.get_ident(), []
+
+    def note(conn, cursor, statement, *args):
+        if threading.get_ident() == me and statement.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE")):
+            modes.append(conn.connection.dbapi_connection.autocommit)
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", note)
+    try:
+        signed_in.get("/directory?q=김")
+        marked, modes[:] = list(modes), []
+        signed_in.get("/account/security")
+        unmarked = list(modes)
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", note)
+    assert marked and all(marked), marked
+    assert unmarked and not any(unmarked), unmarked
