@@ -1,6 +1,7 @@
 import gzip
 import hashlib
 
+import brotli
 from flask import Response, current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -83,16 +84,25 @@ def offline():
     return response
 
 
-# The last body served, plain and gzipped, keyed by ETag: compressing 1.7 MB for every phone
+# The last full body served, plain, gzipped and in Brotli, keyed by ETag: compressing 1.7 MB for every phone
 # that syncs would cost more than building the snapshot. One entry per process is enough.
-_bodies: dict[str, tuple[bytes, bytes]] = {}
+_bodies: dict[str, dict[str, bytes]] = {}
+# Brotli 7 makes the demo's 1.7 MB copy 152 KB in 0.05 s, as long as gzip 6 takes for 210 KB (quality 9: 148 KB
+# in 0.3 s); Chromium asks for br on https and on localhost.
+BROTLI_QUALITY = 7
 
 
-def _bodies_for(snapshot: offline_snapshot.Snapshot) -> tuple[bytes, bytes]:
+def _encoded(plain: bytes) -> dict[str, bytes]:
+    if len(plain) < GZIP_MIN_BYTES:
+        return {"identity": plain}
+    return {"identity": plain, "gzip": gzip.compress(plain, compresslevel=6),
+            "br": brotli.compress(plain, quality=BROTLI_QUALITY)}
+
+
+def _bodies_for(snapshot: offline_snapshot.Snapshot) -> dict[str, bytes]:
     cached = _bodies.get(snapshot.etag)
     if cached is None:
-        plain = snapshot.to_json(utcnow())
-        cached = (plain, gzip.compress(plain, compresslevel=6))
+        cached = _encoded(snapshot.to_json(utcnow()))
         _bodies.clear()
         _bodies[snapshot.etag] = cached
     return cached
@@ -114,15 +124,13 @@ def directory_snapshot():
         return Response(status=304, headers=headers)
     since = request.args.get("since", "")
     delta = offline_snapshot.delta_since(snapshot, since, folder) if since else None
-    if delta is not None:
-        plain = snapshot.delta_json(delta, utcnow())
-        zipped = gzip.compress(plain, compresslevel=6) if len(plain) >= GZIP_MIN_BYTES else plain
-    else:
-        plain, zipped = _bodies_for(snapshot)
-    body = plain
-    if len(plain) >= GZIP_MIN_BYTES and request.accept_encodings["gzip"]:
-        body = zipped
-        headers["Content-Encoding"] = "gzip"
+    bodies = _encoded(snapshot.delta_json(delta, utcnow())) if delta is not None else _bodies_for(snapshot)
+    body = bodies["identity"]
+    for coding in ("br", "gzip"):
+        if coding in bodies and request.accept_encodings[coding]:
+            body = bodies[coding]
+            headers["Content-Encoding"] = coding
+            break
     return Response(body, mimetype="application/json", headers=headers)
 
 

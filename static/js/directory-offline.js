@@ -9,12 +9,12 @@
   var SNAPSHOT_URL = "/api/directory/snapshot";
   var DB_NAME = "directory-offline", STORE = "snapshot";
   var REFRESH_MS = 3 * 60 * 60 * 1000;  // ask the server at most every three hours
-  var PAGE = 30;  // rows a window shows, as the server's page does (blueprints/directory/routes.py)
+  var PAGE = 20;  // rows a window shows, as the server's page does (blueprints/directory/routes.py)
   var CHOSEONG = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ";
   var CONSONANTS = "ㄱㄲㄳㄴㄵㄶㄷㄸㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅃㅄㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ";
 
   var snapshot = null;   // {entries, generated_at, etag, checked_at}, with a search index added
-  var syncing = null;
+  var syncing = null, asking = false;
 
   // --- IndexedDB -------------------------------------------------------------------------
   function openDb() {
@@ -96,11 +96,15 @@
   }
 
   // --- Download ----------------------------------------------------------------------------
+  // force: ask the server now. A sync already under way is joined, unless it found its copy recent enough
+  // not to ask: then the server is asked after it.
   function sync(force) {
-    if (syncing) return syncing;
+    if (syncing) return force && !asking ? syncing.then(function () { return sync(true); }) : syncing;
     if (!navigator.onLine) return loadStored();
+    asking = false;
     syncing = loadStored().then(function (current) {
       if (current && !force && Date.now() - current.checked_at < REFRESH_MS) return current;
+      asking = true;
       return fetchCopy(current, true);
     });
     syncing.then(function () { syncing = null; }, function () { syncing = null; });

@@ -6,6 +6,7 @@ static/js/directory-offline.js merges it, equals a fresh full copy of the new ve
 import gzip
 import json
 
+import brotli
 import pytest
 from sqlalchemy import update
 
@@ -21,6 +22,8 @@ def _get(client, url=URL, **headers):
     body = response.get_data()
     if response.headers.get("Content-Encoding") == "gzip":
         body = gzip.decompress(body)
+    elif response.headers.get("Content-Encoding") == "br":
+        body = brotli.decompress(body)
     return response, (json.loads(body) if body else None)
 
 
@@ -190,6 +193,20 @@ def test_a_large_delta_is_gzipped(signed_in):
     response, delta = _get(signed_in, f"{URL}?since={copy['version']}", **{"Accept-Encoding": "gzip"})
     assert delta["mode"] == "delta" and len(delta["changed"]) == 8
     assert response.headers["Content-Encoding"] == "gzip"
+    _same(_merge(copy, delta), _full(signed_in))
+
+
+def test_brotli_when_the_client_takes_it_for_the_copy_and_a_delta(signed_in, directory):
+    plain, copy = _get(signed_in)
+    zipped, _ = _get(signed_in, **{"Accept-Encoding": "gzip"})
+    small, same = _get(signed_in, **{"Accept-Encoding": "gzip, deflate, br, zstd"})
+    assert small.headers["Content-Encoding"] == "br" and same == copy
+    assert len(small.get_data()) < len(zipped.get_data()) < len(plain.get_data())
+    db.session.execute(update(Person).where(Person.name.in_([f"직원{n:02d}" for n in range(8)]))
+                       .values(duty="교통안전시설 관리 및 민원 응대"), execution_options={"synchronize_session": False})
+    db.session.commit()
+    response, delta = _get(signed_in, f"{URL}?since={copy['version']}", **{"Accept-Encoding": "br"})
+    assert response.headers["Content-Encoding"] == "br" and delta["mode"] == "delta"
     _same(_merge(copy, delta), _full(signed_in))
 
 
