@@ -303,10 +303,15 @@ def _give_back_when_freed(previous: weakref.ref) -> None:
     deadline = time.monotonic() + RELEASE_WAIT_SECONDS
     while previous() is not None and time.monotonic() < deadline:
         time.sleep(0.05)   # a search that started on it is finishing
+    give_back_memory()
+
+
+def give_back_memory() -> None:
+    """glibc's ``malloc_trim(0)``: freed heap pages back to the system (ctypes releases the GIL meanwhile)."""
     try:
         trim = ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):
-        return
+        return   # not glibc
     trim.argtypes, trim.restype = (ctypes.c_size_t,), ctypes.c_int
     trim(0)
 

@@ -13,6 +13,7 @@ from core import hangul
 from core.directory import published
 from core.directory.columns import Groups, KeyTable
 from core.directory.index import W_NAME, DirectoryIndex, _keys, _shown, assemble, format_phone
+from core.directory.scanner import Scanner
 from core.directory.search import search_page
 from core.directory.voice import match
 from tests.directory.conftest import SCOPING, memory_rows
@@ -185,3 +186,48 @@ def test_a_published_copy_answers_like_the_index_it_was_made_from(large, tmp_pat
         assert ours.hits == theirs.hits and ours.window == theirs.window, query
     for phrase in (f"{names[5]}한테 전화해줘", "교통정책과 대표전화 연결", "내선 10005번"):
         assert match(index, phrase) == match(copy, phrase)
+
+
+def test_an_ngram_query_takes_each_entrys_best_key_whatever_their_order():
+    """A query that is an n-gram is scored from the postings alone: an entry with several keys holding it gets
+    its best (exact over prefix over contains, then the weight), in whatever order its keys came."""
+    scanner = Scanner()
+    scanner.add(0, [("정책교통", 9), ("교통정책과", 7), ("교통", 3)])   # contains, prefix, exact: exact last
+    scanner.add(1, [("교통", 3), ("교통정책과", 7), ("정책교통", 9)])   # exact first
+    scanner.add(2, [("교통과", 5), ("대교통", 9)])                       # prefix 5 beats contains 9
+    scanner.add(3, [("정책", 9)])
+    scanner.freeze([0, 1, 2, 3])
+    assert scanner.scan("교통") == {0: 430, 1: 430, 2: 350}
+    assert scanner.scan("정책") == {0: 390, 1: 390, 3: 490}
+    assert scanner.scan("교통정") == {0: 370, 1: 370}                    # longer: the keys are read
+
+
+def test_a_query_only_some_keys_equal_is_still_scanned():
+    """The exact table answers a longer query alone only when every key holding its n-gram is the query."""
+    scanner = Scanner()
+    scanner.add(0, [("주무관", 6)])
+    scanner.add(1, [("주무관", 6), ("주무관", 5)])     # two equal keys: the counts differ, so it is scanned
+    scanner.add(2, [("주무관리", 5)])                  # holds it without being it
+    scanner.freeze([0, 1, 2])
+    assert scanner.scan("주무관") == {0: 460, 1: 460, 2: 350}
+    alone = Scanner()
+    alone.add(0, [("주무관", 6)])
+    alone.add(1, [("팀장", 6), ("주무관", 5)])
+    alone.freeze([0, 1])
+    assert alone.scan("주무관") == {0: 460, 1: 450} and alone.best(1, "주무") == 350 and alone.best(1, "과장") == 0
+
+
+def test_a_published_copy_in_small_records_is_the_same_index(monkeypatch, tmp_path):
+    """The file is many small records (each holds the GIL while it loads): the scanners' postings and joined
+    keys split over several come back whole."""
+    monkeypatch.setattr(published, "GRAMS_PER_RECORD", 7)
+    monkeypatch.setattr(published, "TEXT_PER_RECORD", 500)
+    index = assemble(*memory_rows(SCOPING))
+    published.write(tmp_path / "index.pickle", ("stamp",), index)
+    _, copy = published.load(tmp_path / "index.pickle")
+    for kind in KINDS:
+        ours, theirs = getattr(index, kind), getattr(copy, kind)
+        assert len(ours.text) > 500 and len(ours.grams) > 7
+        assert vars(theirs).keys() == vars(ours).keys()
+        assert theirs.text == ours.text and theirs.grams == ours.grams and theirs.starts == ours.starts
+        assert theirs.exact.values == ours.exact.values and theirs.prefix.text == ours.prefix.text
