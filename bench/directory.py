@@ -9,6 +9,13 @@ client instead (no HTTP; the sign-in check then weighs more against /healthz).
 
 Prints one JSON object; exits non-zero when a target is missed.
 Targets (2 cores, SQLite): search p95 < 20 ms, voice p95 < 50 ms, ratio >= 0.5.
+
+``--entries 5000,20000,50000`` is the scale mode (``bench/support/directory_scale.py``, not part of ``make
+bench``): for each size a fresh database, gunicorn with gunicorn.conf.py and the job worker; the CSV goes through
+the console's import (the worker imports, then publishes the index), and it prints ``first_search_after_import_ms``,
+the longest search while the new index is loaded and when a one-person edit is swapped in,
+``rss_mb_per_process`` (the largest gunicorn worker, after searching and after the swap), the job worker's RSS
+and ``search_p95_ms``; it exits non-zero when any size misses a target (docs/directory.md, "Scale").
 """
 from __future__ import annotations
 
@@ -36,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 from flask_migrate import upgrade  # noqa: E402
 
 from app import create_app  # noqa: E402
+from bench.support import directory_scale  # noqa: E402
 from core import hangul  # noqa: E402
 from core.accounts import create_user  # noqa: E402
 from core.demo.organization import directory_rows  # noqa: E402
@@ -159,7 +167,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--in-process", action="store_true",
                         help="use Flask's test client instead of a gunicorn worker on loopback")
+    parser.add_argument("--entries", metavar="N[,N...]",
+                        help="scale mode: import N entries (each size in turn) under gunicorn.conf.py and measure")
     args = parser.parse_args()
+    if args.entries:
+        sizes = [int(n) for n in args.entries.split(",")]
+        return directory_scale.run(sizes, make_queries, percentile)
     started = time.perf_counter()
     workdir = Path(tempfile.mkdtemp(prefix="bench-directory-"))
     app = create_app({"INSTANCE_PATH": str(workdir), "DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}",
