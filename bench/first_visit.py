@@ -230,11 +230,7 @@ async def visit(base_url: str, username: str, edit, verbose: bool) -> dict:
             await asyncio.sleep(0.5)   # its domains enabled (Browser._attached)
             return await _visits(browser, base_url, username, edit, verbose)
     finally:
-        chromium.terminate()
-        try:
-            chromium.wait(20)
-        except subprocess.TimeoutExpired:
-            chromium.kill()
+        stack.stop(chromium, 20)
         shutil.rmtree(profile, ignore_errors=True)
 
 

@@ -112,11 +112,7 @@ def job_worker(bench: stack.Stack) -> Iterator[subprocess.Popen]:
     try:
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(60)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stack.stop(process, 60)
         log.close()
 
 

@@ -152,11 +152,16 @@ def serve(stack: Stack, extra_env: dict[str, str] | None = None) -> Iterator[Ser
             time.sleep(0.2)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(40)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process, 40)
+
+
+def stop(process: subprocess.Popen, grace_s: float) -> None:
+    """TERM, then KILL if ``process`` has not ended within ``grace_s`` (gunicorn's graceful timeout is 30 s)."""
+    process.terminate()
+    try:
+        process.wait(grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 @contextmanager
