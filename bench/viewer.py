@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 import pypdfium2 as pdfium  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
-from core.documents.allocator import keep_large_buffers  # noqa: E402
+from core.allocator import keep_large_buffers  # noqa: E402
 from core.documents.isolation import Limits, run_convert  # noqa: E402
 from core.documents.service import PAGE_WIDTH, ViewerConfig, page_image  # noqa: E402
 from core.documents.watermark import QUALITY, Identity  # noqa: E402

@@ -7,7 +7,7 @@ bp = Blueprint("viewer", __name__)
 
 def init_app(app: Flask) -> None:
     from blueprints.viewer.cli import documents_cli
-    from core.documents.allocator import keep_large_buffers
+    from core.allocator import keep_large_buffers
     from web.console import register_console_link
 
     keep_large_buffers()   # this process decodes and watermarks cached page bitmaps

@@ -14,7 +14,6 @@ memory. Freshness:
 """
 from __future__ import annotations
 
-import ctypes
 import threading
 import time
 import weakref
@@ -29,6 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from core import hangul
+from core.allocator import give_back_memory
 from core.directory import published
 from core.directory.columns import Groups
 from core.directory.people import EntriesById, Entry, People
@@ -298,22 +298,12 @@ def _give_back_when_freed(previous: weakref.ref) -> None:
     """Once the previous index is gone, return its pages to the system with glibc's ``malloc_trim``.
 
     glibc keeps freed heap memory for reuse, and web processes raise its thresholds so that the viewer's page
-    bitmaps stay in the heap (core.documents.allocator): without this, each swap left a process most of an
+    bitmaps stay in the heap (core.allocator): without this, each swap left a process most of an
     index larger (90 MB at 50,000). Nothing to do on another C library."""
     deadline = time.monotonic() + RELEASE_WAIT_SECONDS
     while previous() is not None and time.monotonic() < deadline:
         time.sleep(0.05)   # a search that started on it is finishing
     give_back_memory()
-
-
-def give_back_memory() -> None:
-    """glibc's ``malloc_trim(0)``: freed heap pages back to the system (ctypes releases the GIL meanwhile)."""
-    try:
-        trim = ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):
-        return   # not glibc
-    trim.argtypes, trim.restype = (ctypes.c_size_t,), ctypes.c_int
-    trim(0)
 
 
 def wait_for_loader(engine: Engine, timeout: float = 30.0) -> None:

@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from core.allocator import give_back_memory
 from core.jobs.registry import Env, registry
 
 log = logging.getLogger("directory.index")
@@ -180,8 +181,6 @@ def _publish_now(env: Env) -> None:
     if written is not None:
         # The build's rows and scratch tables are freed by now, but glibc keeps the pages for reuse: without
         # this the worker stayed at its build's peak (450 MB after a 50,000 import) until the next build.
-        from core.directory.index import give_back_memory  # the index module imports this one
-
         give_back_memory()
 
 

@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     apply_limits(args.memory_mb, args.cpu_seconds or None)
     if args.mode == "serve":
-        from core.documents.allocator import keep_large_buffers
+        from core.allocator import keep_large_buffers
 
         keep_large_buffers()
         serve()

@@ -2,11 +2,11 @@
 import subprocess
 import sys
 
-from core.documents.allocator import keep_large_buffers
+from core.allocator import keep_large_buffers
 
 PROBE = """
 import ctypes
-from core.documents.allocator import keep_large_buffers
+from core.allocator import keep_large_buffers
 assert keep_large_buffers()
 libc = ctypes.CDLL(None)
 libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, (ctypes.c_size_t,)

@@ -1,4 +1,6 @@
-"""Keep page-sized buffers in the heap between pages.
+"""glibc's malloc, tuned for this project's two large kinds of memory.
+
+``keep_large_buffers``: keep page-sized buffers in the heap between pages.
 
 A page bitmap is 5–15 MB. By default glibc serves blocks that large with a fresh
 ``mmap`` and unmaps them on free, so every page faults in a new zeroed bitmap;
@@ -6,6 +8,9 @@ on this project's virtual machines (nested paging) that was half the time of a
 page served from the cache. Raising the mmap and trim thresholds lets freed
 bitmaps be reused from the heap. The cost is that up to the trim threshold of
 free memory stays with the process.
+
+``give_back_memory``: after a large structure is freed (a directory index replaced, a build done), return the
+heap's free pages to the system, which glibc would otherwise keep for reuse.
 """
 from __future__ import annotations
 
@@ -30,3 +35,13 @@ def keep_large_buffers() -> bool:
     if not done:
         log.info("malloc thresholds not changed; page buffers come from mmap")
     return done
+
+
+def give_back_memory() -> None:
+    """glibc's ``malloc_trim(0)``: freed heap pages back to the system (ctypes releases the GIL meanwhile)."""
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return   # not glibc
+    trim.argtypes, trim.restype = (ctypes.c_size_t,), ctypes.c_int
+    trim(0)
