@@ -69,6 +69,15 @@ def on_starting(server) -> None:
             leftover.unlink()
 
 
+def post_fork(server, worker) -> None:
+    """Two malloc arenas for the worker's threads, not glibc's eight per core (core.allocator.limit_arenas),
+    unless MALLOC_ARENA_MAX says otherwise (glibc has read it already)."""
+    if "MALLOC_ARENA_MAX" not in os.environ:
+        from core.allocator import limit_arenas
+
+        limit_arenas(_int("WEB_MALLOC_ARENAS", 2))
+
+
 def child_exit(server, worker) -> None:
     """A dead worker's gauges leave the sums; its counters stay counted (prometheus-client's rule)."""
     if PROMETHEUS_DIR:

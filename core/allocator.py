@@ -11,6 +11,13 @@ free memory stays with the process.
 
 ``give_back_memory``: after a large structure is freed (a directory index replaced, a build done), return the
 heap's free pages to the system, which glibc would otherwise keep for reuse.
+
+``limit_arenas``: at most a few malloc arenas in a threaded web process.
+
+glibc gives each new thread an arena of its own, up to eight per core. A gthread worker's eight threads each
+allocating a search's score dicts in their own arena kept each arena's free memory apart, and the directory
+index's swap left it scattered over all of them: at 50,000 entries a worker held 253 MB where two arenas hold
+218 (bench/directory.py --entries). Two let two threads allocate at once, which is what the GIL allows anyway.
 """
 from __future__ import annotations
 
@@ -20,6 +27,7 @@ import logging
 log = logging.getLogger(__name__)
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
+M_ARENA_MAX = -8
 MMAP_THRESHOLD = 32 << 20    # glibc's ceiling for this setting on 64-bit
 TRIM_THRESHOLD = 64 << 20
 
@@ -35,6 +43,18 @@ def keep_large_buffers() -> bool:
     if not done:
         log.info("malloc thresholds not changed; page buffers come from mmap")
     return done
+
+
+def limit_arenas(count: int) -> bool:
+    """At most ``count`` arenas for the threads this process starts from now on; False on another C library.
+
+    Call it before the threads exist: glibc fixes its arena limit when a thread first needs one."""
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
+    return bool(mallopt(M_ARENA_MAX, count))
 
 
 def give_back_memory() -> None:

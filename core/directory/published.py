@@ -116,12 +116,17 @@ def load(path: Path) -> tuple[tuple, Any] | None:
             setattr(parts[name], attr, "".join(text))
             time.sleep(0)
         stamp = parts.pop("stamp")
-        return stamp, DirectoryIndex(**parts)
+        loaded = DirectoryIndex(**parts)
     except FileNotFoundError:
         return None
     except Exception:  # noqa: BLE001 - a torn or foreign file is no index; the worker writes a new one
         log.warning("directory index file %s is unreadable", path.name)
         return None
+    del parts, pieces, unpickler
+    # The records and the pieces of the joined strings are freed between the index's arrays: 40 MB of holes at
+    # 50,000 that glibc would keep on top of the 70 MB index itself.
+    give_back_memory()
+    return stamp, loaded
 
 
 def newest(folder: Path) -> Path | None:

@@ -13,6 +13,17 @@ SCORES = tuple(code * 10 for code in range(CODE_MASK + 1))
 EXACT_SCORES = tuple(400 + weight * 10 for weight in range(16))
 
 
+class Ranked(dict):
+    """Hits (entry position → score) whose order is already their rank, score first and then the directory's
+    order: an exact table's. Read-only, so that nothing added later breaks that order unnoticed; ``dict(hits)``
+    makes a copy to add to."""
+
+    __slots__ = ()
+
+    def __setitem__(self, position: int, score: float) -> None:
+        raise TypeError("ranked hits are read-only: add to dict(hits)")
+
+
 class Scanner:
     """Substring search over one kind of key (text, initials or digits) of every entry.
 
@@ -170,11 +181,14 @@ class Scanner:
             owners = map(self.owners.__getitem__, map(CODE_BITS.__rrshift__, postings))
             return dict(zip(owners, map(SCORES.__getitem__, map(CODE_MASK.__and__, postings)), strict=True))
         exact = self.exact.get(query, ())
-        if len(exact) == len(postings):
+        if exact and len(exact) == len(postings):
             # As many entries with a key equal to the query as keys holding its rarest n-gram: those keys are all
             # the query itself ("주무관", 40,000 of 50,000 at city scale), so the exact table is the answer.
-            return dict(zip(map(4 .__rrshift__, exact), map(EXACT_SCORES.__getitem__, map(15 .__and__, exact)),
-                            strict=True))
+            # The table is ordered best first, and so is the dict made from it (core.directory.search.top).
+            if exact[0] & 15 == exact[-1] & 15:   # one weight (and one score) for all, twice as fast
+                return Ranked(dict.fromkeys(map(4 .__rrshift__, exact), EXACT_SCORES[exact[0] & 15]))
+            return Ranked(zip(map(4 .__rrshift__, exact), map(EXACT_SCORES.__getitem__, map(15 .__and__, exact)),
+                              strict=True))
         out: dict[int, float] = {}
         text, starts, weights, owners, n = self.text, self.starts, self.weights, self.owners, len(query)
         find = text.find

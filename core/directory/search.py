@@ -7,11 +7,15 @@ exact matches a name outranks a duty.
 from __future__ import annotations
 
 import heapq
+import math
+import operator
 import re
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import islice, repeat
 from typing import Any
 
 from rapidfuzz import process
@@ -21,6 +25,7 @@ from sqlalchemy.orm import Session
 from core import hangul
 from core.directory.index import W_DEPT, W_GIVEN, W_NAME, DirectoryIndex, Entry, Scanner, get_index
 from core.directory.query import MAX_QUERY, Parsed, parse_typed
+from core.directory.scanner import Ranked
 from core.pagination import Window
 
 EXACT, PREFIX, CONTAINS, FUZZY = 4, 3, 2, 1
@@ -102,17 +107,19 @@ def score_entries(index: DirectoryIndex, query: str, limit: int | None = None,
         longest = max(len(t) for t in tokens)
         tied = [t for t in tokens if len(t) == longest]
         first = min(tied, key=index.text.estimate) if len(tied) > 1 else tied[0]
-        tokens = [first, *(t for t in tokens if t != first)]
-        for position, lead in index.text.scan(tokens[0]).items():
-            rest = [index.text.best(position, t) for t in tokens[1:]]
-            if all(rest):
-                combined = min(lead, *rest) + len(tokens)
-                if combined > scores.get(position, 0):
-                    scores[position] = combined
-    if limit is not None and len(scores) >= limit and min(heapq.nlargest(limit, scores.values())) >= 200:
+        every = index.text.scan(first)
+        scores = dict(scores)   # an exact table's hits are read-only (Ranked)
+        for token in tokens:
+            if token != first:
+                every = _narrow(index, every, token, text_only=True)
+        for position, weakest in every.items():
+            if weakest + len(tokens) > scores.get(position, 0):
+                scores[position] = weakest + len(tokens)
+    if limit is not None and sum(map(operator.le, repeat(200), scores.values())) >= limit:
         return scores  # a full page of real matches: fuzzy ones could never be shown
     if any(score >= EXACT * 100 + W_NAME * 10 for score in scores.values()):
         return scores  # the name exists as typed: no "did you mean" neighbours
+    scores = dict(scores)
     for name, distance in _fuzzy_names(index, q).items():
         for position in index.by_name.get(name, ()):
             if position not in scores:
@@ -126,11 +133,16 @@ def score_entries(index: DirectoryIndex, query: str, limit: int | None = None,
     return scores
 
 
+def _by_rank(places: Sequence[int], items: Iterable[tuple[int, float]], limit: int) -> list[tuple[int, float]]:
+    # One number per hit: score first, then the directory's own order.
+    return heapq.nlargest(limit, items, key=lambda item: item[1] * 1_000_000 - places[item[0]])
+
+
 def top(index: DirectoryIndex, scores: dict[int, float], limit: int) -> list[tuple[int, float]]:
     """The best ``limit`` (position, score) pairs: score first, then the directory's own order."""
-    places = index.people.place
-    # One number per hit keeps this cheap for 5,000 hits.
-    return heapq.nlargest(limit, scores.items(), key=lambda item: item[1] * 1_000_000 - places[item[0]])
+    if type(scores) is Ranked:
+        return list(islice(scores.items(), limit))   # in that order already ("주무관": 40,000 hits, 5 ms saved)
+    return _by_rank(index.people.place, scores.items(), limit)
 
 
 def rank(index: DirectoryIndex, scores: dict[int, float], limit: int) -> list[tuple[Entry, float]]:
@@ -151,10 +163,37 @@ def _word_score(index: DirectoryIndex, position: int, word: str) -> float:
     return index.text.best(position, word)
 
 
-def _all_words(index: DirectoryIndex, position: int, words: list[str]) -> float:
-    """The weakest word's score (plus one a word), or 0 when any word matches nothing."""
-    scores = [_word_score(index, position, w) for w in words]
-    return min(scores) + len(words) if scores and all(scores) else 0.0
+# What a hit costs, in tenths of a microsecond: a posting scored in C (the word is one n-gram), a posting checked
+# in Python, and a word looked for in one entry's keys.
+COST_GRAM_POSTING, COST_POSTING, COST_CHECK = 1, 15, 50
+
+
+def _narrow(index: DirectoryIndex, hits: dict[int, float], word: str, text_only: bool = False) -> dict[int, float]:
+    """The ``hits`` that also match ``word``, each with the weaker of its score and the word's.
+
+    The word is looked for in each hit's keys, unless scanning for it and intersecting costs less: "민원 처리"
+    has 6,000 hits of 민원 at 50,000, checked one by one in 40 ms, while all 처리's come from its postings in C.
+    """
+    scanner = index.text
+    plain = text_only or not (word.isdigit() or hangul.has_consonant(word))
+    if plain and len(word) >= scanner.n:
+        per_posting = COST_GRAM_POSTING if len(word) == scanner.n else COST_POSTING
+        if scanner.estimate(word) * per_posting < len(hits) * COST_CHECK:
+            found = scanner.scan(word)
+            return {p: min(hits[p], found[p]) for p in hits.keys() & found.keys()}
+    if text_only:
+        return {p: min(score, other) for p, score in hits.items() if (other := scanner.best(p, word))}
+    return {p: min(score, other) for p, score in hits.items() if (other := _word_score(index, p, word))}
+
+
+def _all_words(index: DirectoryIndex, positions: Iterable[int], words: list[str]) -> dict[int, float]:
+    """Of ``positions``, those matching every word, with the weakest word's score plus one a word."""
+    if not words:
+        return {}
+    hits = dict.fromkeys(positions, math.inf)
+    for word in words:
+        hits = _narrow(index, hits, word)
+    return {position: weakest + len(words) for position, weakest in hits.items()}
 
 
 def _every_word(index: DirectoryIndex, words: list[str], limit: int) -> dict[int, float]:
@@ -165,13 +204,11 @@ def _every_word(index: DirectoryIndex, words: list[str], limit: int) -> dict[int
     text_words = [w for w in words if not w.isdigit() and not hangul.has_consonant(w)] or words
     longest = max(len(w) for w in text_words)
     lead = min((w for w in text_words if len(w) == longest), key=index.text.estimate)
-    rest = [w for w in words if w != lead]
-    out = {}
-    for position, lead_score in score_entries(index, lead, None, complete=True).items():
-        others = _all_words(index, position, rest)
-        if others:
-            out[position] = min(lead_score, others - len(rest)) + len(words)
-    return out
+    every = score_entries(index, lead, None, complete=True)
+    for word in words:
+        if word != lead:
+            every = _narrow(index, every, word)
+    return {position: weakest + len(words) for position, weakest in every.items()}
 
 
 def _most_words(index: DirectoryIndex, words: list[str], members: set[int]) -> dict[int, float]:
@@ -221,7 +258,7 @@ def find(index: DirectoryIndex, query: str, limit: int = 20) -> Found:
     if not words:
         return Found({}, parsed)
     if members:
-        inside = {p: score for p in members if (score := _all_words(index, p, words))}
+        inside = _all_words(index, members, words)
         if inside:
             return Found(inside, parsed)
     scores = _every_word(index, words, limit)
@@ -241,8 +278,7 @@ def scoped(index: DirectoryIndex, phrase: str, department_ids: list[int], limit:
     position → score."""
     members = [p for d in department_ids for p in index.by_department.get(d, ())]
     words = [w for w in (hangul.compact(w) for w in phrase.split(" ")) if w]
-    scores = {p: score for p in members if words and (score := _all_words(index, p, words))}
-    return dict(top(index, scores, limit))
+    return dict(top(index, _all_words(index, members, words), limit))
 
 
 @dataclass(frozen=True)

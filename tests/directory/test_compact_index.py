@@ -231,3 +231,45 @@ def test_a_published_copy_in_small_records_is_the_same_index(monkeypatch, tmp_pa
         assert vars(theirs).keys() == vars(ours).keys()
         assert theirs.text == ours.text and theirs.grams == ours.grams and theirs.starts == ours.starts
         assert theirs.exact.values == ours.exact.values and theirs.prefix.text == ours.prefix.text
+
+
+def test_an_exact_tables_hits_come_in_rank_order(large):
+    """"주무관" at city scale is one exact table: its hits are handed over in rank order, read-only, and the page
+    is their first ``limit`` without ranking 40,000 of them again (core.directory.search.top)."""
+    from core.directory.scanner import Ranked
+    from core.directory.search import _by_rank, top
+
+    index, reference = large
+    ranked_queries = 0
+    for query in ("주무관", "팀장", "과장", "서무", "예산관리", "지방행정주사", "교통정책과"):
+        hits = index.text.scan(query)
+        expected = reference.scores("text", query)
+        assert hits == expected, query
+        if type(hits) is Ranked:
+            ranked_queries += 1
+            assert list(hits.items()) == reference.ranked(expected, len(expected)), query
+            for limit in (1, 20, 500):
+                assert top(index, hits, limit) == _by_rank(index.people.place, hits.items(), limit)
+            with pytest.raises(TypeError):
+                hits[0] = 1.0
+    assert ranked_queries >= 3
+
+
+@pytest.mark.parametrize("query", ["민원 처리", "교통 정책과 팀장", "예산 관리 주무관", "세무 서무", "김 민원 처리",
+                                   "복지지원과 예산", "주정차 단속 팀장", "교통 ㄱㅁ", "세무 100", "관리 팀장 민원"])
+def test_words_scanned_or_checked_one_by_one_find_the_same(large, monkeypatch, query):
+    """Each further word of a query is either looked for in every hit's keys or scanned and intersected, by
+    which costs less: both ways give the same page and count."""
+    from core.directory import search
+
+    index, _ = large
+
+    def page(check_cost: int) -> tuple:
+        monkeypatch.setattr(search, "COST_CHECK", check_cost)
+        search._recent.clear()
+        found = search_page(index, query, 0, 20)
+        return found.hits, found.window, found.partial
+
+    always_check, always_scan = page(0), page(10**9)
+    assert always_check == always_scan
+    assert always_check[1].total > 0, query
