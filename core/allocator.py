@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+from typing import Any
 
 log = logging.getLogger(__name__)
 M_TRIM_THRESHOLD = -1
@@ -32,13 +33,21 @@ MMAP_THRESHOLD = 32 << 20    # glibc's ceiling for this setting on 64-bit
 TRIM_THRESHOLD = 64 << 20
 
 
-def keep_large_buffers() -> bool:
-    """Tune glibc's malloc for this process; False (and nothing changed) on another C library."""
+def _mallopt() -> Any:
+    """glibc's ``mallopt(param, value)``, or None on another C library."""
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
-        return False
+        return None
     mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
+    return mallopt
+
+
+def keep_large_buffers() -> bool:
+    """Tune glibc's malloc for this process; False (and nothing changed) on another C library."""
+    mallopt = _mallopt()
+    if mallopt is None:
+        return False
     done = bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD))
     if not done:
         log.info("malloc thresholds not changed; page buffers come from mmap")
@@ -49,12 +58,8 @@ def limit_arenas(count: int) -> bool:
     """At most ``count`` arenas for the threads this process starts from now on; False on another C library.
 
     Call it before the threads exist: glibc fixes its arena limit when a thread first needs one."""
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return False
-    mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
-    return bool(mallopt(M_ARENA_MAX, count))
+    mallopt = _mallopt()
+    return mallopt is not None and bool(mallopt(M_ARENA_MAX, count))
 
 
 def give_back_memory() -> None:

@@ -15,6 +15,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import islice, repeat
 from typing import Any
 
@@ -67,6 +68,11 @@ def _scan(scanner: Scanner, query: str, limit: int | None) -> dict[int, float]:
     return scanner.scan(query)
 
 
+def _editable(scores: dict[int, float]) -> dict[int, float]:
+    """``scores`` to add hits to: an exact table's (Ranked) are read-only, so a copy of those."""
+    return dict(scores) if type(scores) is Ranked else scores
+
+
 def score_entries(index: DirectoryIndex, query: str, limit: int | None = None,
                   complete: bool = False) -> dict[int, float]:
     """Matching entry positions with their scores: every match, or enough to fill ``limit`` in rank order.
@@ -108,7 +114,7 @@ def score_entries(index: DirectoryIndex, query: str, limit: int | None = None,
         tied = [t for t in tokens if len(t) == longest]
         first = min(tied, key=index.text.estimate) if len(tied) > 1 else tied[0]
         every = index.text.scan(first)
-        scores = dict(scores)   # an exact table's hits are read-only (Ranked)
+        scores = _editable(scores)
         for token in tokens:
             if token != first:
                 every = _narrow(index, every, token, text_only=True)
@@ -119,7 +125,7 @@ def score_entries(index: DirectoryIndex, query: str, limit: int | None = None,
         return scores  # a full page of real matches: fuzzy ones could never be shown
     if any(score >= EXACT * 100 + W_NAME * 10 for score in scores.values()):
         return scores  # the name exists as typed: no "did you mean" neighbours
-    scores = dict(scores)
+    scores = _editable(scores)
     for name, distance in _fuzzy_names(index, q).items():
         for position in index.by_name.get(name, ()):
             if position not in scores:
@@ -181,9 +187,8 @@ def _narrow(index: DirectoryIndex, hits: dict[int, float], word: str, text_only:
         if scanner.estimate(word) * per_posting < len(hits) * COST_CHECK:
             found = scanner.scan(word)
             return {p: min(hits[p], found[p]) for p in hits.keys() & found.keys()}
-    if text_only:
-        return {p: min(score, other) for p, score in hits.items() if (other := scanner.best(p, word))}
-    return {p: min(score, other) for p, score in hits.items() if (other := _word_score(index, p, word))}
+    check = scanner.best if text_only else partial(_word_score, index)
+    return {p: min(score, other) for p, score in hits.items() if (other := check(p, word))}
 
 
 def _all_words(index: DirectoryIndex, positions: Iterable[int], words: list[str]) -> dict[int, float]:

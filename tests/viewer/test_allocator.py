@@ -1,4 +1,5 @@
 """Page-sized buffers come from the heap, where freed ones are reused, not from a fresh mapping each."""
+import os
 import subprocess
 import sys
 
@@ -47,7 +48,7 @@ ctypes.CDLL(None).malloc_stats()                   # one "Arena N:" block per ar
 
 def _arenas(limit: str) -> int:
     out = subprocess.run([sys.executable, "-c", ARENAS_PROBE, limit], capture_output=True, text=True, check=True,
-                         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": "."})
+                         env={k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"})
     return out.stderr.count("Arena ")
 
 
