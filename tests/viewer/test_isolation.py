@@ -20,15 +20,17 @@ from tests.conftest import csrf_token_from
 
 
 def _sandbox_children() -> list[int]:
-    """Live conversion children (only this project starts ``core.documents.sandbox convert``)."""
-    pids = []
+    """This test process's live conversion children. Only ours: ``make test`` runs its lanes side by side,
+    and another lane's conversion child is no sign that this one's was left behind."""
+    pids, parent = [], f"PPid:\t{os.getpid()}\n"
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 cmdline = (entry / "cmdline").read_bytes()
+                status = (entry / "status").read_text()
             except OSError:
                 continue
-            if b"core.documents.sandbox\x00convert" in cmdline:
+            if b"core.documents.sandbox\x00convert" in cmdline and parent in status:
                 pids.append(int(entry.name))
     return pids
 
