@@ -1,5 +1,5 @@
 """Console: the dispatch log (filtered by KST day, department and outcome) and each call's timeline."""
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 
 from flask import abort, render_template, request
 from flask_login import current_user
@@ -12,7 +12,7 @@ from core.audit import record
 from core.lettering.optout import is_opted_out
 from core.models.calls import Call, CallEvent, CallLog
 from core.models.organization import Department
-from core.timeutil import KST
+from core.timeutil import kst_dates_to_utc
 from extensions import db
 from web.client import client_info
 from web.converters import int_arg, page_arg
@@ -25,12 +25,6 @@ def parse_day(value: str | None) -> date | None:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
-
-
-def kst_day_range(day: date) -> tuple[datetime, datetime]:
-    """The UTC instants bounding a KST calendar day (UTC, because SQLite drops the offset)."""
-    start = datetime(day.year, day.month, day.day, tzinfo=KST).astimezone(UTC)
-    return start, start + timedelta(days=1)
 
 
 @bp.get("/calls")
@@ -48,7 +42,7 @@ def calls():
     elif dept_id:
         query = query.where(Call.department_id == dept_id)
     if day:
-        start, end = kst_day_range(day)
+        start, end = kst_dates_to_utc(day, day)
         query = query.where(Call.created_at >= start, Call.created_at < end)
     if filters["lettering"] in labels.LETTERING:
         query = query.where(Call.lettering_status == filters["lettering"])

@@ -116,7 +116,7 @@ def directory_snapshot():
     The ETag is the current version either way: a 304 says the copy the client holds is current, and a
     stored answer for a ``since`` URL is still right as long as the version has not moved.
     """
-    snapshot = offline_snapshot.build(db.session)
+    snapshot = offline_snapshot.current(db.session)
     folder = offline_snapshot.folder_for(current_app.config["INSTANCE_PATH"])
     offline_snapshot.remember(snapshot, folder)
     headers = {"ETag": f'"{snapshot.etag}"', "Cache-Control": "private, no-cache", "Vary": "Accept-Encoding"}

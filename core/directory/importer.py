@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from core import hangul, jobs, spreadsheet
 from core.directory import published
-from core.directory.index import mark_changed
 from core.i18n import N_, Message, MessageError
 from core.models.organization import Department, Person
 from core.phone import try_normalize
@@ -169,7 +168,8 @@ def _save_departments(session: Session, wanted: set[tuple[str, str, str]],
             created[key] = Department(organization=organization, name=name, parent=parent,
                                       search_key=hangul.strip_department_suffix(name))
         elif key in existing and parent and existing[key][1] != parent:
-            session.execute(update(Department).where(Department.id == existing[key][0]).values(parent=parent))
+            session.execute(update(Department).where(Department.id == existing[key][0])
+                            .values(parent=parent, updated_at=utcnow()))
     session.add_all(created.values())
     session.flush()
     ids.update({key: dept.id for key, dept in created.items()})
@@ -254,8 +254,6 @@ def import_rows(session: Session, rows: Iterable[Row], progress: Progress | None
     for start in range(0, len(inserts), BATCH):
         session.execute(insert(Person), inserts[start:start + BATCH])
     session.flush()
-    if inserts or updates:
-        mark_changed(session)
     return report
 
 

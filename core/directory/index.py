@@ -4,8 +4,8 @@ Searching 5,300 people in SQL with Hangul initials, jamo and suffix-less departm
 would mean LIKE scans on every keystroke, so each process keeps the matching keys in
 memory. Freshness:
 
-* in this process, committing a session that touched people or departments (ORM
-  changes, or :func:`mark_changed` after bulk statements) invalidates at once;
+* in this process, committing a session that touched people or departments (objects,
+  or INSERT/UPDATE/DELETE statements on their tables) invalidates at once;
 * other processes (several gunicorn workers, several machines on PostgreSQL) are
   noticed through a cheap stamp query (counts, max id, max ``updated_at``) made at
   most once every ``CHECK_SECONDS``;
@@ -181,7 +181,7 @@ def assemble(people: Iterable[Any], departments: Iterable[Any]) -> DirectoryInde
 def stamp_of(session: Session) -> tuple:
     """Changes whenever people or departments are added, removed or updated, in any process."""
     people = select(func.count(Person.id), func.max(Person.id), func.max(Person.updated_at))
-    depts = select(func.count(Department.id), func.max(Department.id))
+    depts = select(func.count(Department.id), func.max(Department.id), func.max(Department.updated_at))
     return (*session.execute(people).one(), *session.execute(depts).one())
 
 
@@ -313,9 +313,10 @@ def wait_for_loader(engine: Engine, timeout: float = 30.0) -> None:
         loader.join(timeout)
 
 
-def mark_changed(session: Session) -> None:
-    """Call after bulk statements on people/departments; the next commit invalidates the index."""
-    session.info["directory_changed"] = True
+def local_changes() -> int:
+    """How many commits of this process changed people or departments: anything built from the directory is
+    stale once this moves, before the stamp shows it."""
+    return _generation
 
 
 @event.listens_for(Session, "after_flush")
@@ -323,6 +324,15 @@ def _after_flush(session: Session, flush_context: Any) -> None:
     touched = (*session.new, *session.dirty, *session.deleted)
     if any(isinstance(obj, Person | Department) for obj in touched):
         session.info["directory_changed"] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bulk_statement(state: Any) -> None:
+    """An INSERT, UPDATE or DELETE statement on people or departments (the importer's, a script's) changes the
+    directory as much as an edited object does, with or without ``updated_at``."""
+    if (state.is_insert or state.is_update or state.is_delete) and state.bind_mapper is not None \
+            and state.bind_mapper.class_ in (Person, Department):
+        state.session.info["directory_changed"] = True
 
 
 @event.listens_for(Session, "after_commit")

@@ -26,6 +26,9 @@ class Department(Base):
     name: Mapped[str] = mapped_column(String(64), index=True)
     # The name without spaces or its 과/팀/동/… suffix, for matching what people type or say.
     search_key: Mapped[str] = mapped_column(String(64), index=True, default="")
+    # In the directory's stamp (core.directory.index.stamp_of): a department moved to another bureau by an
+    # import changes no person, and every process must still see it.
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     people = relationship("Person", back_populates="department")
 
