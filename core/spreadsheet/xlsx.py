@@ -1,198 +1,29 @@
-"""The one reader for the spreadsheets people upload: CSV (UTF-8, with or without a BOM, or CP949; comma or tab)
-and XLSX. Every importer (directory, duty rosters, menus, lettering lines) reads through it.
-
-Nothing in a file can make it run long or use much memory, and every problem is a :class:`SpreadsheetError`
-with a Korean message:
-
-- an XLSX is checked before anything is parsed: the sum of its entries' uncompressed sizes (the zip's own
-  directory) against ``Limits.max_unzipped`` and each large entry's compression ratio against ``max_ratio``; the
-  bytes really inflated are counted too, so a zip that lies about its sizes stops at the same limit;
-- the XML is parsed as a stream (expat) and refused at the first DOCTYPE or ENTITY declaration, so nothing is
-  ever expanded; malformed XML is an error like any other;
-- the header row (the first non-empty one) is handed to ``check_header`` before any further row is read, and
-  ``header_only=True`` stops there: what a web request does before it queues the import for the worker;
-- at most ``Limits.max_rows`` data rows (non-empty rows after the header) and ``max_columns`` columns;
-- the whole read stops after ``Limits.seconds``.
-
-Cells are text, stripped. A number Excel stored for ``0318075...`` comes back as its digits (``318075...``;
-the importers put the zero back); dates are not converted (no column of ours holds one).
-"""
+"""XLSX, read as a stream: the zip's sizes and ratios checked before any XML is parsed, the bytes really
+inflated counted, every part parsed with expat and refused at the first DTD, shared strings read only as
+far as the cells need them."""
 from __future__ import annotations
 
-import csv
 import io
 import posixpath
-import time
 import zipfile
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import IO, Any
 from xml.parsers import expat
 
 from core.i18n import N_, MessageError
+from core.spreadsheet.table import MB, Collector, Limits, SpreadsheetError
 
-MB = 1024 * 1024
 CHUNK = 64 * 1024
 RATIO_CHECKED_FROM = MB     # entries smaller than this may compress as well as they like
-Row = tuple[int, list[str]]
 
 UNREADABLE_XLSX = N_("XLSX 파일을 열 수 없습니다. 손상되었거나 엑셀 파일이 아닙니다.")
 ODD_COMPRESSION = N_("XLSX 파일이 비정상적으로 압축되어 있어 열지 않았습니다. 엑셀에서 다시 저장해 주세요.")
 DTD_REFUSED = N_("XLSX 파일에 허용되지 않는 XML 선언(DOCTYPE·ENTITY)이 있습니다. "
                  "엑셀에서 다시 저장해 주세요.")
 BAD_XML = N_("XLSX 파일의 내용(XML)이 올바르지 않습니다. 엑셀에서 다시 저장해 주세요.")
-TOO_SLOW = N_("파일을 읽는 데 %(seconds)s초가 넘게 걸려 멈추었습니다. 파일을 나누어 올려 주세요.")
 
 
-class SpreadsheetError(MessageError):
-    """The file as a whole cannot be read; nothing was imported."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_rows: int = 60_000
-    max_unzipped: int = 50 * MB
-    max_ratio: int = 200
-    max_columns: int = 1_000
-    seconds: float = 120.0
-
-    @classmethod
-    def from_settings(cls, settings: Mapping[str, Any], **overrides: Any) -> Limits:
-        """The limits of ``IMPORT_MAX_ROWS``, ``IMPORT_MAX_UNZIPPED_MB`` and ``IMPORT_TIME_LIMIT_SECONDS``."""
-        values = {"max_rows": int(settings.get("IMPORT_MAX_ROWS") or cls.max_rows),
-                  "max_unzipped": int(settings.get("IMPORT_MAX_UNZIPPED_MB") or cls.max_unzipped // MB) * MB,
-                  "seconds": float(settings.get("IMPORT_TIME_LIMIT_SECONDS") or cls.seconds)}
-        return cls(**{**values, **overrides})
-
-
-@dataclass
-class Table:
-    header: list[str]                               # the first non-empty row, stripped, without a BOM
-    header_row: int                                 # its row number in the file (1-based)
-    rows: list[Row] = field(default_factory=list)   # (row number, cells) of every non-empty row after it
-
-
-HeaderCheck = Callable[[list[str]], None]
-Record = tuple[int, dict[str, str]]   # (row number, {header: cell})
-EXTRA = "__extra__"                   # set in a record whose row has values beyond the header's columns
-
-
-def _is_xlsx(data: bytes, filename: str = "") -> bool:
-    return data[:4] == b"PK\x03\x04" or filename.lower().endswith((".xlsx", ".xlsm"))
-
-
-def read(data: bytes, filename: str = "", limits: Limits | None = None, *,
-         check_header: HeaderCheck | None = None, header_only: bool = False) -> Table:
-    """Read ``data`` (a CSV or an XLSX, told apart by its first bytes or its name) into a :class:`Table`."""
-    if not data:
-        raise SpreadsheetError(N_("파일이 비어 있습니다."))
-    collector = _Collector(limits or Limits(), check_header, header_only)
-    try:
-        if _is_xlsx(data, filename):
-            _read_xlsx(data, collector)
-        else:
-            _read_csv(data, collector)
-    except _Enough:
-        pass
-    if collector.table is None:
-        raise SpreadsheetError(N_("파일에 데이터가 없습니다."))
-    return collector.table
-
-
-def read_records(data: bytes, filename: str, limits: Limits, *, error: type[MessageError],
-                 check_header: HeaderCheck | None = None, header_only: bool = False) -> list[Record]:
-    """An importer's rows as ``(row number, {header: cell})``, its problems raised as its own ``error``.
-
-    A cell under no header is kept out of the record, but a row that has any such value is marked with
-    :data:`EXTRA` (an unquoted comma in a CSV value), for the importer to reject or ignore. A file with a header
-    and no data row is an error; ``header_only`` returns no row."""
-    try:
-        table = read(data, filename, limits, check_header=check_header, header_only=header_only)
-    except SpreadsheetError as exc:
-        raise error.from_detail(exc.detail) from exc
-    if header_only:
-        return []
-    if not table.rows:
-        raise error(N_("머리글만 있고 데이터 행이 없습니다."))
-    header, out = table.header, []
-    for number, cells in table.rows:
-        record = {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header) if h}
-        if len(cells) > len(header) and any(cells[len(header):]):
-            record[EXTRA] = "1"
-        out.append((number, record))
-    return out
-
-
-class _Enough(Exception):
-    """Raised by the collector once the header is known in ``header_only`` mode: stop reading."""
-
-
-class _Collector:
-    """Receives rows in order, checks the header first and enforces the row, column and time limits."""
-
-    def __init__(self, limits: Limits, check_header: HeaderCheck | None, header_only: bool) -> None:
-        self.limits, self.check_header, self.header_only = limits, check_header, header_only
-        self.deadline = time.monotonic() + limits.seconds
-        self.table: Table | None = None
-
-    def tick(self) -> None:
-        if time.monotonic() > self.deadline:
-            raise SpreadsheetError(TOO_SLOW, seconds=int(self.limits.seconds))
-
-    def columns(self, count: int) -> None:
-        if count > self.limits.max_columns:
-            raise SpreadsheetError(N_("열이 너무 많습니다 (최대 %(max)s열)."), max=f"{self.limits.max_columns:,}")
-
-    def add(self, number: int, cells: list[str]) -> None:
-        cells = [c.strip() for c in cells]
-        if not any(cells):
-            return
-        if self.table is None:
-            cells[0] = cells[0].lstrip("\ufeff").strip()
-            self.table = Table(header=cells, header_row=number)
-            if self.check_header is not None:
-                self.check_header(cells)
-            if self.header_only:
-                raise _Enough
-            return
-        if len(self.table.rows) >= self.limits.max_rows:
-            raise SpreadsheetError(N_("한 번에 %(max)s행까지 가져올 수 있습니다. 파일을 나누어 올려 주세요."),
-                                   max=f"{self.limits.max_rows:,}")
-        self.table.rows.append((number, cells))
-
-
-# --- CSV -------------------------------------------------------------------------------------------
-
-def _decode(data: bytes) -> str:
-    data = data.removeprefix(b"\xef\xbb\xbf")
-    for encoding in ("utf-8", "cp949"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise SpreadsheetError(
-        N_("파일의 문자 인코딩을 읽을 수 없습니다. UTF-8 또는 CP949(EUC-KR) CSV나 XLSX로 저장해 주세요."))
-
-
-def _read_csv(data: bytes, out: _Collector) -> None:
-    text = _decode(data)
-    if "\x00" in text:
-        raise SpreadsheetError(N_("CSV 파일이 아닙니다. UTF-8 또는 CP949 CSV나 XLSX 파일을 올려 주세요."))
-    first = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first and "," not in first else ","
-    try:
-        for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), 1):
-            if number % 256 == 0:
-                out.tick()
-            out.columns(len(cells))
-            out.add(number, cells)
-    except csv.Error as exc:
-        raise SpreadsheetError(N_("CSV 형식이 올바르지 않습니다: %(detail)s"), detail=str(exc)) from exc
-
-
-# --- XLSX ------------------------------------------------------------------------------------------
-
-def _read_xlsx(data: bytes, out: _Collector) -> None:
+def read_xlsx(data: bytes, out: Collector) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
@@ -258,7 +89,7 @@ def _parser(start: Callable | None = None, end: Callable | None = None, text: Ca
     return parser
 
 
-def _feed(parser, stream: IO[bytes], budget: _Budget, out: _Collector) -> None:
+def _feed(parser, stream: IO[bytes], budget: _Budget, out: Collector) -> None:
     """Parse ``stream`` chunk by chunk, counting the inflated bytes and the time."""
     with stream:
         while chunk := stream.read(CHUNK):
@@ -282,7 +113,7 @@ def _attribute(attrs: dict[str, str], local: str) -> str | None:
     return None
 
 
-def _relationships(archive: zipfile.ZipFile, name: str, budget: _Budget, out: _Collector) -> dict[str, tuple[str, str]]:
+def _relationships(archive: zipfile.ZipFile, name: str, budget: _Budget, out: Collector) -> dict[str, tuple[str, str]]:
     """Relationship id -> (type's last part, target path inside the zip) of ``name``'s .rels part."""
     folder, base = posixpath.split(name)
     rels_name = posixpath.join(folder, "_rels", base + ".rels")
@@ -299,7 +130,7 @@ def _relationships(archive: zipfile.ZipFile, name: str, budget: _Budget, out: _C
     return found
 
 
-def _locate_sheet(archive: zipfile.ZipFile, budget: _Budget, out: _Collector) -> tuple[str, str | None]:
+def _locate_sheet(archive: zipfile.ZipFile, budget: _Budget, out: Collector) -> tuple[str, str | None]:
     """The active sheet's part name and the shared strings' part name (if any)."""
     package = _relationships(archive, "", budget, out)
     workbook = next((path for kind, path in package.values() if kind == "officeDocument"), "xl/workbook.xml")
@@ -327,7 +158,7 @@ class _SharedStrings:
     """The shared-string table, parsed only as far as the cells read so far need (Excel writes the strings in
     the order they first appear, so the header needs only the first few)."""
 
-    def __init__(self, archive: zipfile.ZipFile, name: str | None, budget: _Budget, out: _Collector) -> None:
+    def __init__(self, archive: zipfile.ZipFile, name: str | None, budget: _Budget, out: Collector) -> None:
         self.items: list[str] = []
         self.budget, self.out = budget, out
         self.stream = _open(archive, name) if name and name in archive.NameToInfo else None
@@ -397,7 +228,7 @@ def _number_text(value: str) -> str:
 class _SheetReader:
     """Streams ``<sheetData>``: rows and cells (shared, inline, formula, number, boolean and error values)."""
 
-    def __init__(self, strings: _SharedStrings, out: _Collector) -> None:
+    def __init__(self, strings: _SharedStrings, out: Collector) -> None:
         self.strings, self.out = strings, out
         self.row_number = 0
         self.cells: list[str] = []
