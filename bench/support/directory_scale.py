@@ -11,10 +11,13 @@ For each size, on a fresh SQLite database:
 3. ``first_search_after_import_ms``: every connection searches as soon as the task is done (the index in place
    answers; nothing may wait for a build), and ``searchable_after_import_s`` is how long until every connection
    finds the last imported person (each worker swapped in the new index);
-4. the query mix of the default run, alternating with /healthz (the same-run baseline: ``ratio``), then each
-   gunicorn worker's RSS (``rss_mb_per_process``, the largest);
+4. the query mix of the default run, alternating with /healthz (the same-run baseline: ``ratio``); then every
+   connection fetches the offline directory copy and checks it once (``snapshot_full_ms``, ``snapshot_check_ms``:
+   the slowest), so that each worker holds what phones make it keep; then each gunicorn worker's RSS
+   (``rss_mb_per_process``, the largest);
 5. one person is edited; the worker's periodic pass republishes and every worker swaps, while a prober searches
-   without pause (``max_search_ms_during_swap``: did any search wait?); RSS again (``rss_mb_after_swap``) and
+   without pause (``max_search_ms_during_swap``: did any search wait?); every connection syncs its copy, a delta
+   (``snapshot_delta_ms``); RSS again (``rss_mb_after_swap``) and
    the peak (``peak_rss_mb``, VmHWM: both indexes are held while one loads), and the job worker's RSS.
 
 Not a benchmark itself (``make bench`` runs only ``bench/*.py``).
@@ -142,6 +145,20 @@ class Staff:
         if answer.status_code != 200:
             raise RuntimeError(f"{kind} {text!r}: HTTP {answer.status_code} {answer.text[:200]}")
         return elapsed, answer.json()
+
+    def sync(self, version: str = "") -> tuple[float, str]:
+        """The offline directory copy as a phone keeps it: the full copy (no ``version``), or a check of the copy
+        of ``version`` (a 304 while it is current, else a delta). Returns the time and the version now held."""
+        headers = {"Accept-Encoding": "br, gzip"}
+        if version:
+            headers["If-None-Match"] = f'"{version}"'
+        started = time.perf_counter()
+        answer = self.http.get(f"/api/directory/snapshot?since={version}" if version else "/api/directory/snapshot",
+                               headers=headers)
+        elapsed = time.perf_counter() - started
+        if answer.status_code not in (200, 304):
+            raise RuntimeError(f"snapshot: HTTP {answer.status_code} {answer.text[:200]}")
+        return elapsed, answer.headers["ETag"].strip('"')
 
     def finds(self, name: str) -> bool:
         return any(hit["name"] == name for hit in self.ask("search", name)[1]["results"])
@@ -307,6 +324,10 @@ def one_size(count: int, make_queries: Callable, percentile: Callable) -> dict[s
             fresh_s = until_everyone_finds(staff, last)
             during_import = prober.longest
         measured = mix(staff, make_queries(rows, random.Random(7)), percentile)
+        # Every phone keeps the offline copy: each connection fetches it, then checks it as the app does when it
+        # opens (a 304). Each gunicorn worker then holds the snapshot it built and its compressed bodies.
+        full = [person.sync() for person in staff]
+        checks = [person.sync(version)[0] for person, (_, version) in zip(staff, full, strict=True)]
         after_search = [memory_mb(pid)["rss"] for pid in workers]
         worker_after_import = memory_mb(worker.pid)
         with prober.window():
@@ -316,6 +337,7 @@ def one_size(count: int, make_queries: Callable, percentile: Callable) -> dict[s
             time.sleep(2.0)     # the loader thread trims the old index's memory once its last search is done
             during_swap, probes = prober.longest, prober.count
         mix(staff, make_queries(rows, random.Random(8))[:SWAP_QUERIES], percentile)
+        deltas = [person.sync(version)[0] for person, (_, version) in zip(staff, full, strict=True)]   # the edit
         after_swap = [memory_mb(pid) for pid in workers]
         worker_memory = memory_mb(worker.pid)
         for person in (*staff, *prober.staff, admin):
@@ -326,6 +348,8 @@ def one_size(count: int, make_queries: Callable, percentile: Callable) -> dict[s
             "max_search_ms_during_import": round(during_import * 1000, 1),
             "searchable_after_import_s": round(fresh_s, 1), "searchable_after_edit_s": round(swap_s, 1),
             "max_search_ms_during_swap": round(during_swap * 1000, 1), "probes_during_swap": probes,
+            "snapshot_full_ms": round(max(t for t, _ in full) * 1000, 1),
+            "snapshot_check_ms": round(max(checks) * 1000, 1), "snapshot_delta_ms": round(max(deltas) * 1000, 1),
             "baseline_rss_mb": round(baseline_rss), "rss_mb_per_process": round(max(after_search)),
             "rss_mb_after_swap": round(max(m["rss"] for m in after_swap)),
             "peak_rss_mb": round(max(m["peak"] for m in after_swap)), "workers": len(workers),

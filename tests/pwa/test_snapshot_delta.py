@@ -216,6 +216,10 @@ def test_manifest_of_a_version_lists_every_entry(app, directory):
     offline_snapshot.remember(snapshot, folder)
     manifest = offline_snapshot.manifest(folder, snapshot.etag)
     assert manifest.include_mobile is True and manifest.rules_digest == snapshot.rules_digest
-    assert manifest.digests == {e["id"]: d for e, d in zip(snapshot.entries, snapshot.digests, strict=True)}
-    # The full copy's entries are the parts joined: the same bytes json.dumps gives for the list.
-    assert snapshot.entries_json == json.dumps(snapshot.entries, ensure_ascii=False, separators=(",", ":")).encode()
+    entries = snapshot.entries()
+    assert manifest.digests == {e["id"]: snapshot.digest(n) for n, e in enumerate(entries)}
+    assert list(snapshot.ids) == [e["id"] for e in entries]
+    # Each entry's JSON, cut out where ``ends`` says, is that entry; joined, they are the bytes json.dumps gives.
+    parts = snapshot.parts(snapshot.entries_json(), range(snapshot.count))
+    assert [json.loads(part) for part in parts] == entries
+    assert snapshot.entries_json() == json.dumps(entries, ensure_ascii=False, separators=(",", ":")).encode()

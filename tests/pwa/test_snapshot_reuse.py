@@ -30,7 +30,7 @@ def other_process(app):
 
 
 def _duty(snapshot, name: str) -> str:
-    return next(e["duty"] for e in snapshot.entries if e["name"] == name)
+    return next(e["duty"] for e in snapshot.entries() if e["name"] == name)
 
 
 def test_an_unchanged_directory_is_built_once_and_answers_304(app, client, make_user, login, directory, clock):
@@ -82,7 +82,7 @@ def test_the_mobile_setting_is_in_the_next_copy(app, directory, clock):
     app_settings.set(db.session, app_settings.OFFLINE_INCLUDE_MOBILE, False)
     db.session.commit()
     snapshot = offline_snapshot.current(db.session)
-    assert not snapshot.include_mobile and all("mobile" not in e for e in snapshot.entries)
+    assert not snapshot.include_mobile and all("mobile" not in e for e in snapshot.entries())
 
 
 def test_an_import_that_only_moves_a_department_to_another_bureau_moves_the_stamp(app, directory):
@@ -102,3 +102,17 @@ def test_an_import_that_only_moves_a_department_to_another_bureau_moves_the_stam
     parent = db.session.scalars(db.select(Department.parent).where(Department.name == "교통정책과")).one()
     assert parent == "스마트교통국"
     assert stamp_of(db.session) != before
+
+
+def test_an_empty_directory_is_an_empty_copy(app):
+    snapshot = offline_snapshot.build(db.session)
+    assert snapshot.count == 0 and snapshot.entries() == [] and snapshot.entries_json() == b"[]"
+
+
+def test_a_kept_copy_holds_no_object_per_entry(app, directory):
+    """What each process keeps (core.offline_snapshot.Snapshot): ids, offsets and digests in flat buffers and the
+    entries' JSON compressed, so that at 50,000 entries it is a few MB (docs/pwa.md)."""
+    snapshot = offline_snapshot.current(db.session)
+    flat = (bytes, bytearray, str, bool, type(None), type(snapshot.ids))
+    assert all(isinstance(value, flat) or name == "rules" for name, value in vars(snapshot).items())
+    assert len(snapshot.packed) < len(snapshot.entries_json())
