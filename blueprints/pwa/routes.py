@@ -1,5 +1,7 @@
 import gzip
 import hashlib
+import threading
+from collections import OrderedDict
 
 import brotli
 from flask import Response, current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
@@ -10,6 +12,7 @@ from flask_login import current_user, login_required
 from blueprints.pwa import bp, shell
 from blueprints.pwa.forms import OfflineSettingsForm
 from core import app_settings, audit, offline_snapshot
+from core.allocator import give_back_memory
 from core.timeutil import utcnow
 from extensions import db
 from web import static_files
@@ -106,7 +109,37 @@ def _bodies_for(snapshot: offline_snapshot.Snapshot) -> dict[str, bytes]:
         _bodies.clear()
         encoded = _encoded(snapshot.to_json(utcnow()))
         cached = _bodies[snapshot.etag] = {coding: body for coding, body in encoded.items() if coding != "identity"}
+        del encoded
+        give_back_memory()   # the plain body and the compressors' buffers: 50 MB at 50,000 entries
     return cached
+
+
+# Deltas answered, by (version, since): after an edit every phone that held the previous version asks for the same
+# delta, computed once per process. Deltas over DELTA_KEPT_BYTES (a mass update) are made for each request.
+_deltas: OrderedDict[tuple[str, str], dict[str, bytes]] = OrderedDict()
+_deltas_lock = threading.Lock()
+DELTAS_KEPT = 16
+DELTA_KEPT_BYTES = 1024 * 1024
+
+
+def _delta_bodies(snapshot: offline_snapshot.Snapshot, since: str) -> dict[str, bytes] | None:
+    """The encoded delta from version ``since`` to ``snapshot``, or None when the full copy must go."""
+    key = (snapshot.etag, since)
+    with _deltas_lock:
+        if key in _deltas:
+            _deltas.move_to_end(key)
+            return _deltas[key]
+    folder = offline_snapshot.folder_for(current_app.config["INSTANCE_PATH"])
+    delta = offline_snapshot.delta_since(snapshot, since, folder)
+    if delta is None:
+        return None   # not kept: a version's manifest may be written yet (another process serves it first)
+    bodies = _encoded(snapshot.delta_json(delta, utcnow()))
+    if len(bodies["identity"]) <= DELTA_KEPT_BYTES:
+        with _deltas_lock:
+            _deltas[key] = bodies
+            while len(_deltas) > DELTAS_KEPT:
+                _deltas.popitem(last=False)
+    return bodies
 
 
 @bp.get("/api/directory/snapshot")
@@ -124,8 +157,7 @@ def directory_snapshot():
     if snapshot.etag in request.if_none_match:
         return Response(status=304, headers=headers)
     since = request.args.get("since", "")
-    delta = offline_snapshot.delta_since(snapshot, since, folder) if since else None
-    bodies = _encoded(snapshot.delta_json(delta, utcnow())) if delta is not None else _bodies_for(snapshot)
+    bodies = (_delta_bodies(snapshot, since) if since else None) or _bodies_for(snapshot)
     for coding in ("br", "gzip"):
         if coding in bodies and request.accept_encodings[coding]:
             headers["Content-Encoding"] = coding

@@ -64,7 +64,9 @@ def _sync(client, copy: dict, expect: str = "delta") -> dict:
 
 
 @pytest.fixture
-def signed_in(client, make_user, login, directory):
+def signed_in(client, make_user, login, directory, monkeypatch):
+    # Pieces of four entries, so that every delta here cuts its entries out of several packed pieces.
+    monkeypatch.setattr(offline_snapshot, "CHUNK_ENTRIES", 4)
     make_user("kim")
     login("kim")
     # Enough entries that a one-person edit is a small share of the copy.
@@ -220,6 +222,21 @@ def test_manifest_of_a_version_lists_every_entry(app, directory):
     assert manifest.digests == {e["id"]: snapshot.digest(n) for n, e in enumerate(entries)}
     assert list(snapshot.ids) == [e["id"] for e in entries]
     # Each entry's JSON, cut out where ``ends`` says, is that entry; joined, they are the bytes json.dumps gives.
-    parts = snapshot.parts(snapshot.entries_json(), range(snapshot.count))
+    parts = snapshot.parts(range(snapshot.count))
     assert [json.loads(part) for part in parts] == entries
     assert snapshot.entries_json() == json.dumps(entries, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def test_every_phone_s_same_delta_is_computed_once(signed_in, monkeypatch):
+    """After an edit every phone that held the previous version asks for the same delta."""
+    copy = _full(signed_in)
+    db.session.execute(update(Person).where(Person.name == "직원05").values(duty="불법 광고물 정비"),
+                       execution_options={"synchronize_session": False})
+    db.session.commit()
+    computed = []
+    real = offline_snapshot.delta_since
+    monkeypatch.setattr(offline_snapshot, "delta_since", lambda *args: computed.append(args[1]) or real(*args))
+    answers = [_get(signed_in, f"{URL}?since={copy['version']}", **{"Accept-Encoding": encoding})
+               for encoding in ("br", "gzip", "identity", "br")]
+    assert computed == [copy["version"]]
+    assert all(body == answers[0][1] and body["mode"] == "delta" for _, body in answers)

@@ -1,5 +1,6 @@
 """A process builds the offline snapshot once per change of the directory, not once per phone that asks
 (core.offline_snapshot.current): every kind of change still reaches the copy."""
+import json
 from datetime import timedelta
 
 import pytest
@@ -113,6 +114,25 @@ def test_a_kept_copy_holds_no_object_per_entry(app, directory):
     """What each process keeps (core.offline_snapshot.Snapshot): ids, offsets and digests in flat buffers and the
     entries' JSON compressed, so that at 50,000 entries it is a few MB (docs/pwa.md)."""
     snapshot = offline_snapshot.current(db.session)
-    flat = (bytes, bytearray, str, bool, type(None), type(snapshot.ids))
-    assert all(isinstance(value, flat) or name == "rules" for name, value in vars(snapshot).items())
-    assert len(snapshot.packed) < len(snapshot.entries_json())
+    flat = (bytes, str, bool, type(None), type(snapshot.ids))
+    assert all(isinstance(value, flat) for name, value in vars(snapshot).items() if name not in ("rules", "packed"))
+    assert all(isinstance(piece, bytes) for piece in snapshot.packed)
+    assert sum(map(len, snapshot.packed)) < len(snapshot.entries_json())
+
+
+@pytest.mark.parametrize("entries", [5, 6, 7])   # a last piece that is short, full (then "]" alone), one over
+def test_the_copy_is_packed_in_pieces_and_cut_out_of_them(app, monkeypatch, entries):
+    monkeypatch.setattr(offline_snapshot, "CHUNK_ENTRIES", 3)
+    dept = Department(organization="고양특례시", name="교통정책과", search_key="교통정책")
+    db.session.add(dept)
+    db.session.flush()
+    db.session.add_all([Person(name=f"직원{i}", department_id=dept.id, extension=str(7000 + i))
+                        for i in range(entries)])
+    db.session.commit()
+    snapshot = offline_snapshot.build(db.session)
+    listed = snapshot.entries()
+    assert len(snapshot.packed) == entries // 3 + 1
+    assert [e["name"] for e in listed] == [f"직원{i}" for i in range(entries)]
+    assert [json.loads(part) for part in snapshot.parts(range(entries))] == listed
+    assert [json.loads(part) for part in snapshot.parts([entries - 1, 0])] == [listed[-1], listed[0]]
+    assert snapshot.entries_json() == json.dumps(listed, ensure_ascii=False, separators=(",", ":")).encode()
