@@ -81,8 +81,8 @@ _VERSION = re.compile(r"[0-9a-f]{32}")
 
 @dataclass(frozen=True)
 class Snapshot:
-    """One version of the copy, as a process keeps it: at 50,000 entries about 4 MB rather than the 120 MB of a
-    dict per entry (or the 16 MB of its JSON), since each process keeps its last one (``current``)."""
+    """One version of the copy, as each process keeps its last one (``current``): at 50,000 entries about 11 MB
+    (flat ids, offsets and digests, 3 MB of packed JSON, the rules) rather than the 119 MB of a dict per entry."""
 
     include_mobile: bool
     etag: str
