@@ -27,7 +27,7 @@ import threading
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -36,6 +36,8 @@ from cryptography.hazmat.primitives import hashes, hmac, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from lettering_worker.simulators.common import QuietServer
 
 log = logging.getLogger("push.simulator")
 MAX_BODY = 4096
@@ -303,8 +305,7 @@ class PushService:
         return Handler
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
+class Server(QuietServer):
     request_queue_size = 512
 
 

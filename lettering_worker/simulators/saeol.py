@@ -26,13 +26,14 @@ import time
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 from xml.sax.saxutils import escape
 
 from lettering_worker.simulators import saeol_posts as demo
+from lettering_worker.simulators.common import QuietServer
 
 log = logging.getLogger("saeol.simulator")
 MAX_CATCH_UP = 20        # live ticks made at most after a clock jump
@@ -424,8 +425,7 @@ class SaeolHandler(BaseHTTPRequestHandler):
             self._json(400, {"error": str(exc)})
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class _Server(QuietServer):
     request_queue_size = 64
 
 

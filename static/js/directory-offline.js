@@ -518,10 +518,20 @@
     if (info) info.hidden = true;
   }
 
+  // One typed query asks twice (this script's input timer and htmx's own delayed request, refused offline), and
+  // the stored copy is read asynchronously: only the latest call renders, and the same query over the same copy
+  // is not drawn again, so the pages opened with 더 보기 stay (and two lists are never drawn into one box).
+  var renderCalls = 0, rendered = null;
+
   function renderOffline(query) {
     var results = document.getElementById("directory-results");
     if (!results) return Promise.resolve();
+    var call = ++renderCalls;
     return loadStored().then(function (current) {
+      if (call !== renderCalls) return;   // a later call renders instead
+      var key = compact(query) + "\n" + (current ? current.version : "");
+      if (key === rendered && results.querySelector("#directory-list, .empty")) return;
+      rendered = key;
       results.textContent = "";
       if (!current) {
         hideInfo();
@@ -613,7 +623,10 @@
 
   // Fresh results from the server replace the offline notice.
   document.addEventListener("htmx:afterSwap", function (event) {
-    if (event.detail && event.detail.target && event.detail.target.id === "directory-results") hideInfo();
+    if (event.detail && event.detail.target && event.detail.target.id === "directory-results") {
+      rendered = null;   // the server's results are in the box now
+      hideInfo();
+    }
   });
 
   function start() {
