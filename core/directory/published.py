@@ -40,7 +40,7 @@ def folder_for(settings: dict[str, Any]) -> Path:
     return Path(settings["INSTANCE_PATH"]) / "directory-index"
 
 
-FORMAT = 5   # of the records: a file of another format gets another name, so the worker writes this one anew
+FORMAT = 4   # of the records: a file of another format gets another name, so the worker writes this one anew
 
 
 def _name(stamp: tuple) -> str:
@@ -56,41 +56,27 @@ TEXT_PER_RECORD = 1_000_000   # and its joined keys this many characters to a re
 
 
 def _records(stamp: tuple, index: Any) -> Iterator[tuple]:
-    """The index's fields and each scanner's type: the file's first part, which shares one pickler, so that a
-    name stored in several fields (the people's names, the groups' keys, the voice matcher's list) is one
-    string once loaded. Each field is one record (a few large arrays and strings each,
-    core.directory.columns, which pickle as bytes)."""
+    """The index as a stream of small records: each field whole (a few large arrays and strings each,
+    core.directory.columns, which pickle as bytes), except the scanners, attribute by attribute and their
+    n-gram postings a thousand at a time. Unpickling a record holds the GIL: the text scanner in one record
+    took 94 ms at 50,000, which a loaded machine stretched to over a second of every search's wait."""
     from core.directory.scanner import Scanner  # the scanner module imports nothing of this one
 
     yield "field", "stamp", stamp
     for item in fields(index):
         value = getattr(index, item.name)
-        yield ("scanner", item.name, type(value)) if isinstance(value, Scanner) else ("field", item.name, value)
-    yield "end", "", None
-
-
-def _scanner_records(index: Any) -> Iterator[tuple]:
-    """The scanners, the file's second part: attribute by attribute, their joined keys a million characters at a
-    time and their n-gram postings a thousand at a time. Unpickling a record holds the GIL: the text scanner in
-    one record took 94 ms at 50,000, which a loaded machine stretched to over a second of every search's wait.
-
-    Each is pickled on its own. They share no strings with anything, and an unpickler's memo keeps every object
-    it has read, including the bytes each array was made from, until it is dropped: one unpickler for the whole
-    file made a 50,000 load peak 50 MB over the index it loaded."""
-    from core.directory.scanner import Scanner
-
-    for item in fields(index):
-        scanner = getattr(index, item.name)
-        if not isinstance(scanner, Scanner):
+        if not isinstance(value, Scanner):
+            yield "field", item.name, value
             continue
-        for attr, part in vars(scanner).items():
+        yield "scanner", item.name, type(value)
+        for attr, part in vars(value).items():
             if isinstance(part, str) and len(part) > TEXT_PER_RECORD:
                 # The joined keys (12 MB at 50,000, 43 ms to decode at once) go a million characters a record.
                 for start in range(0, len(part), TEXT_PER_RECORD):
                     yield "text", item.name, (attr, part[start:start + TEXT_PER_RECORD])
             elif attr != "grams":
                 yield "attr", item.name, (attr, part)
-        grams = list(scanner.grams.items())
+        grams = list(value.grams.items())
         for start in range(0, len(grams), GRAMS_PER_RECORD):
             yield "grams", item.name, grams[start:start + GRAMS_PER_RECORD]
 
@@ -107,25 +93,19 @@ def load(path: Path) -> tuple[tuple, Any] | None:
     pieces: dict[tuple[str, str], list[str]] = {}   # (field, attribute) → a scanner's string, in pieces
     try:
         with path.open("rb") as file:
-            # Only our worker writes this folder (see above). The first part with one unpickler, which is then
-            # dropped: it reads ahead of what it has returned, so no other reader may follow it on the file
-            # until it has read its last record.
-            fields_unpickler = pickle.Unpickler(file)  # noqa: S301
-            while (record := fields_unpickler.load())[0] != "end":
-                kind, name, value = record
-                if kind == "field":
-                    parts[name] = value
-                else:
-                    parts[name] = scanner = value.__new__(value)
-                    scanner.grams = {}
-                time.sleep(0)
-            del fields_unpickler
+            # One unpickler, so its memo shares strings across records; only our worker writes this folder.
+            unpickler = pickle.Unpickler(file)  # noqa: S301
             while True:
                 try:
-                    kind, name, value = pickle.load(file)  # noqa: S301
+                    kind, name, value = unpickler.load()
                 except EOFError:
                     break
-                if kind == "attr":
+                if kind == "field":
+                    parts[name] = value
+                elif kind == "scanner":
+                    parts[name] = scanner = value.__new__(value)
+                    scanner.grams = {}
+                elif kind == "attr":
                     setattr(parts[name], *value)
                 elif kind == "text":
                     pieces.setdefault((name, value[0]), []).append(value[1])
@@ -142,9 +122,9 @@ def load(path: Path) -> tuple[tuple, Any] | None:
     except Exception:  # noqa: BLE001 - a torn or foreign file is no index; the worker writes a new one
         log.warning("directory index file %s is unreadable", path.name)
         return None
-    del parts, pieces
-    # The records and the pieces of the joined strings are freed between the index's arrays: holes that glibc
-    # would keep on top of the 65 MB index itself (50,000 entries).
+    del parts, pieces, unpickler
+    # The records and the pieces of the joined strings are freed between the index's arrays: 40 MB of holes at
+    # 50,000 that glibc would keep on top of the 70 MB index itself.
     give_back_memory()
     return stamp, loaded
 
@@ -180,11 +160,9 @@ def write(path: Path, stamp: tuple, index: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     scratch = path.parent / f".{path.name}.{secrets.token_hex(4)}"
     with scratch.open("wb") as file:
-        fields_pickler = pickle.Pickler(file, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler = pickle.Pickler(file, protocol=pickle.HIGHEST_PROTOCOL)  # one memo: shared strings once
         for record in _records(stamp, index):
-            fields_pickler.dump(record)
-        for record in _scanner_records(index):
-            pickle.dump(record, file, protocol=pickle.HIGHEST_PROTOCOL)
+            pickler.dump(record)
     os.replace(scratch, path)
 
 

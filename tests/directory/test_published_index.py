@@ -2,10 +2,7 @@
 search (core.directory.published): the previous index serves until the new file exists."""
 from __future__ import annotations
 
-import gc
 import time
-import tracemalloc
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -143,46 +140,3 @@ def test_a_second_pass_while_one_builds_does_nothing(app, directory):
     assert not list(folder.glob("index-*.pickle"))
     published.publish_job(env, {})
     assert len(list(folder.glob("index-*.pickle"))) == 1
-
-
-def _synthetic_index(count: int) -> index.DirectoryIndex:
-    """An index of ``count`` made-up people, assembled without a database (as the worker's build would)."""
-    surnames, syllables = "김이박최정강조윤장임", "민서준지우현예도하은수연진영"
-    people = [SimpleNamespace(
-        id=i + 1, kind="staff", name=surnames[i % 10] + syllables[i % 14] + syllables[i // 14 % 14],
-        department_id=i % 40 + 1, title="주무관", grade="지방행정주사", duty=f"업무 {i % 300}",
-        extension=str(10000 + i), phone=f"+82317{i:07d}", mobile=f"+82102{i:07d}" if i % 10 else None,
-        email=f"p{i:06d}@example.go.kr", department=f"부서{i % 40}과", organization="고양특례시", parent="행정국")
-        for i in range(count)]
-    departments = [SimpleNamespace(id=d + 1, name=f"부서{d}과", organization="고양특례시") for d in range(40)]
-    return index.assemble(people, departments)
-
-
-def test_a_loaded_index_answers_as_the_built_one_and_shares_its_names(tmp_path):
-    built = _synthetic_index(3000)
-    path = tmp_path / "index.pickle"
-    published.write(path, ("stamp",), built)
-    stamp, loaded = published.load(path)
-    assert stamp == ("stamp",)
-    for query in ("김민", "ㄱㅁ", "주무관", "10012", "부서3", "p000123", "박서"):
-        assert [(e.id, s) for e, s in search(loaded, query, 50)] == [(e.id, s) for e, s in search(built, query, 50)]
-    # One string per name however many fields hold it (the fields' part shares one pickler).
-    names = {id(name): name for name in loaded.people.name.values}
-    assert all(id(name) in names for name in loaded.by_name)
-    assert all(id(name) in names for name in loaded.names)
-
-
-def test_loading_holds_little_more_than_the_index_it_loads(tmp_path):
-    """An unpickler's memo keeps what it read until it is dropped; one for the whole file kept the bytes of every
-    array besides the arrays, and a load peaked at 1.8 times the index."""
-    path = tmp_path / "index.pickle"
-    published.write(path, ("stamp",), _synthetic_index(5000))
-    gc.collect()
-    tracemalloc.start()
-    try:
-        loaded = published.load(path)
-        kept, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert loaded is not None
-    assert peak < kept * 1.35, (kept, peak)
